@@ -1,0 +1,329 @@
+"""Per-environment configuration of the wallet service: the values, their rules, and overrides.
+
+This module is the one place where user input enters the program. It must stay importable
+without cdktf or the AWS provider bindings, so a mistake is reported in about a second.
+
+Every rule raises :class:`ConfigError`, whose message names the field, shows the bad value and
+says what is allowed; ``main.py`` prints it as one line and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, get_args, get_type_hints
+
+from stacks import overrides
+from stacks.errors import ConfigError
+
+Environment = Literal["dev", "staging", "prod"]
+ENVIRONMENTS: tuple[Environment, ...] = get_args(Environment)
+
+STACK_PREFIX = "wallet-"
+STATE_STACK = "wallet-state"
+
+# CloudWatch Logs accepts exactly these retention periods (days).
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
+
+# Fargate task sizes: CPU units -> the memory values (MiB) Fargate accepts with it.
+FARGATE_MEMORY_BY_CPU: dict[int, tuple[int, ...]] = {
+    256: (512, 1024, 2048),
+    512: tuple(range(1024, 4097, 1024)),
+    1024: tuple(range(2048, 8193, 1024)),
+    2048: tuple(range(4096, 16385, 1024)),
+    4096: tuple(range(8192, 30721, 1024)),
+    8192: tuple(range(16384, 61441, 4096)),
+    16384: tuple(range(32768, 122881, 8192)),
+}
+
+MAX_TASKS = 100
+MIN_STORAGE_GIB = 20
+MAX_STORAGE_GIB = 65536
+
+VPC_ID = re.compile(r"^vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
+SUBNET_ID = re.compile(r"^subnet-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
+REGION = re.compile(r"^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d$")
+ACCOUNT_ID = re.compile(r"^\d{12}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+ACM_CERTIFICATE_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}$")
+# Docker's reference grammar for a tag; the same expression guards the Terraform variable.
+IMAGE_TAG = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"
+# S3 bucket naming rules (no dots, so virtual-hosted TLS works).
+BUCKET_NAME = re.compile(r"^(?!xn--)(?!sthree-)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
+# ECR repository names: lowercase path segments.
+ECR_REPOSITORY = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$")
+HEALTH_CHECK_PATH = re.compile(r"^/[A-Za-z0-9._~/-]{0,1023}$")
+TAG_VALUE = re.compile(r"^[\w .:/=+\-@]{1,256}$")
+TAG_KEY = re.compile(r"^(?!aws:)[\w .:/=+\-@]{1,128}$")
+DB_INSTANCE_CLASS = re.compile(r"^db\.[a-z0-9-]+\.[a-z0-9]+$")
+
+
+def _fail(field_name: str, value: object, allowed: str) -> None:
+    raise ConfigError(f"{field_name}: {value!r} is not valid; {allowed}")
+
+
+def _check_pattern(field_name: str, value: str, pattern: re.Pattern[str] | str, allowed: str) -> None:
+    if not re.fullmatch(pattern, value):
+        _fail(field_name, value, allowed)
+
+
+def _check_range(field_name: str, value: int, low: int, high: int) -> None:
+    if not low <= value <= high:
+        _fail(field_name, value, f"expected a whole number from {low} to {high}")
+
+
+def _check_tags(field_name: str, tags: Mapping[str, str]) -> None:
+    for key, value in tags.items():
+        _check_pattern(f"{field_name} key", key, TAG_KEY, "expected 1-128 tag characters, not starting with 'aws:'")
+        _check_pattern(f"{field_name}[{key!r}]", value, TAG_VALUE, "expected 1-256 tag characters")
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnvironmentConfig:
+    """Everything that differs between the wallet service's environments.
+
+    Fields without a default are set per environment below (DEV, STAGING, PROD).
+    """
+
+    environment: Environment
+    desired_count: int
+    min_capacity: int
+    max_capacity: int
+    db_instance_class: str
+    db_allocated_storage: int
+    """GiB allocated at creation."""
+    db_max_allocated_storage: int
+    """GiB ceiling for RDS storage autoscaling; equal to db_allocated_storage turns autoscaling off."""
+    db_multi_az: bool
+    db_deletion_protection: bool
+    """Deletion protection and a final snapshot on delete."""
+    db_backup_retention_days: int
+    log_retention_days: int
+
+    region: str = "us-east-1"
+    allowed_account_ids: tuple[str, ...] = ()
+    """The AWS provider refuses to act on any other account. Default: any account."""
+    vpc_id: str | None = None
+    """Default: the VPC tagged Name=wallet-<environment>."""
+    private_subnet_ids: tuple[str, ...] = ()
+    """Explicit private subnets (at least two). Default: looked up by private_subnet_tags."""
+    public_subnet_ids: tuple[str, ...] = ()
+    """Explicit public subnets (at least two). Default: looked up by public_subnet_tags."""
+    private_subnet_tags: dict[str, str] = field(default_factory=lambda: {"aws-cdk:subnet-type": "Private"})
+    """Tags that mark the private subnets. Default: the tag AWS CDK puts on the VPCs it builds."""
+    public_subnet_tags: dict[str, str] = field(default_factory=lambda: {"aws-cdk:subnet-type": "Public"})
+    """Tags that mark the public subnets. Default: the tag AWS CDK puts on the VPCs it builds."""
+    project: str = "wallet-service"
+    owner: str | None = None
+    cost_center: str | None = None
+    state_bucket: str = "wallet-service-terraform-state"
+    """S3 bucket of the remote state, created by the wallet-state stack; shared by all environments."""
+    state_region: str = "us-east-1"
+    ecr_repository: str = "wallet-service"
+    container_port: int = 8080
+    health_check_path: str = "/health"
+    task_cpu: int = 256
+    task_memory: int = 512
+    alarm_emails: tuple[str, ...] = ()
+    certificate_arn: str | None = None
+    """ACM certificate for the HTTPS listener. Default: none (plain HTTP, refused in prod)."""
+    image_tag: str | None = None
+    """Default of the image_tag Terraform variable. Default: none, so plan/deploy must pass it."""
+
+    def __post_init__(self) -> None:
+        self._check_identity()
+        self._check_network()
+        self._check_capacity()
+        self._check_database()
+        self._check_service()
+
+    @property
+    def stack_name(self) -> str:
+        return STACK_PREFIX + self.environment
+
+    @property
+    def tags(self) -> dict[str, str]:
+        """The tags every resource of this environment carries (the provider's default_tags)."""
+        tags = {"Environment": self.environment, "Project": self.project}
+        if self.owner:
+            tags["Owner"] = self.owner
+        if self.cost_center:
+            tags["CostCenter"] = self.cost_center
+        tags["ManagedBy"] = "cdktf"
+        return tags
+
+    def _check_identity(self) -> None:
+        if self.environment not in ENVIRONMENTS:
+            _fail("environment", self.environment, f"expected one of {', '.join(ENVIRONMENTS)}")
+        for name in ("region", "state_region"):
+            _check_pattern(name, getattr(self, name), REGION, "expected an AWS region such as 'us-east-1'")
+        for account in self.allowed_account_ids:
+            _check_pattern("allowed_account_ids", account, ACCOUNT_ID, "expected 12-digit AWS account ids")
+        for name in ("project", "owner", "cost_center"):
+            value = getattr(self, name)
+            if value is not None:
+                _check_pattern(name, value, TAG_VALUE, "expected 1-256 tag characters")
+        _check_pattern(
+            "state_bucket", self.state_bucket, BUCKET_NAME, "expected an S3 bucket name: 3-63 lowercase letters, digits, hyphens"
+        )
+        for email in self.alarm_emails:
+            _check_pattern("alarm_emails", email, EMAIL, "expected e-mail addresses such as 'oncall@example.com'")
+        if self.certificate_arn is not None:
+            _check_pattern(
+                "certificate_arn",
+                self.certificate_arn,
+                ACM_CERTIFICATE_ARN,
+                "expected an ACM certificate ARN such as 'arn:aws:acm:us-east-1:123456789012:certificate/<uuid>'",
+            )
+
+    def _check_network(self) -> None:
+        if self.vpc_id is not None:
+            _check_pattern("vpc_id", self.vpc_id, VPC_ID, "expected 'vpc-' followed by 8 or 17 hex digits")
+        for name in ("private_subnet_ids", "public_subnet_ids"):
+            ids: tuple[str, ...] = getattr(self, name)
+            for subnet in ids:
+                _check_pattern(name, subnet, SUBNET_ID, "expected 'subnet-' followed by 8 or 17 hex digits")
+            if ids and len(set(ids)) < 2:
+                _fail(name, list(ids), "expected at least two distinct subnets (two Availability Zones), or none")
+        for name in ("private_subnet_tags", "public_subnet_tags"):
+            tags = getattr(self, name)
+            if not tags:
+                _fail(name, tags, "expected at least one tag to select subnets by")
+            _check_tags(name, tags)
+
+    def _check_capacity(self) -> None:
+        for name in ("min_capacity", "desired_count", "max_capacity"):
+            _check_range(name, getattr(self, name), 1, MAX_TASKS)
+        if self.min_capacity > self.max_capacity:
+            _fail("min_capacity", self.min_capacity, f"expected at most max_capacity ({self.max_capacity})")
+        if not self.min_capacity <= self.desired_count <= self.max_capacity:
+            _fail(
+                "desired_count",
+                self.desired_count,
+                f"expected from min_capacity ({self.min_capacity}) to max_capacity ({self.max_capacity})",
+            )
+
+    def _check_database(self) -> None:
+        _check_pattern("db_instance_class", self.db_instance_class, DB_INSTANCE_CLASS, "expected an RDS class such as 'db.t3.small'")
+        _check_range("db_allocated_storage", self.db_allocated_storage, MIN_STORAGE_GIB, MAX_STORAGE_GIB)
+        _check_range("db_max_allocated_storage", self.db_max_allocated_storage, MIN_STORAGE_GIB, MAX_STORAGE_GIB)
+        if self.db_max_allocated_storage < self.db_allocated_storage:
+            _fail(
+                "db_max_allocated_storage",
+                self.db_max_allocated_storage,
+                f"expected at least db_allocated_storage ({self.db_allocated_storage})",
+            )
+        _check_range("db_backup_retention_days", self.db_backup_retention_days, 1, 35)
+
+    def _check_service(self) -> None:
+        _check_pattern("ecr_repository", self.ecr_repository, ECR_REPOSITORY, "expected an ECR repository name such as 'wallet-service'")
+        _check_range("container_port", self.container_port, 1, 65535)
+        _check_pattern("health_check_path", self.health_check_path, HEALTH_CHECK_PATH, "expected a URL path starting with '/'")
+        if self.task_cpu not in FARGATE_MEMORY_BY_CPU:
+            _fail("task_cpu", self.task_cpu, f"expected one of {', '.join(map(str, FARGATE_MEMORY_BY_CPU))}")
+        memories = FARGATE_MEMORY_BY_CPU[self.task_cpu]
+        if self.task_memory not in memories:
+            _fail(
+                "task_memory",
+                self.task_memory,
+                f"with task_cpu {self.task_cpu} Fargate accepts {memories[0]} to {memories[-1]} MiB in steps of {memories[1] - memories[0]}"
+                if len(memories) > 3
+                else f"with task_cpu {self.task_cpu} Fargate accepts {', '.join(map(str, memories))}",
+            )
+        if self.log_retention_days not in LOG_RETENTION_DAYS:
+            _fail(
+                "log_retention_days",
+                self.log_retention_days,
+                f"expected one of CloudWatch's values: {', '.join(map(str, LOG_RETENTION_DAYS))}",
+            )
+        if self.image_tag is not None:
+            _check_pattern(
+                "image_tag", self.image_tag, IMAGE_TAG, "expected a Docker tag: 1-128 of A-Z a-z 0-9 _ . -, not starting with . or -"
+            )
+
+
+DEV = EnvironmentConfig(
+    environment="dev",
+    vpc_id="vpc-aa8468cc",
+    desired_count=1,
+    min_capacity=1,
+    max_capacity=2,
+    db_instance_class="db.t3.micro",
+    db_allocated_storage=20,
+    db_max_allocated_storage=20,
+    db_multi_az=False,
+    db_deletion_protection=False,
+    db_backup_retention_days=1,
+    log_retention_days=7,
+)
+
+STAGING = EnvironmentConfig(
+    environment="staging",
+    desired_count=2,
+    min_capacity=2,
+    max_capacity=4,
+    db_instance_class="db.t3.small",
+    db_allocated_storage=50,
+    db_max_allocated_storage=100,
+    db_multi_az=False,
+    db_deletion_protection=True,
+    db_backup_retention_days=7,
+    log_retention_days=30,
+)
+
+PROD = EnvironmentConfig(
+    environment="prod",
+    desired_count=2,
+    min_capacity=2,
+    max_capacity=10,
+    db_instance_class="db.t3.small",
+    db_allocated_storage=100,
+    db_max_allocated_storage=500,
+    db_multi_az=True,
+    db_deletion_protection=True,
+    db_backup_retention_days=30,
+    log_retention_days=90,
+)
+
+DEFAULTS: dict[str, EnvironmentConfig] = {config.stack_name: config for config in (DEV, STAGING, PROD)}
+
+# Fields no override may change: they are what a stack *is*.
+FIXED_FIELDS = frozenset({"environment"})
+
+
+def load(context: Mapping[str, Any]) -> list[EnvironmentConfig]:
+    """Build and validate every environment's configuration from the cdktf context.
+
+    ``context`` is the cdktf context: stack name -> {field: value}. The key ``wallet`` applies to
+    every environment first (e.g. the shared ``state_bucket``). Keys whose value is not an object
+    are cdktf's own feature flags and are left alone.
+    Raises ConfigError naming the stack, the field and the rule.
+    """
+    hints = get_type_hints(EnvironmentConfig)
+    field_types = {f.name: hints[f.name] for f in dataclasses.fields(EnvironmentConfig) if f.name not in FIXED_FIELDS}
+    stack_overrides = overrides.select(context, allowed_keys=("wallet", *DEFAULTS))
+    shared = stack_overrides.get("wallet", {})
+    configs = []
+    for stack_name, default in DEFAULTS.items():
+        for name in FIXED_FIELDS & {*shared, *stack_overrides.get(stack_name, {})}:
+            raise ConfigError(f"{stack_name}: {name}: cannot be overridden; the stack name fixes it")
+        try:
+            changes = overrides.coerce({**shared, **stack_overrides.get(stack_name, {})}, field_types)
+            configs.append(dataclasses.replace(default, **changes))
+        except ConfigError as error:
+            raise ConfigError(f"{stack_name}: {error}") from None
+    _check_shared(configs)
+    return configs
+
+
+def _check_shared(configs: list[EnvironmentConfig]) -> None:
+    """The wallet-state stack creates one bucket, so every environment must name the same one."""
+    for name in ("state_bucket", "state_region"):
+        values = {getattr(config, name) for config in configs}
+        if len(values) > 1:
+            raise ConfigError(
+                f"{name}: environments disagree ({', '.join(sorted(values))}); the wallet-state stack creates one "
+                f"state bucket, so set {name} once under the context key 'wallet'"
+            )

@@ -1,0 +1,123 @@
+"""Reading configuration overrides from the cdktf context, and checking their JSON types.
+
+The context comes from ``CDKTF_CONTEXT_JSON`` (set by the cdktf CLI) or, when a user runs
+``python main.py`` directly, from the ``context`` of ``cdktf.json``: both give the same result.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import types
+import typing
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from stacks.errors import ConfigError
+
+CONTEXT_ENV = "CDKTF_CONTEXT_JSON"
+
+
+def read_context(project_dir: Path) -> dict[str, Any]:
+    """The cdktf context: CDKTF_CONTEXT_JSON if set, else cdktf.json's ``context``."""
+    raw = os.environ.get(CONTEXT_ENV)
+    if raw is not None:
+        context = _parse(CONTEXT_ENV, raw)
+    else:
+        path = project_dir / "cdktf.json"
+        try:
+            document = _parse(path.name, path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        if not isinstance(document, dict):
+            raise ConfigError(f"{path.name}: expected a JSON object, got {type(document).__name__}")
+        context = document.get("context", {})
+    if not isinstance(context, dict):
+        raise ConfigError(f"context: {context!r} is not valid; expected a JSON object of stack name -> overrides")
+    return context
+
+
+def _parse(source: str, raw: str) -> Any:
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise ConfigError(f"{source}: malformed JSON: {error.msg} at line {error.lineno} column {error.colno}") from None
+
+
+def _suggest(name: str, choices: typing.Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(choices), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def select(context: Mapping[str, Any], allowed_keys: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    """The override objects of the context, keyed by stack name.
+
+    A key whose value is an object must be one of ``allowed_keys``; other keys (cdktf's own
+    feature flags, which are strings or booleans) are not ours and are ignored.
+    """
+    selected = {}
+    for key, value in context.items():
+        if not isinstance(value, dict):
+            continue
+        if key not in allowed_keys:
+            raise ConfigError(f"context: unknown stack {key!r}; expected one of {', '.join(allowed_keys)}{_suggest(key, allowed_keys)}")
+        selected[key] = value
+    return selected
+
+
+def coerce(values: Mapping[str, Any], field_types: Mapping[str, Any]) -> dict[str, Any]:
+    """Check each JSON value against the dataclass field's type; lists become tuples."""
+    result = {}
+    for name, value in values.items():
+        if name not in field_types:
+            raise ConfigError(f"unknown field {name!r}{_suggest(name, field_types)}")
+        result[name] = _coerce_value(name, value, field_types[name])
+    return result
+
+
+_SCALARS = {bool: "true or false", int: "a whole number", str: "a string", type(None): "null"}
+
+
+def _describe(annotation: Any) -> str:
+    if annotation in _SCALARS:
+        return _SCALARS[annotation]
+    origin = typing.get_origin(annotation)
+    if origin in (types.UnionType, typing.Union):
+        return " or ".join(_describe(arg) for arg in typing.get_args(annotation))
+    if origin is tuple:
+        return f"a list of {_describe(typing.get_args(annotation)[0]).removeprefix('a ')}s"
+    if origin is dict:
+        return "an object of string values"
+    return str(annotation)
+
+
+def _coerce_value(name: str, value: Any, annotation: Any) -> Any:
+    origin = typing.get_origin(annotation)
+    if origin in (types.UnionType, typing.Union):
+        for arg in typing.get_args(annotation):
+            if (arg is type(None) and value is None) or (arg is not type(None) and _matches(value, arg)):
+                return tuple(value) if isinstance(value, list) else value
+    elif _matches(value, annotation):
+        if origin is tuple:
+            return tuple(value)
+        if origin is dict:
+            return dict(value)
+        return value
+    raise ConfigError(f"{name}: {value!r} has the wrong type; expected {_describe(annotation)}")
+
+
+def _matches(value: Any, annotation: Any) -> bool:
+    if annotation is bool:
+        return isinstance(value, bool)
+    if annotation is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if annotation is str:
+        return isinstance(value, str)
+    origin = typing.get_origin(annotation)
+    if origin is tuple:
+        return isinstance(value, list) and all(_matches(item, typing.get_args(annotation)[0]) for item in value)
+    if origin is dict:
+        return isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+    return False

@@ -1,0 +1,267 @@
+"""Configuration: the environment table, every validation rule with its message, and overrides."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import typing
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from stacks import config, overrides
+from stacks.errors import ConfigError
+
+
+def test_environment_table_matches_design() -> None:
+    table = {
+        c.environment: (
+            c.desired_count,
+            c.min_capacity,
+            c.max_capacity,
+            c.db_instance_class,
+            c.db_allocated_storage,
+            c.db_max_allocated_storage,
+            c.db_multi_az,
+            c.db_deletion_protection,
+            c.db_backup_retention_days,
+        )
+        for c in config.load({})
+    }
+    assert table == {
+        "dev": (1, 1, 2, "db.t3.micro", 20, 20, False, False, 1),
+        "staging": (2, 2, 4, "db.t3.small", 50, 100, False, True, 7),
+        "prod": (2, 2, 10, "db.t3.small", 100, 500, True, True, 30),
+    }
+
+
+def test_stack_names_and_shared_defaults() -> None:
+    configs = config.load({})
+    assert [c.stack_name for c in configs] == ["wallet-dev", "wallet-staging", "wallet-prod"]
+    assert {(c.project, c.ecr_repository, c.health_check_path) for c in configs} == {("wallet-service", "wallet-service", "/health")}
+
+
+def test_tags_carry_optional_owner_and_cost_center() -> None:
+    assert config.DEV.tags == {"Environment": "dev", "Project": "wallet-service", "ManagedBy": "cdktf"}
+    tagged = dataclasses.replace(config.PROD, owner="platform-team", cost_center="engineering")
+    assert tagged.tags == {
+        "Environment": "prod",
+        "Project": "wallet-service",
+        "Owner": "platform-team",
+        "CostCenter": "engineering",
+        "ManagedBy": "cdktf",
+    }
+
+
+RULES: list[tuple[str, dict[str, Any], str]] = [
+    ("wallet-prod", {"vpc_id": "vpc-xyz"}, "wallet-prod: vpc_id: 'vpc-xyz' is not valid; expected 'vpc-' followed by 8 or 17 hex digits"),
+    (
+        "wallet-prod",
+        {"vpc_id": "vpc-0123456789abcdef"},
+        "wallet-prod: vpc_id: 'vpc-0123456789abcdef' is not valid; expected 'vpc-' followed by 8 or 17 hex digits",
+    ),
+    (
+        "wallet-dev",
+        {"private_subnet_ids": ["subnet-1234567g", "subnet-12345678"]},
+        "wallet-dev: private_subnet_ids: 'subnet-1234567g' is not valid; expected 'subnet-' followed by 8 or 17 hex digits",
+    ),
+    (
+        "wallet-dev",
+        {"public_subnet_ids": ["subnet-12345678"]},
+        "wallet-dev: public_subnet_ids: ['subnet-12345678'] is not valid; expected at least two distinct subnets (two Availability Zones), or none",
+    ),
+    (
+        "wallet-dev",
+        {"private_subnet_tags": {}},
+        "wallet-dev: private_subnet_tags: {} is not valid; expected at least one tag to select subnets by",
+    ),
+    ("wallet-prod", {"min_capacity": 11}, "wallet-prod: min_capacity: 11 is not valid; expected at most max_capacity (10)"),
+    ("wallet-prod", {"min_capacity": 0}, "wallet-prod: min_capacity: 0 is not valid; expected a whole number from 1 to 100"),
+    ("wallet-prod", {"max_capacity": 101}, "wallet-prod: max_capacity: 101 is not valid; expected a whole number from 1 to 100"),
+    (
+        "wallet-staging",
+        {"desired_count": 5},
+        "wallet-staging: desired_count: 5 is not valid; expected from min_capacity (2) to max_capacity (4)",
+    ),
+    (
+        "wallet-dev",
+        {"db_allocated_storage": 19},
+        "wallet-dev: db_allocated_storage: 19 is not valid; expected a whole number from 20 to 65536",
+    ),
+    (
+        "wallet-prod",
+        {"db_max_allocated_storage": 50},
+        "wallet-prod: db_max_allocated_storage: 50 is not valid; expected at least db_allocated_storage (100)",
+    ),
+    (
+        "wallet-prod",
+        {"db_max_allocated_storage": 70000},
+        "wallet-prod: db_max_allocated_storage: 70000 is not valid; expected a whole number from 20 to 65536",
+    ),
+    (
+        "wallet-dev",
+        {"db_backup_retention_days": 0},
+        "wallet-dev: db_backup_retention_days: 0 is not valid; expected a whole number from 1 to 35",
+    ),
+    (
+        "wallet-dev",
+        {"db_instance_class": "t3.micro"},
+        "wallet-dev: db_instance_class: 't3.micro' is not valid; expected an RDS class such as 'db.t3.small'",
+    ),
+    ("wallet-dev", {"task_cpu": 300}, "wallet-dev: task_cpu: 300 is not valid; expected one of 256, 512, 1024, 2048, 4096, 8192, 16384"),
+    ("wallet-dev", {"task_memory": 4096}, "wallet-dev: task_memory: 4096 is not valid; with task_cpu 256 Fargate accepts 512, 1024, 2048"),
+    (
+        "wallet-dev",
+        {"task_cpu": 1024, "task_memory": 1024},
+        "wallet-dev: task_memory: 1024 is not valid; with task_cpu 1024 Fargate accepts 2048 to 8192 MiB in steps of 1024",
+    ),
+    ("wallet-dev", {"region": "US-East-1"}, "wallet-dev: region: 'US-East-1' is not valid; expected an AWS region such as 'us-east-1'"),
+    (
+        "wallet-dev",
+        {"allowed_account_ids": ["12345"]},
+        "wallet-dev: allowed_account_ids: '12345' is not valid; expected 12-digit AWS account ids",
+    ),
+    (
+        "wallet-dev",
+        {"alarm_emails": ["oncall"]},
+        "wallet-dev: alarm_emails: 'oncall' is not valid; expected e-mail addresses such as 'oncall@example.com'",
+    ),
+    (
+        "wallet-prod",
+        {"certificate_arn": "arn:aws:iam::123456789012:server-certificate/x"},
+        "wallet-prod: certificate_arn: 'arn:aws:iam::123456789012:server-certificate/x' is not valid; expected an ACM certificate ARN such as 'arn:aws:acm:us-east-1:123456789012:certificate/<uuid>'",
+    ),
+    (
+        "wallet-dev",
+        {"log_retention_days": 8},
+        "wallet-dev: log_retention_days: 8 is not valid; expected one of CloudWatch's values: "
+        + ", ".join(map(str, config.LOG_RETENTION_DAYS)),
+    ),
+    (
+        "wallet-dev",
+        {"image_tag": ""},
+        "wallet-dev: image_tag: '' is not valid; expected a Docker tag: 1-128 of A-Z a-z 0-9 _ . -, not starting with . or -",
+    ),
+    (
+        "wallet-dev",
+        {"image_tag": "-v1"},
+        "wallet-dev: image_tag: '-v1' is not valid; expected a Docker tag: 1-128 of A-Z a-z 0-9 _ . -, not starting with . or -",
+    ),
+    (
+        "wallet-dev",
+        {"image_tag": "v" * 129},
+        f"wallet-dev: image_tag: '{'v' * 129}' is not valid; expected a Docker tag: 1-128 of A-Z a-z 0-9 _ . -, not starting with . or -",
+    ),
+    (
+        "wallet-dev",
+        {"ecr_repository": "Wallet"},
+        "wallet-dev: ecr_repository: 'Wallet' is not valid; expected an ECR repository name such as 'wallet-service'",
+    ),
+    ("wallet-dev", {"container_port": 70000}, "wallet-dev: container_port: 70000 is not valid; expected a whole number from 1 to 65535"),
+    (
+        "wallet-dev",
+        {"health_check_path": "health"},
+        "wallet-dev: health_check_path: 'health' is not valid; expected a URL path starting with '/'",
+    ),
+    ("wallet-dev", {"owner": ""}, "wallet-dev: owner: '' is not valid; expected 1-256 tag characters"),
+    ("wallet-dev", {"max_capacity": "3"}, "wallet-dev: max_capacity: '3' has the wrong type; expected a whole number"),
+    ("wallet-dev", {"max_capacity": True}, "wallet-dev: max_capacity: True has the wrong type; expected a whole number"),
+    ("wallet-dev", {"db_multi_az": "yes"}, "wallet-dev: db_multi_az: 'yes' has the wrong type; expected true or false"),
+    ("wallet-dev", {"vpc_id": 5}, "wallet-dev: vpc_id: 5 has the wrong type; expected a string or null"),
+    (
+        "wallet-dev",
+        {"alarm_emails": "a@example.com"},
+        "wallet-dev: alarm_emails: 'a@example.com' has the wrong type; expected a list of strings",
+    ),
+    (
+        "wallet-dev",
+        {"private_subnet_tags": {"Tier": 1}},
+        "wallet-dev: private_subnet_tags: {'Tier': 1} has the wrong type; expected an object of string values",
+    ),
+    ("wallet-prod", {"max_capcity": 12}, "wallet-prod: unknown field 'max_capcity'; did you mean 'max_capacity'?"),
+    ("wallet-prod", {"colour": "blue"}, "wallet-prod: unknown field 'colour'"),
+    ("wallet-prod", {"environment": "dev"}, "wallet-prod: environment: cannot be overridden; the stack name fixes it"),
+]
+
+
+@pytest.mark.parametrize(("stack", "override", "message"), RULES, ids=[f"{s}-{next(iter(o))}" for s, o, _ in RULES])
+def test_each_rule_names_field_value_and_what_is_allowed(stack: str, override: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        config.load({stack: override})
+    assert str(raised.value) == message
+
+
+def test_unknown_stack_suggests_the_closest() -> None:
+    with pytest.raises(
+        ConfigError,
+        match=r"^context: unknown stack 'walet-prod'; expected one of wallet, wallet-dev, wallet-staging, wallet-prod; did you mean 'wallet-prod'\?$",
+    ):
+        config.load({"walet-prod": {"max_capacity": 3}})
+
+
+def test_state_bucket_must_be_shared() -> None:
+    with pytest.raises(ConfigError, match=r"^state_bucket: environments disagree \(my-state, wallet-service-terraform-state\)"):
+        config.load({"wallet-dev": {"state_bucket": "my-state"}})
+
+
+def test_overrides_apply_per_stack_and_shared_key_first() -> None:
+    dev, staging, prod = config.load(
+        {
+            "wallet": {"state_bucket": "acme-wallet-state", "owner": "platform-team"},
+            "wallet-prod": {
+                "vpc_id": "vpc-0123456789abcdef0",
+                "max_capacity": 12,
+                "owner": "payments",
+                "alarm_emails": ["oncall@example.com"],
+            },
+            "excludeStackIdFromLogicalIds": "true",  # a cdktf feature flag: not ours, left alone
+        }
+    )
+    assert (prod.vpc_id, prod.max_capacity, prod.owner, prod.alarm_emails) == (
+        "vpc-0123456789abcdef0",
+        12,
+        "payments",
+        ("oncall@example.com",),
+    )
+    assert {c.state_bucket for c in (dev, staging, prod)} == {"acme-wallet-state"}
+    assert (dev.owner, staging.owner) == ("platform-team", "platform-team")
+    assert (dev.max_capacity, staging.max_capacity) == (2, 4)
+
+
+def test_every_field_has_a_json_type_the_overrides_understand() -> None:
+    # A field type that overrides cannot read would make that field impossible to override.
+    hints = typing.get_type_hints(config.EnvironmentConfig)
+    for item in dataclasses.fields(config.EnvironmentConfig):
+        if item.name in config.FIXED_FIELDS:
+            continue
+        value = getattr(config.PROD, item.name)
+        json_value = list(value) if isinstance(value, tuple) else value
+        assert overrides.coerce({item.name: json_value}, {item.name: hints[item.name]}) == {item.name: value}
+
+
+def test_context_from_environment_variable_wins(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / "cdktf.json").write_text(json.dumps({"context": {"wallet-dev": {"max_capacity": 3}}}))
+    monkeypatch.delenv(overrides.CONTEXT_ENV, raising=False)
+    assert overrides.read_context(tmp_path) == {"wallet-dev": {"max_capacity": 3}}
+    monkeypatch.setenv(overrides.CONTEXT_ENV, json.dumps({"wallet-prod": {"max_capacity": 4}}))
+    assert overrides.read_context(tmp_path) == {"wallet-prod": {"max_capacity": 4}}
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("{not json", "CDKTF_CONTEXT_JSON: malformed JSON: Expecting property name enclosed in double quotes at line 1 column 2"),
+        ("[1, 2]", "context: [1, 2] is not valid; expected a JSON object of stack name -> overrides"),
+    ],
+)
+def test_malformed_context(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, raw: str, message: str) -> None:
+    monkeypatch.setenv(overrides.CONTEXT_ENV, raw)
+    with pytest.raises(ConfigError) as raised:
+        overrides.read_context(tmp_path)
+    assert str(raised.value) == message
+
+
+def test_no_cdktf_json_means_no_overrides(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv(overrides.CONTEXT_ENV, raising=False)
+    assert overrides.read_context(tmp_path) == {}

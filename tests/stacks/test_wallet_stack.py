@@ -1,0 +1,126 @@
+"""Every environment's stack: provider, default tags, backend, the image_tag variable, network lookups."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from cdktf import App
+from cdktf import Testing as CdktfTesting
+from cdktf_cdktf_provider_aws.data_aws_route_tables import DataAwsRouteTables
+from cdktf_cdktf_provider_aws.data_aws_subnets import DataAwsSubnets
+from cdktf_cdktf_provider_aws.data_aws_vpc import DataAwsVpc
+from cdktf_cdktf_provider_aws.provider import AwsProvider
+
+from stacks import config
+from stacks.wallet_stack import WalletStack
+from tests.conftest import config_of
+
+
+def test_provider_has_region_and_default_tags(synthesized: dict[str, str], env_stack: str) -> None:
+    environment = config_of(env_stack).environment
+    assert CdktfTesting.to_have_provider_with_properties(
+        synthesized[env_stack],
+        AwsProvider.TF_RESOURCE_TYPE,
+        {
+            "region": "us-east-1",
+            "default_tags": [{"tags": {"Environment": environment, "Project": "wallet-service", "ManagedBy": "cdktf"}}],
+        },
+    )
+
+
+def test_provider_pins_allowed_accounts_and_optional_tags_when_configured() -> None:
+    configured = config.load({"wallet-prod": {"allowed_account_ids": ["123456789012"], "owner": "payments", "cost_center": "engineering"}})[
+        2
+    ]
+    stack = WalletStack(App(), "wallet-prod", config=configured)
+    assert CdktfTesting.to_have_provider_with_properties(
+        CdktfTesting.synth(stack),
+        AwsProvider.TF_RESOURCE_TYPE,
+        {
+            "allowed_account_ids": ["123456789012"],
+            "default_tags": [
+                {
+                    "tags": {
+                        "Environment": "prod",
+                        "Project": "wallet-service",
+                        "Owner": "payments",
+                        "CostCenter": "engineering",
+                        "ManagedBy": "cdktf",
+                    }
+                }
+            ],
+        },
+    )
+
+
+def test_backend_is_s3_encrypted_with_native_locking(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
+    terraform = parsed[env_stack]["terraform"]
+    assert terraform["backend"] == {
+        "s3": {
+            "bucket": "wallet-service-terraform-state",
+            "key": f"wallet-service/{config_of(env_stack).environment}/terraform.tfstate",
+            "region": "us-east-1",
+            "encrypt": True,
+            "use_lockfile": True,
+        }
+    }
+    assert terraform["required_version"] == ">= 1.11.0"
+
+
+def test_state_keys_differ_per_environment(parsed: dict[str, dict[str, Any]]) -> None:
+    keys = [parsed[c.stack_name]["terraform"]["backend"]["s3"]["key"] for c in config.load({})]
+    assert len(set(keys)) == 3
+
+
+def test_image_tag_variable_is_required_and_validated(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
+    variable = parsed[env_stack]["variable"]["image_tag"]
+    assert "default" not in variable  # no default: plan and deploy must be given a tag
+    assert (variable["type"], variable["nullable"]) == ("string", False)
+    [validation] = variable["validation"]
+    assert validation["condition"] == f'${{can(regex("{config.IMAGE_TAG}", var.image_tag))}}'
+    assert validation["error_message"].startswith("image_tag must be a Docker tag")
+
+
+def test_terraform_and_python_accept_the_same_tags() -> None:
+    # Terraform's RE2 and Python's re agree on this expression; check it says what we mean.
+    for good in ("v1.2.3", "latest", "2026-11-27_abc", "a" * 128):
+        assert re.fullmatch(config.IMAGE_TAG, good)
+    for bad in ("", ".hidden", "-x", "v1 2", "a" * 129, "sha256:abc"):
+        assert not re.fullmatch(config.IMAGE_TAG, bad)
+
+
+def test_image_tag_override_becomes_the_default() -> None:
+    configured = config.load({"wallet-dev": {"image_tag": "v1.2.3"}})[0]
+    stack = WalletStack(App(), "wallet-dev", config=configured)
+    assert '"default": "v1.2.3"' in CdktfTesting.synth(stack)
+
+
+def test_network_lookups(synthesized: dict[str, str], env_stack: str) -> None:
+    text = synthesized[env_stack]
+    vpc = {"id": "vpc-aa8468cc"} if env_stack == "wallet-dev" else {"tags": {"Name": config_of(env_stack).stack_name}}
+    assert CdktfTesting.to_have_data_source_with_properties(text, DataAwsVpc.TF_RESOURCE_TYPE, vpc)
+    for kind in ("Private", "Public"):
+        assert CdktfTesting.to_have_data_source_with_properties(
+            text,
+            DataAwsSubnets.TF_RESOURCE_TYPE,
+            {
+                "filter": [
+                    {"name": "vpc-id", "values": ["${data.aws_vpc.network_vpc.id}"]},
+                    {"name": "tag:aws-cdk:subnet-type", "values": [kind]},
+                ],
+                "lifecycle": {"postcondition": [{"condition": "${length(self.ids) >= 2}"}]},
+            },
+        )
+    assert CdktfTesting.to_have_data_source_with_properties(
+        text,
+        DataAwsRouteTables.TF_RESOURCE_TYPE,
+        {"filter": [{"name": "association.subnet-id", "values": "${data.aws_subnets.network_private_subnets.ids}"}]},
+    )
+
+
+def test_no_resource_name_carries_the_environment(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
+    environment = config_of(env_stack).environment
+    for block in ("resource", "data"):
+        for items in parsed[env_stack].get(block, {}).values():
+            assert not [name for name in items if environment in name]
