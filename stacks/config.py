@@ -101,6 +101,10 @@ class EnvironmentConfig:
     """Deletion protection and a final snapshot on delete."""
     db_backup_retention_days: int
     log_retention_days: int
+    db_prevent_destroy: bool = False
+    """Terraform refuses to destroy the database instance. Required in prod."""
+    db_engine_version: Literal["16", "17"] = "17"
+    """PostgreSQL major version; minor versions upgrade automatically."""
 
     region: str = "us-east-1"
     allowed_account_ids: tuple[str, ...] = ()
@@ -216,6 +220,18 @@ class EnvironmentConfig:
                 f"expected at least db_allocated_storage ({self.db_allocated_storage})",
             )
         _check_range("db_backup_retention_days", self.db_backup_retention_days, 1, 35)
+        if self.db_engine_version not in get_args(get_type_hints(EnvironmentConfig)["db_engine_version"]):
+            _fail("db_engine_version", self.db_engine_version, "expected '16' or '17'")
+        self._check_guardrails()
+
+    def _check_guardrails(self) -> None:
+        """Staging and prod hold data that must survive any override; only an edit of this file lifts these."""
+        required = {"db_deletion_protection": self.environment in ("staging", "prod")}
+        if self.environment == "prod":
+            required |= {"db_multi_az": True, "db_prevent_destroy": True}
+        for name, needed in required.items():
+            if needed and not getattr(self, name):
+                _fail(name, getattr(self, name), f"{self.environment} requires true (data protection; edit stacks/config.py to change it)")
 
     def _check_service(self) -> None:
         _check_pattern("ecr_repository", self.ecr_repository, ECR_REPOSITORY, "expected an ECR repository name such as 'wallet-service'")
@@ -285,6 +301,7 @@ PROD = EnvironmentConfig(
     db_deletion_protection=True,
     db_backup_retention_days=30,
     log_retention_days=90,
+    db_prevent_destroy=True,
 )
 
 DEFAULTS: dict[str, EnvironmentConfig] = {config.stack_name: config for config in (DEV, STAGING, PROD)}

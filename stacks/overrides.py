@@ -90,6 +90,8 @@ def _describe(annotation: Any) -> str:
         return f"a list of {_describe(typing.get_args(annotation)[0]).removeprefix('a ')}s"
     if origin is dict:
         return "an object of string values"
+    if origin is typing.Literal:
+        return "one of " + ", ".join(repr(arg) for arg in typing.get_args(annotation))
     return str(annotation)
 
 
@@ -105,19 +107,17 @@ def _coerce_value(name: str, value: Any, annotation: Any) -> Any:
         if origin is dict:
             return dict(value)
         return value
-    raise ConfigError(f"{name}: {value!r} has the wrong type; expected {_describe(annotation)}")
+    problem = "is not valid" if origin is typing.Literal and isinstance(value, str) else "has the wrong type"
+    raise ConfigError(f"{name}: {value!r} {problem}; expected {_describe(annotation)}")
 
 
 def _matches(value: Any, annotation: Any) -> bool:
-    if annotation is bool:
-        return isinstance(value, bool)
-    if annotation is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    if annotation is str:
-        return isinstance(value, str)
-    origin = typing.get_origin(annotation)
+    if annotation in _SCALARS:
+        # bool is a subclass of int in Python, not in JSON: true is no whole number.
+        return type(value) is annotation
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
     if origin is tuple:
-        return isinstance(value, list) and all(_matches(item, typing.get_args(annotation)[0]) for item in value)
+        return isinstance(value, list) and all(_matches(item, args[0]) for item in value)
     if origin is dict:
         return isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
-    return False
+    return origin is typing.Literal and isinstance(value, str) and value in args

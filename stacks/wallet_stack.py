@@ -6,6 +6,7 @@ from cdktf import Fn, S3Backend, TerraformOutput, TerraformVariable
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from constructs import Construct
 
+from constructs_lib.database import Database, DatabaseProps
 from constructs_lib.network import Network, NetworkProps, SubnetSelection
 from stacks.base import AddressedStack
 from stacks.config import IMAGE_TAG, EnvironmentConfig
@@ -59,4 +60,27 @@ class WalletStack(AddressedStack):
                 public_subnets=SubnetSelection(ids=config.public_subnet_ids, tags=config.public_subnet_tags),
             ),
         )
+        database = Database(
+            self,
+            "database",
+            props=DatabaseProps(
+                identifier=f"wallet-service-{config.environment}",
+                vpc_id=network.vpc_id,
+                subnet_ids=network.private_subnet_ids,
+                instance_class=config.db_instance_class,
+                allocated_storage=config.db_allocated_storage,
+                max_allocated_storage=config.db_max_allocated_storage,
+                backup_retention_days=config.db_backup_retention_days,
+                multi_az=config.db_multi_az,
+                protected=config.db_deletion_protection,
+                prevent_destroy=config.db_prevent_destroy,
+                engine_major_version=config.db_engine_version,
+                log_retention_days=config.log_retention_days,
+            ),
+        )
+
         TerraformOutput(self, "vpc_id", value=network.vpc_id, description="VPC the service runs in")
+        TerraformOutput(self, "db_endpoint", value=database.endpoint, description="PostgreSQL endpoint (host:port)")
+        TerraformOutput(
+            self, "db_secret_arn", value=database.secret_arn, description="ARN of the RDS-managed master secret (not its value)"
+        )

@@ -265,3 +265,27 @@ def test_malformed_context(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, raw:
 def test_no_cdktf_json_means_no_overrides(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv(overrides.CONTEXT_ENV, raising=False)
     assert overrides.read_context(tmp_path) == {}
+
+
+GUARDRAILS = [
+    ("wallet-staging", "db_deletion_protection", "staging"),
+    ("wallet-prod", "db_deletion_protection", "prod"),
+    ("wallet-prod", "db_multi_az", "prod"),
+    ("wallet-prod", "db_prevent_destroy", "prod"),
+]
+
+
+@pytest.mark.parametrize(("stack", "field", "environment"), GUARDRAILS)
+def test_data_protection_cannot_be_switched_off_by_override(stack: str, field: str, environment: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        config.load({stack: {field: False}})
+    assert (
+        str(raised.value)
+        == f"{stack}: {field}: False is not valid; {environment} requires true (data protection; edit stacks/config.py to change it)"
+    )
+
+
+def test_engine_version_is_one_of_the_supported_majors() -> None:
+    with pytest.raises(ConfigError) as raised:
+        config.load({"wallet-dev": {"db_engine_version": "15"}})
+    assert str(raised.value) == "wallet-dev: db_engine_version: '15' is not valid; expected one of '16', '17'"

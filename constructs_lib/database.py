@@ -1,0 +1,189 @@
+"""Database: the wallet's PostgreSQL on RDS, private, encrypted, TLS-only, with RDS-managed credentials."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from cdktf import TerraformResourceLifecycle
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
+    DataAwsIamPolicyDocument,
+    DataAwsIamPolicyDocumentStatement,
+    DataAwsIamPolicyDocumentStatementPrincipals,
+)
+from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
+from cdktf_cdktf_provider_aws.db_instance import DbInstance
+from cdktf_cdktf_provider_aws.db_parameter_group import DbParameterGroup, DbParameterGroupParameter
+from cdktf_cdktf_provider_aws.db_subnet_group import DbSubnetGroup
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
+from cdktf_cdktf_provider_aws.security_group import SecurityGroup
+from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
+from constructs import Construct
+
+POSTGRES_PORT = 5432
+LOG_EXPORTS = ("postgresql", "upgrade")
+# Classes on which RDS refuses Performance Insights / Database Insights (AWS lists them for MySQL and
+# MariaDB; we treat PostgreSQL the same way, since enabling it on an unsupported class fails the apply).
+NO_PERFORMANCE_INSIGHTS = frozenset({"db.t2.micro", "db.t2.small", "db.t3.micro", "db.t3.small", "db.t4g.micro", "db.t4g.small"})
+SLOW_STATEMENT_MS = 1000
+
+
+@dataclass(frozen=True, kw_only=True)
+class DatabaseProps:
+    identifier: str
+    """RDS instance identifier; also names the subnet group, parameter group, security group and snapshot."""
+    vpc_id: str
+    subnet_ids: Sequence[str]
+    """Private subnets in at least two Availability Zones."""
+    instance_class: str
+    allocated_storage: int
+    max_allocated_storage: int
+    """Ceiling for storage autoscaling; equal to allocated_storage turns autoscaling off."""
+    backup_retention_days: int
+    multi_az: bool = False
+    """Default: single-AZ."""
+    protected: bool = True
+    """Deletion protection, a final snapshot, and automated backups kept after deletion. Default: on."""
+    prevent_destroy: bool = False
+    """Terraform refuses to destroy the instance (only an edit of the code lifts it). Default: off."""
+    engine_major_version: Literal["16", "17"] = "17"
+    """PostgreSQL major version; minor versions upgrade automatically. Default: 17."""
+    db_name: str = "wallet"
+    master_username: str = "wallet_admin"
+    log_retention_days: int = 30
+    """Retention of the exported PostgreSQL and upgrade logs. Default: 30 days."""
+
+
+class Database(Construct):
+    """RDS PostgreSQL whose only way in is PostgreSQL's port from the security groups granted by :meth:`allow_from`."""
+
+    def __init__(self, scope: Construct, id_: str, *, props: DatabaseProps) -> None:
+        super().__init__(scope, id_)
+        self._props = props
+        subnet_group = DbSubnetGroup(
+            self,
+            "subnet_group",
+            name=props.identifier,
+            subnet_ids=list(props.subnet_ids),
+            description=f"Private subnets of {props.identifier}",
+        )
+        self._security_group = SecurityGroup(
+            self,
+            "security_group",
+            name=f"{props.identifier}-db",
+            description=f"PostgreSQL of {props.identifier}: ingress only from granted security groups",
+            vpc_id=props.vpc_id,
+        )
+        parameters = DbParameterGroup(
+            self,
+            "parameter_group",
+            name=f"{props.identifier}-postgres{props.engine_major_version}",
+            family=f"postgres{props.engine_major_version}",
+            description=f"TLS-only, slow-statement and connection logging for {props.identifier}",
+            parameter=[
+                DbParameterGroupParameter(name="rds.force_ssl", value="1"),
+                DbParameterGroupParameter(name="log_min_duration_statement", value=str(SLOW_STATEMENT_MS)),
+                DbParameterGroupParameter(name="log_connections", value="1"),
+                DbParameterGroupParameter(name="log_disconnections", value="1"),
+            ],
+            # A new major version needs a new group: create it before the old one is released.
+            lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
+        )
+        # RDS would create these on first export, without retention; ours expire.
+        log_groups = [
+            CloudwatchLogGroup(
+                self,
+                f"{kind}_logs",
+                name=f"/aws/rds/instance/{props.identifier}/{kind}",
+                retention_in_days=props.log_retention_days,
+            )
+            for kind in LOG_EXPORTS
+        ]
+        monitoring_role = self._monitoring_role()
+        instance = DbInstance(
+            self,
+            "instance",
+            identifier=props.identifier,
+            engine="postgres",
+            engine_version=props.engine_major_version,
+            auto_minor_version_upgrade=True,
+            instance_class=props.instance_class,
+            allocated_storage=props.allocated_storage,
+            max_allocated_storage=props.max_allocated_storage if props.max_allocated_storage > props.allocated_storage else None,
+            storage_type="gp3",
+            storage_encrypted=True,
+            db_name=props.db_name,
+            username=props.master_username,
+            manage_master_user_password=True,
+            port=POSTGRES_PORT,
+            db_subnet_group_name=subnet_group.name,
+            vpc_security_group_ids=[self._security_group.id],
+            publicly_accessible=False,
+            parameter_group_name=parameters.name,
+            multi_az=props.multi_az,
+            backup_retention_period=props.backup_retention_days,
+            backup_window="03:00-04:00",
+            maintenance_window="sun:04:30-sun:05:30",
+            copy_tags_to_snapshot=True,
+            deletion_protection=props.protected,
+            skip_final_snapshot=not props.protected,
+            final_snapshot_identifier=f"{props.identifier}-final" if props.protected else None,
+            delete_automated_backups=not props.protected,
+            enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
+            monitoring_interval=60,
+            monitoring_role_arn=monitoring_role.arn,
+            performance_insights_enabled=self.performance_insights_supported(props.instance_class),
+            iam_database_authentication_enabled=True,
+            depends_on=[*log_groups, monitoring_role],
+            lifecycle=TerraformResourceLifecycle(prevent_destroy=True) if props.prevent_destroy else None,
+        )
+        self.address: str = instance.address
+        self.port: float = instance.port
+        self.endpoint: str = instance.endpoint
+        self.db_name: str = props.db_name
+        self.identifier: str = instance.identifier
+        self.security_group_id: str = self._security_group.id
+        self.secret_arn: str = instance.master_user_secret.get(0).secret_arn
+        """The RDS-managed secret: JSON with the keys ``username`` and ``password``."""
+
+    @staticmethod
+    def performance_insights_supported(instance_class: str) -> bool:
+        return instance_class not in NO_PERFORMANCE_INSIGHTS
+
+    def allow_from(self, id_: str, *, security_group_id: str, description: str) -> None:
+        """Admit PostgreSQL connections from the members of ``security_group_id``."""
+        VpcSecurityGroupIngressRule(
+            self,
+            f"ingress_from_{id_}",
+            security_group_id=self._security_group.id,
+            referenced_security_group_id=security_group_id,
+            ip_protocol="tcp",
+            from_port=POSTGRES_PORT,
+            to_port=POSTGRES_PORT,
+            description=description,
+        )
+
+    def _monitoring_role(self) -> IamRole:
+        """The role RDS enhanced monitoring uses to publish OS metrics."""
+        trust = DataAwsIamPolicyDocument(
+            self,
+            "monitoring_trust",
+            statement=[
+                DataAwsIamPolicyDocumentStatement(
+                    actions=["sts:AssumeRole"],
+                    principals=[DataAwsIamPolicyDocumentStatementPrincipals(type="Service", identifiers=["monitoring.rds.amazonaws.com"])],
+                )
+            ],
+        )
+        role = IamRole(self, "monitoring_role", name=f"{self._props.identifier}-rds-monitoring", assume_role_policy=trust.json)
+        partition = DataAwsPartition(self, "partition")
+        IamRolePolicyAttachment(
+            self,
+            "monitoring_policy",
+            role=role.name,
+            policy_arn=f"arn:{partition.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
+        )
+        return role

@@ -1,0 +1,160 @@
+"""The database in every environment: sizes, data protection, access, credentials, replacement guard."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from cdktf import Testing as CdktfTesting
+from cdktf_cdktf_provider_aws.db_instance import DbInstance
+from cdktf_cdktf_provider_aws.db_parameter_group import DbParameterGroup
+
+from tests.conftest import config_of
+
+
+def db_instance(parsed: dict[str, dict[str, Any]], stack: str) -> dict[str, Any]:
+    return dict(parsed[stack]["resource"]["aws_db_instance"]["database_instance"])
+
+
+def test_size_and_engine_follow_the_environment(synthesized: dict[str, str], env_stack: str) -> None:
+    c = config_of(env_stack)
+    assert CdktfTesting.to_have_resource_with_properties(
+        synthesized[env_stack],
+        DbInstance.TF_RESOURCE_TYPE,
+        {
+            "identifier": f"wallet-service-{c.environment}",
+            "engine": "postgres",
+            "engine_version": "17",
+            "auto_minor_version_upgrade": True,
+            "instance_class": c.db_instance_class,
+            "allocated_storage": c.db_allocated_storage,
+            "storage_type": "gp3",
+            "storage_encrypted": True,
+            "multi_az": c.db_multi_az,
+            "backup_retention_period": c.db_backup_retention_days,
+            "publicly_accessible": False,
+            "manage_master_user_password": True,
+            "username": "wallet_admin",
+            "iam_database_authentication_enabled": True,
+            "enabled_cloudwatch_logs_exports": ["postgresql", "upgrade"],
+            "monitoring_interval": 60,
+            "copy_tags_to_snapshot": True,
+        },
+    )
+
+
+def test_storage_autoscaling_ceiling(parsed: dict[str, dict[str, Any]]) -> None:
+    ceilings = {stack: db_instance(parsed, stack).get("max_allocated_storage") for stack in ("wallet-dev", "wallet-staging", "wallet-prod")}
+    assert ceilings == {"wallet-dev": None, "wallet-staging": 100, "wallet-prod": 500}
+
+
+PROTECTION = {
+    # stack: (deletion_protection, final snapshot kept, automated backups kept, prevent_destroy, multi_az, retention days)
+    "wallet-dev": (False, False, False, False, False, 1),
+    "wallet-staging": (True, True, True, False, False, 7),
+    "wallet-prod": (True, True, True, True, True, 30),
+}
+
+
+def test_data_protection_per_environment(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
+    db = db_instance(parsed, env_stack)
+    actual = (
+        db["deletion_protection"],
+        not db["skip_final_snapshot"] and db.get("final_snapshot_identifier") == f"wallet-service-{config_of(env_stack).environment}-final",
+        not db["delete_automated_backups"],
+        db.get("lifecycle", {}).get("prevent_destroy", False),
+        db["multi_az"],
+        db["backup_retention_period"],
+    )
+    assert actual == PROTECTION[env_stack]
+
+
+# The attributes whose change makes the AWS provider replace the instance: a new empty database.
+# A change here must be deliberate (and come with a data migration plan), so it fails this test.
+REPLACEMENT_ATTRIBUTES = (
+    "identifier",
+    "engine",
+    "storage_encrypted",
+    "kms_key_id",
+    "db_name",
+    "username",
+    "availability_zone",
+    "character_set_name",
+    "nchar_character_set_name",
+    "timezone",
+    "snapshot_identifier",
+    "replicate_source_db",
+)
+
+
+@pytest.mark.parametrize(("stack", "environment"), [("wallet-dev", "dev"), ("wallet-staging", "staging"), ("wallet-prod", "prod")])
+def test_replacement_guard(parsed: dict[str, dict[str, Any]], stack: str, environment: str) -> None:
+    db = db_instance(parsed, stack)
+    pinned = {name: db.get(name) for name in REPLACEMENT_ATTRIBUTES}
+    assert pinned == {
+        "identifier": f"wallet-service-{environment}",
+        "engine": "postgres",
+        "storage_encrypted": True,
+        "kms_key_id": None,
+        "db_name": "wallet",
+        "username": "wallet_admin",
+        "availability_zone": None,
+        "character_set_name": None,
+        "nchar_character_set_name": None,
+        "timezone": None,
+        "snapshot_identifier": None,
+        "replicate_source_db": None,
+    }
+
+
+def test_parameter_group_forces_tls_and_logs(synthesized: dict[str, str], env_stack: str) -> None:
+    assert CdktfTesting.to_have_resource_with_properties(
+        synthesized[env_stack],
+        DbParameterGroup.TF_RESOURCE_TYPE,
+        {
+            "family": "postgres17",
+            "parameter": [
+                {"name": "rds.force_ssl", "value": "1"},
+                {"name": "log_min_duration_statement", "value": "1000"},
+                {"name": "log_connections", "value": "1"},
+                {"name": "log_disconnections", "value": "1"},
+            ],
+        },
+    )
+
+
+def test_only_postgres_from_granted_groups_reaches_the_database(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
+    resources = parsed[env_stack]["resource"]
+    db_group = "${aws_security_group.database_security_group.id}"
+    assert db_instance(parsed, env_stack)["vpc_security_group_ids"] == [db_group]
+    group = resources["aws_security_group"]["database_security_group"]
+    assert "ingress" not in group and "egress" not in group  # no inline rules; Terraform adds no default egress
+    ingress = [rule for rule in resources.get("aws_vpc_security_group_ingress_rule", {}).values() if rule["security_group_id"] == db_group]
+    for rule in ingress:
+        assert (rule["ip_protocol"], rule["from_port"], rule["to_port"]) == ("tcp", 5432, 5432)
+        assert rule["referenced_security_group_id"].startswith("${aws_security_group.")
+        assert "cidr_ipv4" not in rule and "cidr_ipv6" not in rule and "prefix_list_id" not in rule
+        assert rule["description"]
+
+
+def test_no_password_or_secret_value_in_the_output(synthesized: dict[str, str], env_stack: str) -> None:
+    text = synthesized[env_stack]
+    keys = set(re.findall(r'"([a-z_]*(?:password|secret)[a-z_]*)":', text))
+    assert keys <= {"manage_master_user_password", "db_secret_arn"}
+    assert "secret_string" not in text and "random_password" not in text
+    outputs = json.loads(text)["output"]
+    assert outputs["db_secret_arn"]["value"] == "${aws_db_instance.database_instance.master_user_secret[0].secret_arn}"
+    assert outputs["db_endpoint"]["value"] == "${aws_db_instance.database_instance.endpoint}"
+
+
+def test_exported_logs_expire(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
+    c = config_of(env_stack)
+    groups = parsed[env_stack]["resource"]["aws_cloudwatch_log_group"]
+    for kind in ("postgresql", "upgrade"):
+        group = groups[f"database_{kind}_logs"]
+        assert (group["name"], group["retention_in_days"]) == (
+            f"/aws/rds/instance/wallet-service-{c.environment}/{kind}",
+            c.log_retention_days,
+        )
