@@ -20,8 +20,10 @@ from cdktf_cdktf_provider_aws.db_subnet_group import DbSubnetGroup
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
-from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
+
+from constructs_lib import firewall
+from constructs_lib.firewall import Peer
 
 POSTGRES_PORT = 5432
 LOG_EXPORTS = ("postgresql", "upgrade")
@@ -155,14 +157,12 @@ class Database(Construct):
 
     def allow_from(self, id_: str, *, security_group_id: str, description: str) -> None:
         """Admit PostgreSQL connections from the members of ``security_group_id``."""
-        VpcSecurityGroupIngressRule(
+        firewall.ingress(
             self,
             f"ingress_from_{id_}",
             security_group_id=self._security_group.id,
-            referenced_security_group_id=security_group_id,
-            ip_protocol="tcp",
-            from_port=POSTGRES_PORT,
-            to_port=POSTGRES_PORT,
+            peer=Peer(security_group_id=security_group_id),
+            port=POSTGRES_PORT,
             description=description,
         )
 

@@ -46,8 +46,10 @@ class SecureBucketProps:
     """Days after which current objects expire. Default: never."""
     prevent_destroy: bool = False
     """Terraform refuses to destroy the bucket. Default: off."""
-    extra_statements: tuple[DataAwsIamPolicyDocumentStatement, ...] = field(default_factory=tuple)
-    """Statements added to the bucket policy after the TLS-only denial. Default: none."""
+    writers: tuple[DataAwsIamPolicyDocumentStatementPrincipals, ...] = field(default_factory=tuple)
+    """Principals allowed s3:PutObject under ``writer_prefix`` (e.g. a log delivery service). Default: none."""
+    writer_prefix: str = ""
+    """Key prefix the writers may put objects under. Default: the whole bucket."""
 
 
 class SecureBucket(Construct):
@@ -105,10 +107,21 @@ class SecureBucket(Construct):
                     resources=[bucket.arn, f"{bucket.arn}/*"],
                     condition=[DataAwsIamPolicyDocumentStatementCondition(test="Bool", variable="aws:SecureTransport", values=["false"])],
                 ),
-                *props.extra_statements,
+                *self._writer_statements(props, bucket.arn),
             ],
         )
-        S3BucketPolicy(self, "policy", bucket=bucket.id, policy=policy.json)
+        self.policy = S3BucketPolicy(self, "policy", bucket=bucket.id, policy=policy.json)
+        """Depend on this before a service that checks its write access on creation (ALB access logs)."""
+
+    @staticmethod
+    def _writer_statements(props: SecureBucketProps, bucket_arn: str) -> list[DataAwsIamPolicyDocumentStatement]:
+        if not props.writers:
+            return []
+        return [
+            DataAwsIamPolicyDocumentStatement(
+                sid="Writers", actions=["s3:PutObject"], principals=list(props.writers), resources=[f"{bucket_arn}/{props.writer_prefix}*"]
+            )
+        ]
 
     @staticmethod
     def _lifecycle_rule(props: SecureBucketProps) -> S3BucketLifecycleConfigurationRule:

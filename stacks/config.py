@@ -10,6 +10,7 @@ says what is allowed; ``main.py`` prints it as one line and exits with status 2.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -132,7 +133,23 @@ class EnvironmentConfig:
     task_memory: int = 512
     alarm_emails: tuple[str, ...] = ()
     certificate_arn: str | None = None
-    """ACM certificate for the HTTPS listener. Default: none (plain HTTP, refused in prod)."""
+    """ACM certificate for the HTTPS listener. Default: none; see certificate_tags."""
+    certificate_tags: dict[str, str] = field(default_factory=dict)
+    """Without certificate_arn: the issued ACM certificate carrying these tags is looked up.
+    Default: none (plain HTTP in dev and staging); prod: Name=wallet-prod. Prod never serves plain HTTP."""
+    ingress_cidrs: tuple[str, ...] = ("0.0.0.0/0",)
+    """Who may reach the load balancer's listeners (IPv4 or IPv6 CIDRs). Default: anywhere."""
+    alb_deletion_protection: bool = False
+    alb_access_logs: bool = False
+    """Access logs to an S3 bucket the stack creates. Default: off; prod: on."""
+    vpc_endpoints: bool = True
+    """Interface endpoints (ECR, Logs, Secrets Manager) and the S3 gateway endpoint. Turn off for VPCs that
+    already have them or reach AWS through a NAT gateway (the tasks then get HTTPS egress to anywhere)."""
+    enable_ecs_exec: bool = False
+    """ECS Exec into running containers. Default: off; dev: on."""
+    health_check_grace_seconds: int = 60
+    migration_command: tuple[str, ...] = ("migrate",)
+    """Command the migration task runs in the service image; it must apply the migrations and exit."""
     image_tag: str | None = None
     """Default of the image_tag Terraform variable. Default: none, so plan/deploy must pass it."""
 
@@ -174,6 +191,16 @@ class EnvironmentConfig:
         )
         for email in self.alarm_emails:
             _check_pattern("alarm_emails", email, EMAIL, "expected e-mail addresses such as 'oncall@example.com'")
+        if self.environment == "prod" and self.certificate_arn is None and not self.certificate_tags:
+            _fail("certificate_arn", None, "prod serves HTTPS only: set certificate_arn, or certificate_tags to look the certificate up")
+        _check_tags("certificate_tags", self.certificate_tags)
+        for cidr in self.ingress_cidrs:
+            try:
+                ipaddress.ip_network(cidr)
+            except ValueError:
+                _fail("ingress_cidrs", cidr, "expected CIDR blocks such as '0.0.0.0/0' or '203.0.113.0/24'")
+        if not self.ingress_cidrs:
+            _fail("ingress_cidrs", [], "expected at least one CIDR block")
         if self.certificate_arn is not None:
             _check_pattern(
                 "certificate_arn",
@@ -254,6 +281,9 @@ class EnvironmentConfig:
                 self.log_retention_days,
                 f"expected one of CloudWatch's values: {', '.join(map(str, LOG_RETENTION_DAYS))}",
             )
+        _check_range("health_check_grace_seconds", self.health_check_grace_seconds, 0, 2147483647)
+        if not self.migration_command or not all(self.migration_command):
+            _fail("migration_command", list(self.migration_command), "expected a non-empty list of non-empty strings")
         if self.image_tag is not None:
             _check_pattern(
                 "image_tag", self.image_tag, IMAGE_TAG, "expected a Docker tag: 1-128 of A-Z a-z 0-9 _ . -, not starting with . or -"
@@ -273,6 +303,7 @@ DEV = EnvironmentConfig(
     db_deletion_protection=False,
     db_backup_retention_days=1,
     log_retention_days=7,
+    enable_ecs_exec=True,
 )
 
 STAGING = EnvironmentConfig(
@@ -302,6 +333,9 @@ PROD = EnvironmentConfig(
     db_backup_retention_days=30,
     log_retention_days=90,
     db_prevent_destroy=True,
+    certificate_tags={"Name": "wallet-prod"},
+    alb_deletion_protection=True,
+    alb_access_logs=True,
 )
 
 DEFAULTS: dict[str, EnvironmentConfig] = {config.stack_name: config for config in (DEV, STAGING, PROD)}

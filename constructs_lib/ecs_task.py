@@ -1,0 +1,95 @@
+"""EcsTask: what the service and the migration task share: log group, roles, security group, Fargate task definition."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.data_aws_ecr_image import DataAwsEcrImage
+from cdktf_cdktf_provider_aws.data_aws_ecr_repository import DataAwsEcrRepository
+from cdktf_cdktf_provider_aws.ecs_task_definition import EcsTaskDefinition, EcsTaskDefinitionRuntimePlatform, EcsTaskDefinitionVolume
+from cdktf_cdktf_provider_aws.security_group import SecurityGroup
+from constructs import Construct
+
+from constructs_lib import firewall
+from constructs_lib.container import SCRATCH_VOLUME, ContainerProps, container_definitions
+from constructs_lib.firewall import Peer
+from constructs_lib.task_iam import TaskIam, TaskIamProps
+
+
+class EcrImage(Construct):
+    """An image tag resolved to its digest at plan time: the task runs exactly that image, and a missing tag fails the plan."""
+
+    def __init__(self, scope: Construct, id_: str, *, repository_name: str, tag: str) -> None:
+        super().__init__(scope, id_)
+        repository = DataAwsEcrRepository(self, "repository", name=repository_name)
+        image = DataAwsEcrImage(self, "tagged", repository_name=repository.name, image_tag=tag)
+        self.repository_arn: str = repository.arn
+        self.reference: str = f"{repository.repository_url}@{image.image_digest}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class EcsTaskProps:
+    family: str
+    """Task definition family; also names the roles (<family>-execution, <family>-task) and the security group."""
+    container: ContainerProps
+    """The one container; its log_group_name is created here."""
+    cpu: int
+    memory: int
+    account_id: str
+    vpc_id: str
+    ecr_repository_arn: str
+    log_retention_days: int
+    secret_arns: Sequence[str] = ()
+    """Secrets the container's ``secrets`` refer to. Default: none."""
+    ecs_exec: bool = False
+    """Allow ECS Exec sessions (task role permission). Default: off."""
+
+
+class EcsTask(Construct):
+    """A Fargate task definition with its own log group, execution and task roles, and security group (no rules until granted)."""
+
+    def __init__(self, scope: Construct, id_: str, *, props: EcsTaskProps) -> None:
+        super().__init__(scope, id_)
+        log_group = CloudwatchLogGroup(self, "log_group", name=props.container.log_group_name, retention_in_days=props.log_retention_days)
+        iam = TaskIam(
+            self,
+            "iam",
+            props=TaskIamProps(
+                name=props.family,
+                account_id=props.account_id,
+                ecr_repository_arn=props.ecr_repository_arn,
+                log_group_arn=log_group.arn,
+                secret_arns=props.secret_arns,
+                ecs_exec=props.ecs_exec,
+            ),
+        )
+        self._security_group = SecurityGroup(
+            self, "security_group", name=props.family, description=f"Tasks of {props.family}", vpc_id=props.vpc_id
+        )
+        definition = EcsTaskDefinition(
+            self,
+            "definition",
+            family=props.family,
+            requires_compatibilities=["FARGATE"],
+            network_mode="awsvpc",
+            cpu=str(props.cpu),
+            memory=str(props.memory),
+            execution_role_arn=iam.execution_role_arn,
+            task_role_arn=iam.task_role_arn,
+            runtime_platform=EcsTaskDefinitionRuntimePlatform(operating_system_family="LINUX", cpu_architecture="X86_64"),
+            volume=[EcsTaskDefinitionVolume(name=SCRATCH_VOLUME)],
+            container_definitions=container_definitions(props.container),
+        )
+        self.family: str = definition.family
+        self.arn: str = definition.arn
+        self.log_group_name: str = log_group.name
+        self.security_group_id: str = self._security_group.id
+        self.container_name: str = props.container.name
+
+    def allow_from(self, id_: str, *, peer: Peer, port: int, description: str) -> None:
+        firewall.ingress(self, f"ingress_{id_}", security_group_id=self._security_group.id, peer=peer, port=port, description=description)
+
+    def allow_to(self, id_: str, *, peer: Peer, port: int, description: str) -> None:
+        firewall.egress(self, f"egress_{id_}", security_group_id=self._security_group.id, peer=peer, port=port, description=description)

@@ -1,0 +1,170 @@
+"""LoadBalancer: the internet-facing ALB, its security group, target group, listeners and optional access logs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from cdktf import ITerraformDependable
+from cdktf_cdktf_provider_aws.data_aws_acm_certificate import DataAwsAcmCertificate
+from cdktf_cdktf_provider_aws.data_aws_elb_service_account import DataAwsElbServiceAccount
+from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import DataAwsIamPolicyDocumentStatementPrincipals
+from cdktf_cdktf_provider_aws.lb import Lb, LbAccessLogs
+from cdktf_cdktf_provider_aws.lb_listener import LbListener, LbListenerDefaultAction, LbListenerDefaultActionRedirect
+from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup, LbTargetGroupHealthCheck
+from cdktf_cdktf_provider_aws.security_group import SecurityGroup
+from constructs import Construct
+
+from constructs_lib import firewall
+from constructs_lib.firewall import Peer
+from constructs_lib.secure_bucket import SecureBucket, SecureBucketProps
+
+HTTP, HTTPS = 80, 443
+# TLS 1.3 and 1.2 with forward-secret ciphers only: AWS's recommended policy for internet-facing listeners.
+TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+ACCESS_LOG_DAYS = 90
+
+
+@dataclass(frozen=True, kw_only=True)
+class LoadBalancerProps:
+    name: str
+    """Name of the ALB and its target group (at most 32 characters)."""
+    vpc_id: str
+    subnet_ids: Sequence[str]
+    """Public subnets in at least two Availability Zones."""
+    target_port: int
+    health_check_path: str = "/health"
+    ingress_cidrs: Sequence[str] = ("0.0.0.0/0",)
+    """Who may reach the listeners. Default: anywhere."""
+    certificate_arn: str | None = None
+    """ACM certificate for HTTPS. Default: see certificate_tags."""
+    certificate_tags: Mapping[str, str] = field(default_factory=dict)
+    """Without certificate_arn: look up the issued certificate with these tags. Neither: plain HTTP only."""
+    deletion_protection: bool = False
+    access_logs_bucket: str | None = None
+    """Create this bucket and log every request to it. Default: no access logs."""
+
+
+class LoadBalancer(Construct):
+    def __init__(self, scope: Construct, id_: str, *, props: LoadBalancerProps) -> None:
+        super().__init__(scope, id_)
+        if len(props.name) > 32:
+            raise ValueError(f"load balancer name {props.name!r} is longer than 32 characters")
+        certificate_arn = props.certificate_arn
+        if certificate_arn is None and props.certificate_tags:
+            certificate_arn = DataAwsAcmCertificate(
+                self, "certificate", tags=dict(props.certificate_tags), statuses=["ISSUED"], most_recent=True
+            ).arn
+        self.https = certificate_arn is not None
+        listener_ports = (HTTP, HTTPS) if self.https else (HTTP,)
+
+        self._security_group = SecurityGroup(
+            self, "security_group", name=f"{props.name}-alb", description=f"Load balancer of {props.name}", vpc_id=props.vpc_id
+        )
+        for port in listener_ports:
+            for index, cidr in enumerate(props.ingress_cidrs):
+                firewall.ingress(
+                    self,
+                    f"ingress_{port}_{index}",
+                    security_group_id=self._security_group.id,
+                    peer=Peer(cidr=cidr),
+                    port=port,
+                    description=f"Clients to the {'HTTPS' if port == HTTPS else 'HTTP'} listener",
+                )
+        self._target_port = props.target_port
+        self._log_bucket_policy: ITerraformDependable | None = None
+
+        alb = Lb(
+            self,
+            "alb",
+            name=props.name,
+            internal=False,
+            load_balancer_type="application",
+            security_groups=[self._security_group.id],
+            subnets=list(props.subnet_ids),
+            drop_invalid_header_fields=True,
+            desync_mitigation_mode="defensive",
+            enable_deletion_protection=props.deletion_protection,
+            access_logs=self._access_logs(props.access_logs_bucket),
+            # ELB checks that it may write the access logs when they are switched on.
+            depends_on=[self._log_bucket_policy] if self._log_bucket_policy else None,
+        )
+        target_group = LbTargetGroup(
+            self,
+            "target_group",
+            name=props.name,
+            port=props.target_port,
+            protocol="HTTP",
+            target_type="ip",
+            vpc_id=props.vpc_id,
+            deregistration_delay="30",
+            health_check=LbTargetGroupHealthCheck(
+                path=props.health_check_path, matcher="200-399", interval=15, timeout=5, healthy_threshold=2, unhealthy_threshold=3
+            ),
+        )
+        forward = LbListenerDefaultAction(type="forward", target_group_arn=target_group.arn)
+        self.listeners: list[ITerraformDependable] = []
+        if certificate_arn is not None:
+            self.listeners.append(
+                LbListener(
+                    self,
+                    "https",
+                    load_balancer_arn=alb.arn,
+                    port=HTTPS,
+                    protocol="HTTPS",
+                    ssl_policy=TLS_POLICY,
+                    certificate_arn=certificate_arn,
+                    default_action=[forward],
+                )
+            )
+            redirect = LbListenerDefaultAction(
+                type="redirect", redirect=LbListenerDefaultActionRedirect(protocol="HTTPS", port=str(HTTPS), status_code="HTTP_301")
+            )
+            self.listeners.append(
+                LbListener(self, "http", load_balancer_arn=alb.arn, port=HTTP, protocol="HTTP", default_action=[redirect])
+            )
+        else:
+            self.listeners.append(LbListener(self, "http", load_balancer_arn=alb.arn, port=HTTP, protocol="HTTP", default_action=[forward]))
+
+        self.security_group_id: str = self._security_group.id
+        self.dns_name: str = alb.dns_name
+        self.arn_suffix: str = alb.arn_suffix
+        self.target_group_arn: str = target_group.arn
+        self.target_group_arn_suffix: str = target_group.arn_suffix
+        self.url: str = f"{'https' if self.https else 'http'}://{alb.dns_name}"
+
+    def allow_to(self, id_: str, *, security_group_id: str, description: str) -> None:
+        """Let the load balancer reach the targets' port in ``security_group_id``: its only egress."""
+        firewall.egress(
+            self,
+            f"egress_{id_}",
+            security_group_id=self._security_group.id,
+            peer=Peer(security_group_id=security_group_id),
+            port=self._target_port,
+            description=description,
+        )
+
+    def _access_logs(self, bucket_name: str | None) -> LbAccessLogs | None:
+        if bucket_name is None:
+            return None
+        # Regions from before August 2022 deliver as the regional ELB account, newer ones as the log-delivery service.
+        elb_account = DataAwsElbServiceAccount(self, "elb_account")
+        bucket = SecureBucket(
+            self,
+            "access_logs",
+            props=SecureBucketProps(
+                bucket_name=bucket_name,
+                encryption="AES256",  # ALB log delivery supports SSE-S3 only
+                versioned=False,
+                expiration_days=ACCESS_LOG_DAYS,
+                writers=(
+                    DataAwsIamPolicyDocumentStatementPrincipals(type="AWS", identifiers=[elb_account.arn]),
+                    DataAwsIamPolicyDocumentStatementPrincipals(
+                        type="Service", identifiers=["logdelivery.elasticloadbalancing.amazonaws.com"]
+                    ),
+                ),
+                writer_prefix="AWSLogs/",
+            ),
+        )
+        self._log_bucket_policy = bucket.policy
+        return LbAccessLogs(bucket=bucket.bucket_name, enabled=True)

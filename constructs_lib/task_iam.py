@@ -1,0 +1,90 @@
+"""IAM for ECS tasks: the execution role (what ECS does to start a task) and the task role (what the code may do)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
+    DataAwsIamPolicyDocument,
+    DataAwsIamPolicyDocumentStatement,
+    DataAwsIamPolicyDocumentStatementCondition,
+    DataAwsIamPolicyDocumentStatementPrincipals,
+)
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from constructs import Construct
+
+ECR_PULL = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+ECS_EXEC = [
+    "ssmmessages:CreateControlChannel",
+    "ssmmessages:CreateDataChannel",
+    "ssmmessages:OpenControlChannel",
+    "ssmmessages:OpenDataChannel",
+]
+
+
+@dataclass(frozen=True, kw_only=True)
+class TaskIamProps:
+    name: str
+    """Prefix of the role names: <name>-execution, <name>-task."""
+    account_id: str
+    """Only ECS acting for this account may assume the roles (confused-deputy guard)."""
+    ecr_repository_arn: str
+    log_group_arn: str
+    secret_arns: Sequence[str] = ()
+    """Secrets ECS reads into the container's ``secrets``. Default: none."""
+    ecs_exec: bool = False
+    """Let the task role open ECS Exec sessions. Default: off."""
+
+
+class TaskIam(Construct):
+    """Two roles, each allowed exactly what it needs, on exact ARNs."""
+
+    def __init__(self, scope: Construct, id_: str, *, props: TaskIamProps) -> None:
+        super().__init__(scope, id_)
+        trust = DataAwsIamPolicyDocument(
+            self,
+            "trust",
+            statement=[
+                DataAwsIamPolicyDocumentStatement(
+                    actions=["sts:AssumeRole"],
+                    principals=[DataAwsIamPolicyDocumentStatementPrincipals(type="Service", identifiers=["ecs-tasks.amazonaws.com"])],
+                    condition=[
+                        DataAwsIamPolicyDocumentStatementCondition(
+                            test="StringEquals", variable="aws:SourceAccount", values=[props.account_id]
+                        )
+                    ],
+                )
+            ],
+        )
+        execution = IamRole(self, "execution_role", name=f"{props.name}-execution", assume_role_policy=trust.json)
+        task = IamRole(self, "task_role", name=f"{props.name}-task", assume_role_policy=trust.json)
+        self.execution_role_arn: str = execution.arn
+        self.task_role_arn: str = task.arn
+
+        statements = [
+            # ecr:GetAuthorizationToken authorizes against the registry as a whole: AWS accepts only "*" here.
+            DataAwsIamPolicyDocumentStatement(sid="EcrLogin", actions=["ecr:GetAuthorizationToken"], resources=["*"]),
+            DataAwsIamPolicyDocumentStatement(sid="EcrPull", actions=ECR_PULL, resources=[props.ecr_repository_arn]),
+            DataAwsIamPolicyDocumentStatement(
+                sid="Logs", actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[f"{props.log_group_arn}:log-stream:*"]
+            ),
+        ]
+        if props.secret_arns:
+            statements.append(
+                DataAwsIamPolicyDocumentStatement(
+                    sid="Secrets", actions=["secretsmanager:GetSecretValue"], resources=list(props.secret_arns)
+                )
+            )
+        execution_policy = DataAwsIamPolicyDocument(self, "execution_policy_document", statement=statements)
+        IamRolePolicy(self, "execution_policy", role=execution.id, name="start-task", policy=execution_policy.json)
+
+        if props.ecs_exec:
+            # Session Manager's message channels have no resource-level permissions: AWS accepts only "*".
+            exec_policy = DataAwsIamPolicyDocument(
+                self,
+                "exec_policy_document",
+                statement=[DataAwsIamPolicyDocumentStatement(sid="EcsExec", actions=ECS_EXEC, resources=["*"])],
+            )
+            IamRolePolicy(self, "exec_policy", role=task.id, name="ecs-exec", policy=exec_policy.json)

@@ -1,0 +1,72 @@
+"""VpcEndpoints: private paths from the private subnets to ECR, CloudWatch Logs, Secrets Manager and S3."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cdktf_cdktf_provider_aws.security_group import SecurityGroup
+from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
+from constructs import Construct
+
+from constructs_lib import firewall
+from constructs_lib.firewall import Peer
+
+HTTPS = 443
+# Endpoint id -> service: ECR's API and registry (image manifests), the awslogs driver, ECS secrets injection.
+INTERFACE_SERVICES = {"ecr_api": "ecr.api", "ecr_dkr": "ecr.dkr", "logs": "logs", "secretsmanager": "secretsmanager"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class VpcEndpointsProps:
+    name: str
+    """Names the endpoints' security group."""
+    region: str
+    vpc_id: str
+    subnet_ids: Sequence[str]
+    """Private subnets that get an interface endpoint network interface each."""
+    route_table_ids: Sequence[str]
+    """Route tables of the private subnets, for the S3 gateway endpoint (ECR keeps image layers in S3)."""
+
+
+class VpcEndpoints(Construct):
+    def __init__(self, scope: Construct, id_: str, *, props: VpcEndpointsProps) -> None:
+        super().__init__(scope, id_)
+        self._security_group = SecurityGroup(
+            self,
+            "security_group",
+            name=f"{props.name}-endpoints",
+            description=f"Interface endpoints of {props.name}: HTTPS from granted tasks",
+            vpc_id=props.vpc_id,
+        )
+        for endpoint_id, service in INTERFACE_SERVICES.items():
+            VpcEndpoint(
+                self,
+                endpoint_id,
+                vpc_id=props.vpc_id,
+                service_name=f"com.amazonaws.{props.region}.{service}",
+                vpc_endpoint_type="Interface",
+                private_dns_enabled=True,
+                subnet_ids=list(props.subnet_ids),
+                security_group_ids=[self._security_group.id],
+            )
+        s3 = VpcEndpoint(
+            self,
+            "s3",
+            vpc_id=props.vpc_id,
+            service_name=f"com.amazonaws.{props.region}.s3",
+            vpc_endpoint_type="Gateway",
+            route_table_ids=list(props.route_table_ids),
+        )
+        self.security_group_id: str = self._security_group.id
+        self.s3_prefix_list_id: str = s3.prefix_list_id
+
+    def allow_from(self, id_: str, *, security_group_id: str, description: str) -> None:
+        firewall.ingress(
+            self,
+            f"ingress_from_{id_}",
+            security_group_id=self._security_group.id,
+            peer=Peer(security_group_id=security_group_id),
+            port=HTTPS,
+            description=description,
+        )
