@@ -179,6 +179,32 @@ RULES: list[tuple[str, dict[str, Any], str]] = [
         {"private_subnet_tags": {"Tier": 1}},
         "wallet-dev: private_subnet_tags: {'Tier': 1} has the wrong type; expected an object of string values",
     ),
+    (
+        "wallet-prod",
+        {"certificate_tags": {}},
+        "wallet-prod: certificate_arn: None is not valid; prod serves HTTPS only: set certificate_arn, or certificate_tags to look the certificate up",
+    ),
+    (
+        "wallet-dev",
+        {"ingress_cidrs": ["10.0.0.300/8"]},
+        "wallet-dev: ingress_cidrs: '10.0.0.300/8' is not valid; expected CIDR blocks such as '0.0.0.0/0' or '203.0.113.0/24'",
+    ),
+    ("wallet-dev", {"ingress_cidrs": []}, "wallet-dev: ingress_cidrs: [] is not valid; expected at least one CIDR block"),
+    (
+        "wallet-dev",
+        {"migration_command": []},
+        "wallet-dev: migration_command: [] is not valid; expected a non-empty list of non-empty strings",
+    ),
+    (
+        "wallet-dev",
+        {"migration_command": ["run", ""]},
+        "wallet-dev: migration_command: ['run', ''] is not valid; expected a non-empty list of non-empty strings",
+    ),
+    (
+        "wallet-dev",
+        {"health_check_grace_seconds": -1},
+        "wallet-dev: health_check_grace_seconds: -1 is not valid; expected a whole number from 0 to 2147483647",
+    ),
     ("wallet-prod", {"max_capcity": 12}, "wallet-prod: unknown field 'max_capcity'; did you mean 'max_capacity'?"),
     ("wallet-prod", {"colour": "blue"}, "wallet-prod: unknown field 'colour'"),
     ("wallet-prod", {"environment": "dev"}, "wallet-prod: environment: cannot be overridden; the stack name fixes it"),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,6 +11,7 @@ from cdktf_cdktf_provider_aws.db_instance import DbInstance
 from cdktf_cdktf_provider_aws.db_parameter_group import DbParameterGroup
 
 from tests.conftest import config_of
+from tests.helpers import walk
 
 
 def db_instance(parsed: dict[str, dict[str, Any]], stack: str) -> dict[str, Any]:
@@ -137,17 +137,6 @@ def test_only_postgres_from_granted_groups_reaches_the_database(parsed: dict[str
         assert rule["referenced_security_group_id"].startswith("${aws_security_group.")
         assert "cidr_ipv4" not in rule and "cidr_ipv6" not in rule and "prefix_list_id" not in rule
         assert rule["description"]
-
-
-def walk(node: Any) -> Iterator[tuple[str, Any]]:
-    """Every (key, value) pair of a JSON document, at any depth."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield key, value
-            yield from walk(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from walk(item)
 
 
 def test_no_password_or_secret_value_in_the_output(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:

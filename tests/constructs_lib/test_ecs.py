@@ -1,0 +1,117 @@
+"""The ECS constructs alone: EcsTask, FargateService, MigrationTask, TaskIam, and the container definition."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from cdktf import TerraformOutput
+from cdktf import Testing as CdktfTesting
+from cdktf_cdktf_provider_aws.ecs_service import EcsService
+
+from constructs_lib.container import ContainerProps, container_definitions, secret_reference
+from constructs_lib.ecs_task import EcsTaskProps
+from constructs_lib.fargate_service import FargateService, FargateServiceProps
+from constructs_lib.migration_task import MigrationTask, MigrationTaskProps
+from tests.helpers import bare_stack, data_sources, resources
+
+
+def task_props(port: int | None = 8080, ecs_exec: bool = False) -> EcsTaskProps:
+    return EcsTaskProps(
+        family="example",
+        container=ContainerProps(name="app", image="repo@sha256:abc", log_group_name="/example", region="eu-west-1", port=port),
+        cpu=512,
+        memory=1024,
+        account_id="123456789012",
+        vpc_id="vpc-12345678",
+        ecr_repository_arn="arn:aws:ecr:eu-west-1:123456789012:repository/example",
+        log_retention_days=14,
+        ecs_exec=ecs_exec,
+    )
+
+
+def service(**overrides: Any) -> dict[str, Any]:
+    stack = bare_stack()
+    props: dict[str, Any] = {
+        "cluster_name": "example-cluster",
+        "service_name": "example",
+        "task": task_props(),
+        "subnet_ids": ["subnet-1", "subnet-2"],
+        "desired_count": 2,
+        "target_group_arn": "arn:tg",
+        "listeners": [],
+    }
+    FargateService(stack, "service", props=FargateServiceProps(**{**props, **overrides}))
+    return dict(json.loads(CdktfTesting.synth(stack)))
+
+
+def test_service_defaults() -> None:
+    document = service()
+    [ecs] = resources(document, EcsService.TF_RESOURCE_TYPE).values()
+    assert (ecs["enable_execute_command"], ecs["health_check_grace_period_seconds"], ecs["wait_for_steady_state"]) == (False, 60, True)
+    assert "alarms" not in ecs
+    assert [g["retention_in_days"] for g in resources(document, "aws_cloudwatch_log_group").values()] == [14]
+    [definition] = resources(document, "aws_ecs_task_definition").values()
+    assert (definition["cpu"], definition["memory"]) == ("512", "1024")
+
+
+def test_deployment_alarms_roll_back() -> None:
+    assert CdktfTesting.to_have_resource_with_properties(
+        json.dumps(service(deployment_alarm_names=["a", "b"])),
+        EcsService.TF_RESOURCE_TYPE,
+        {"alarms": {"alarm_names": ["a", "b"], "enable": True, "rollback": True}},
+    )
+
+
+def test_exec_adds_only_session_manager_channels() -> None:
+    document = service(task=task_props(ecs_exec=True), enable_execute_command=True)
+    [exec_policy] = [p for name, p in data_sources(document, "aws_iam_policy_document").items() if "exec_policy" in name]
+    [statement] = exec_policy["statement"]
+    assert {action.split(":")[0] for action in statement["actions"]} == {"ssmmessages"}
+
+
+def test_service_without_port_is_refused() -> None:
+    with pytest.raises(ValueError, match="needs a container port"):
+        service(task=task_props(port=None))
+
+
+def test_execution_role_without_secrets_has_no_secrets_statement() -> None:
+    document = service()
+    [execution] = [p for name, p in data_sources(document, "aws_iam_policy_document").items() if "execution_policy" in name]
+    assert [s["sid"] for s in execution["statement"]] == ["EcrLogin", "EcrPull", "Logs"]
+
+
+def test_migration_task_command_names_everything() -> None:
+    stack = bare_stack()
+    migration = MigrationTask(
+        stack,
+        "migration",
+        props=MigrationTaskProps(task=task_props(port=None), cluster_name="example-cluster", subnet_ids=["subnet-1", "subnet-2"]),
+    )
+    TerraformOutput(stack, "command", value=migration.run_task_command)
+    command = json.loads(CdktfTesting.synth(stack))["output"]["command"]["value"]
+    assert command.startswith("aws ecs run-task --cluster example-cluster --task-definition ${aws_ecs_task_definition.")
+    assert 'subnets=[${join(",", ["subnet-1", "subnet-2"])}]' in command
+    assert "assignPublicIp=DISABLED" in command
+
+
+def test_container_definition_is_hardened() -> None:
+    [definition] = json.loads(
+        container_definitions(
+            ContainerProps(
+                name="app",
+                image="repo@sha256:abc",
+                log_group_name="/g",
+                region="eu-west-1",
+                environment={"B": "2", "A": "1"},
+                secrets={"PASSWORD": secret_reference("arn:secret", "password")},
+                command=["migrate", "--up"],
+            )
+        )
+    )
+    assert definition["environment"] == [{"name": "A", "value": "1"}, {"name": "B", "value": "2"}]
+    assert definition["secrets"] == [{"name": "PASSWORD", "valueFrom": "arn:secret:password::"}]
+    assert (definition["readonlyRootFilesystem"], definition["privileged"], definition["command"]) == (True, False, ["migrate", "--up"])
+    assert definition["logConfiguration"]["logDriver"] == "awslogs"
+    assert "portMappings" not in definition

@@ -1,0 +1,68 @@
+"""LoadBalancer alone: listeners by certificate, ingress CIDRs, egress, access logs, name limit."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from cdktf import Testing as CdktfTesting
+from cdktf_cdktf_provider_aws.lb import Lb
+from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
+
+from constructs_lib.load_balancer import LoadBalancer, LoadBalancerProps
+from tests.helpers import bare_stack, resources
+
+BASE: dict[str, Any] = {"name": "example", "vpc_id": "vpc-12345678", "subnet_ids": ["subnet-1", "subnet-2"], "target_port": 8080}
+
+
+def synth(**overrides: Any) -> dict[str, Any]:
+    stack = bare_stack()
+    balancer = LoadBalancer(stack, "lb", props=LoadBalancerProps(**{**BASE, **overrides}))
+    balancer.allow_to("targets", security_group_id="sg-0123456789abcdef0", description="To the targets")
+    return dict(json.loads(CdktfTesting.synth(stack)))
+
+
+def listeners(document: dict[str, Any]) -> dict[int, str]:
+    return {listener["port"]: listener["protocol"] for listener in resources(document, "aws_lb_listener").values()}
+
+
+def test_certificate_arn_gives_https_and_a_redirect() -> None:
+    document = synth(certificate_arn="arn:aws:acm:us-east-1:123456789012:certificate/x", ingress_cidrs=["203.0.113.0/24", "2001:db8::/32"])
+    assert listeners(document) == {443: "HTTPS", 80: "HTTP"}
+    assert "data" not in document or "aws_acm_certificate" not in document["data"]
+    ingress = {
+        (r["from_port"], r.get("cidr_ipv4") or r.get("cidr_ipv6"))
+        for r in resources(document, "aws_vpc_security_group_ingress_rule").values()
+    }
+    assert ingress == {(80, "203.0.113.0/24"), (443, "203.0.113.0/24"), (80, "2001:db8::/32"), (443, "2001:db8::/32")}
+
+
+def test_no_certificate_gives_plain_http() -> None:
+    document = synth()
+    assert listeners(document) == {80: "HTTP"}
+    assert {(r["from_port"], r["cidr_ipv4"]) for r in resources(document, "aws_vpc_security_group_ingress_rule").values()} == {
+        (80, "0.0.0.0/0")
+    }
+    assert "access_logs" not in next(iter(resources(document, Lb.TF_RESOURCE_TYPE).values()))
+
+
+def test_egress_only_to_the_granted_targets() -> None:
+    assert CdktfTesting.to_have_resource_with_properties(
+        json.dumps(synth()),
+        VpcSecurityGroupEgressRule.TF_RESOURCE_TYPE,
+        {"referenced_security_group_id": "sg-0123456789abcdef0", "from_port": 8080, "to_port": 8080, "ip_protocol": "tcp"},
+    )
+
+
+def test_access_logs_bucket_and_deletion_protection() -> None:
+    document = synth(access_logs_bucket="example-logs", deletion_protection=True)
+    alb = next(iter(resources(document, Lb.TF_RESOURCE_TYPE).values()))
+    assert alb["enable_deletion_protection"] is True
+    assert alb["access_logs"]["enabled"] is True
+    assert [b["bucket"] for b in resources(document, "aws_s3_bucket").values()] == ["example-logs"]
+
+
+def test_name_longer_than_aws_allows_is_refused() -> None:
+    with pytest.raises(ValueError, match="longer than 32 characters"):
+        synth(name="x" * 33)

@@ -1,0 +1,289 @@
+"""The running service in every environment: load balancer, service, tasks, scaling, migrations, endpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cdktf import Testing as CdktfTesting
+from cdktf_cdktf_provider_aws.appautoscaling_policy import AppautoscalingPolicy
+from cdktf_cdktf_provider_aws.appautoscaling_target import AppautoscalingTarget
+from cdktf_cdktf_provider_aws.ecs_cluster import EcsCluster
+from cdktf_cdktf_provider_aws.ecs_service import EcsService
+from cdktf_cdktf_provider_aws.ecs_task_definition import EcsTaskDefinition
+from cdktf_cdktf_provider_aws.lb import Lb
+from cdktf_cdktf_provider_aws.lb_listener import LbListener
+from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup
+from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
+
+from tests.conftest import config_of
+from tests.helpers import container, resources
+
+PRIVATE_SUBNETS = "${data.aws_subnets.network_private_subnets.ids}"
+DB_SECRET = "${aws_db_instance.database_instance.master_user_secret[0].secret_arn}"
+
+
+def test_load_balancer(synthesized: dict[str, str], env_stack: str) -> None:
+    c = config_of(env_stack)
+    assert CdktfTesting.to_have_resource_with_properties(
+        synthesized[env_stack],
+        Lb.TF_RESOURCE_TYPE,
+        {
+            "name": f"wallet-service-{c.environment}",
+            "internal": False,
+            "load_balancer_type": "application",
+            "subnets": "${data.aws_subnets.network_public_subnets.ids}",
+            "drop_invalid_header_fields": True,
+            "desync_mitigation_mode": "defensive",
+            "enable_deletion_protection": c.environment == "prod",
+        },
+    )
+    assert CdktfTesting.to_have_resource_with_properties(
+        synthesized[env_stack],
+        LbTargetGroup.TF_RESOURCE_TYPE,
+        {"target_type": "ip", "protocol": "HTTP", "port": 8080, "health_check": {"path": "/health", "matcher": "200-399"}},
+    )
+
+
+def test_prod_serves_https_and_redirects_http(parsed: dict[str, dict[str, Any]]) -> None:
+    listeners = resources(parsed["wallet-prod"], LbListener.TF_RESOURCE_TYPE)
+    assert set(listeners) == {"load_balancer_https", "load_balancer_http"}
+    https = listeners["load_balancer_https"]
+    assert (https["port"], https["protocol"], https["ssl_policy"]) == (443, "HTTPS", "ELBSecurityPolicy-TLS13-1-2-2021-06")
+    assert https["certificate_arn"] == "${data.aws_acm_certificate.load_balancer_certificate.arn}"
+    assert https["default_action"] == [{"type": "forward", "target_group_arn": "${aws_lb_target_group.load_balancer_target_group.arn}"}]
+    assert listeners["load_balancer_http"]["default_action"] == [
+        {"type": "redirect", "redirect": {"protocol": "HTTPS", "port": "443", "status_code": "HTTP_301"}}
+    ]
+    [certificate] = parsed["wallet-prod"]["data"]["aws_acm_certificate"].values()
+    assert (certificate["tags"], certificate["statuses"], certificate["most_recent"]) == ({"Name": "wallet-prod"}, ["ISSUED"], True)
+
+
+def test_dev_and_staging_without_certificate_serve_plain_http(parsed: dict[str, dict[str, Any]]) -> None:
+    for stack in ("wallet-dev", "wallet-staging"):
+        listeners = resources(parsed[stack], LbListener.TF_RESOURCE_TYPE)
+        assert list(listeners) == ["load_balancer_http"]
+        assert listeners["load_balancer_http"]["default_action"][0]["type"] == "forward"
+
+
+def test_access_logs_in_prod_only(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
+    document = parsed[env_stack]
+    alb = resources(document, Lb.TF_RESOURCE_TYPE)["load_balancer_alb"]
+    buckets = resources(document, "aws_s3_bucket")
+    if env_stack != "wallet-prod":
+        assert "access_logs" not in alb
+        assert not buckets
+        return
+    assert alb["access_logs"] == {"bucket": "${aws_s3_bucket.load_balancer_access_logs_bucket.bucket}", "enabled": True}
+    assert alb["depends_on"] == ["aws_s3_bucket_policy.load_balancer_access_logs_policy"]
+    assert (
+        buckets["load_balancer_access_logs_bucket"]["bucket"]
+        == "wallet-service-prod-alb-logs-${data.aws_caller_identity.account.account_id}"
+    )
+    encryption = resources(document, "aws_s3_bucket_server_side_encryption_configuration")["load_balancer_access_logs_encryption"]
+    assert encryption["rule"][0]["apply_server_side_encryption_by_default"] == {"sse_algorithm": "AES256"}
+    [rule] = resources(document, "aws_s3_bucket_lifecycle_configuration")["load_balancer_access_logs_lifecycle"]["rule"]
+    assert rule["expiration"] == [{"days": 90}]
+    policy = document["data"]["aws_iam_policy_document"]["load_balancer_access_logs_policy_document"]
+    writers = next(s for s in policy["statement"] if s.get("sid") == "Writers")
+    assert writers["actions"] == ["s3:PutObject"]
+    assert writers["resources"] == ["${aws_s3_bucket.load_balancer_access_logs_bucket.arn}/AWSLogs/*"]
+
+
+def test_cluster_and_log_groups(synthesized: dict[str, str], parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
+    c = config_of(env_stack)
+    assert CdktfTesting.to_have_resource_with_properties(
+        synthesized[env_stack],
+        EcsCluster.TF_RESOURCE_TYPE,
+        {"name": f"wallet-service-cluster-{c.environment}", "setting": [{"name": "containerInsights", "value": "enabled"}]},
+    )
+    groups = resources(parsed[env_stack], "aws_cloudwatch_log_group")
+    assert groups["service_task_log_group"] == {
+        **groups["service_task_log_group"],
+        "name": f"/aws/ecs/wallet-service/{c.environment}",
+        "retention_in_days": c.log_retention_days,
+    }
+    assert groups["migration_task_log_group"]["name"] == f"/aws/ecs/WalletMigrations/{c.environment}"
+
+
+def test_task_definitions(synthesized: dict[str, str], env_stack: str) -> None:
+    c = config_of(env_stack)
+    common = {
+        "requires_compatibilities": ["FARGATE"],
+        "network_mode": "awsvpc",
+        "cpu": "256",
+        "memory": "512",
+        "runtime_platform": {"operating_system_family": "LINUX", "cpu_architecture": "X86_64"},
+        "volume": [{"name": "scratch"}],
+    }
+    for family in (f"wallet-service-{c.environment}", f"wallet-service-migration-{c.environment}"):
+        assert CdktfTesting.to_have_resource_with_properties(
+            synthesized[env_stack], EcsTaskDefinition.TF_RESOURCE_TYPE, {**common, "family": family}
+        )
+
+
+def test_containers_are_hardened_and_get_secrets_by_reference(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
+    c = config_of(env_stack)
+    for task_definition, log_group in (
+        ("service_task_definition", f"/aws/ecs/wallet-service/{c.environment}"),
+        ("migration_task_definition", f"/aws/ecs/WalletMigrations/{c.environment}"),
+    ):
+        definition = container(parsed[env_stack], task_definition)
+        assert (
+            definition["image"]
+            == "${data.aws_ecr_repository.image_repository.repository_url}@${data.aws_ecr_image.image_tagged.image_digest}"
+        )
+        assert (definition["readonlyRootFilesystem"], definition["privileged"]) == (True, False)
+        assert definition["mountPoints"] == [{"sourceVolume": "scratch", "containerPath": "/tmp", "readOnly": False}]
+        assert definition["logConfiguration"] == {
+            "logDriver": "awslogs",
+            "options": {"awslogs-group": log_group, "awslogs-region": "us-east-1", "awslogs-stream-prefix": "wallet-service"},
+        }
+        environment = {item["name"]: item["value"] for item in definition["environment"]}
+        assert environment == {
+            "DB_HOST": "${aws_db_instance.database_instance.address}",
+            "DB_PORT": "${aws_db_instance.database_instance.port}",
+            "DB_NAME": "wallet",
+            "ENVIRONMENT": c.environment,
+        }
+        assert not [value for value in environment.values() if "secret" in value.lower() or "password" in value.lower()]
+        assert definition["secrets"] == [
+            {"name": "DB_PASSWORD", "valueFrom": f"{DB_SECRET}:password::"},
+            {"name": "DB_USERNAME", "valueFrom": f"{DB_SECRET}:username::"},
+        ]
+    assert container(parsed[env_stack], "service_task_definition")["portMappings"] == [
+        {"containerPort": 8080, "protocol": "tcp", "name": "http"}
+    ]
+    assert container(parsed[env_stack], "migration_task_definition")["command"] == ["migrate"]
+    assert "portMappings" not in container(parsed[env_stack], "migration_task_definition")
+
+
+def test_image_tag_is_resolved_to_a_digest(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
+    data = parsed[env_stack]["data"]
+    assert data["aws_ecr_repository"]["image_repository"]["name"] == "wallet-service"
+    assert data["aws_ecr_image"]["image_tagged"] == {
+        **data["aws_ecr_image"]["image_tagged"],
+        "repository_name": "${data.aws_ecr_repository.image_repository.name}",
+        "image_tag": "${var.image_tag}",
+    }
+
+
+def test_service(synthesized: dict[str, str], env_stack: str) -> None:
+    c = config_of(env_stack)
+    assert CdktfTesting.to_have_resource_with_properties(
+        synthesized[env_stack],
+        EcsService.TF_RESOURCE_TYPE,
+        {
+            "name": f"wallet-service-{c.environment}",
+            "desired_count": c.desired_count,
+            "launch_type": "FARGATE",
+            "platform_version": "LATEST",
+            "network_configuration": {
+                "subnets": PRIVATE_SUBNETS,
+                "security_groups": ["${aws_security_group.service_task_security_group.id}"],
+                "assign_public_ip": False,
+            },
+            "load_balancer": [
+                {
+                    "target_group_arn": "${aws_lb_target_group.load_balancer_target_group.arn}",
+                    "container_name": "wallet-service",
+                    "container_port": 8080,
+                }
+            ],
+            "deployment_circuit_breaker": {"enable": True, "rollback": True},
+            "deployment_minimum_healthy_percent": 100,
+            "deployment_maximum_percent": 200,
+            "health_check_grace_period_seconds": 60,
+            "propagate_tags": "SERVICE",
+            "enable_execute_command": c.environment == "dev",
+            "lifecycle": {"ignore_changes": ["desired_count"]},
+        },
+    )
+
+
+def test_ecs_exec_permissions_in_dev_only(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
+    policies = resources(parsed[env_stack], "aws_iam_role_policy")
+    assert ("service_task_iam_exec_policy" in policies) == (env_stack == "wallet-dev")
+    assert "migration_task_iam_exec_policy" not in policies
+
+
+def test_autoscaling(synthesized: dict[str, str], env_stack: str) -> None:
+    c = config_of(env_stack)
+    text = synthesized[env_stack]
+    assert CdktfTesting.to_have_resource_with_properties(
+        text,
+        AppautoscalingTarget.TF_RESOURCE_TYPE,
+        {
+            "min_capacity": c.min_capacity,
+            "max_capacity": c.max_capacity,
+            "resource_id": "service/${aws_ecs_cluster.service_cluster.name}/${aws_ecs_service.service_service.name}",
+            "scalable_dimension": "ecs:service:DesiredCount",
+        },
+    )
+    for metric, target in (("ECSServiceAverageCPUUtilization", 70), ("ECSServiceAverageMemoryUtilization", 80)):
+        assert CdktfTesting.to_have_resource_with_properties(
+            text,
+            AppautoscalingPolicy.TF_RESOURCE_TYPE,
+            {
+                "policy_type": "TargetTrackingScaling",
+                "target_tracking_scaling_policy_configuration": {
+                    "target_value": target,
+                    "predefined_metric_specification": {"predefined_metric_type": metric},
+                },
+            },
+        )
+
+
+def test_migration_command_output_is_complete(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
+    command = parsed[env_stack]["output"]["migration_command"]["value"]
+    assert command == (
+        "aws ecs run-task --cluster ${aws_ecs_cluster.service_cluster.name} "
+        "--task-definition ${aws_ecs_task_definition.migration_task_definition.arn} --launch-type FARGATE "
+        '--network-configuration "awsvpcConfiguration={subnets=[${join(",", data.aws_subnets.network_private_subnets.ids)}],'
+        'securityGroups=[${aws_security_group.migration_task_security_group.id}],assignPublicIp=DISABLED}"'
+    )
+
+
+def test_vpc_endpoints(synthesized: dict[str, str], env_stack: str) -> None:
+    text = synthesized[env_stack]
+    for service in ("ecr.api", "ecr.dkr", "logs", "secretsmanager"):
+        assert CdktfTesting.to_have_resource_with_properties(
+            text,
+            VpcEndpoint.TF_RESOURCE_TYPE,
+            {
+                "service_name": f"com.amazonaws.us-east-1.{service}",
+                "vpc_endpoint_type": "Interface",
+                "private_dns_enabled": True,
+                "subnet_ids": PRIVATE_SUBNETS,
+                "security_group_ids": ["${aws_security_group.endpoints_security_group.id}"],
+            },
+        )
+    assert CdktfTesting.to_have_resource_with_properties(
+        text,
+        VpcEndpoint.TF_RESOURCE_TYPE,
+        {
+            "service_name": "com.amazonaws.us-east-1.s3",
+            "vpc_endpoint_type": "Gateway",
+            "route_table_ids": "${data.aws_route_tables.network_private_route_tables.ids}",
+        },
+    )
+
+
+def test_outputs(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
+    outputs = parsed[env_stack]["output"]
+    assert set(outputs) == {
+        "service_url",
+        "alb_dns_name",
+        "cluster_name",
+        "service_name",
+        "task_definition_arn",
+        "migration_task_definition_arn",
+        "service_log_group",
+        "migration_log_group",
+        "migration_command",
+        "vpc_id",
+        "db_endpoint",
+        "db_secret_arn",
+    }
+    scheme = "https" if env_stack == "wallet-prod" else "http"
+    assert outputs["service_url"]["value"] == f"{scheme}://${{aws_lb.load_balancer_alb.dns_name}}"
+    assert all(output["description"] for output in outputs.values())

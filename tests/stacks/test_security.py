@@ -1,0 +1,158 @@
+"""What a policy scanner cannot see: every network path and every IAM permission, walked and justified."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from cdktf import App
+from cdktf import Testing as CdktfTesting
+
+from stacks import config
+from stacks.wallet_stack import WalletStack
+from tests.helpers import data_sources, resources
+
+LB_GROUP = "${aws_security_group.load_balancer_security_group.id}"
+# "*" is a resource only where AWS offers nothing narrower.
+STAR_RESOURCE_ACTIONS = {
+    "ecr:GetAuthorizationToken",  # authorizes against the whole registry
+    "ssmmessages:CreateControlChannel",  # ECS Exec (dev): Session Manager channels have no resource ARNs
+    "ssmmessages:CreateDataChannel",
+    "ssmmessages:OpenControlChannel",
+    "ssmmessages:OpenDataChannel",
+}
+
+
+def rules(document: dict[str, Any], direction: str) -> dict[str, dict[str, Any]]:
+    return resources(document, f"aws_vpc_security_group_{direction}_rule")
+
+
+def listener_ports(stack: str) -> set[int]:
+    return {80, 443} if stack == "wallet-prod" else {80}
+
+
+def test_internet_reaches_only_the_load_balancer_listeners(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
+    document = parsed[env_stack]
+    open_rules = [rule for rule in rules(document, "ingress").values() if "cidr_ipv4" in rule or "cidr_ipv6" in rule]
+    assert {(rule["security_group_id"], rule["from_port"], rule["to_port"]) for rule in open_rules} == {
+        (LB_GROUP, port, port) for port in listener_ports(env_stack)
+    }
+
+
+def test_every_other_rule_names_a_security_group_or_an_endpoint_path(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
+    document = parsed[env_stack]
+    for direction in ("ingress", "egress"):
+        for name, rule in rules(document, direction).items():
+            assert rule["description"], name
+            assert rule["ip_protocol"] == "tcp" and rule["from_port"] == rule["to_port"], name
+            if direction == "ingress" and rule["security_group_id"] == LB_GROUP:
+                continue
+            peer = rule.get("referenced_security_group_id") or rule.get("prefix_list_id")
+            assert peer in {
+                "${aws_security_group.load_balancer_security_group.id}",
+                "${aws_security_group.service_task_security_group.id}",
+                "${aws_security_group.migration_task_security_group.id}",
+                "${aws_security_group.database_security_group.id}",
+                "${aws_security_group.endpoints_security_group.id}",
+                "${aws_vpc_endpoint.endpoints_s3.prefix_list_id}",
+            }, name
+
+
+def test_the_expected_paths_and_no_others(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
+    def short(reference: str) -> str:
+        return reference.removeprefix("${aws_security_group.").removesuffix("_security_group.id}").removeprefix("${aws_vpc_endpoint.")
+
+    document = parsed[env_stack]
+    paths = {
+        (
+            short(rule["security_group_id"]),
+            direction,
+            short(rule.get("referenced_security_group_id") or rule.get("prefix_list_id") or "internet"),
+            rule["from_port"],
+        )
+        for direction in ("ingress", "egress")
+        for rule in rules(document, direction).values()
+    }
+    expected = {("load_balancer", "ingress", "internet", port) for port in listener_ports(env_stack)} | {
+        ("load_balancer", "egress", "service_task", 8080),
+        ("service_task", "ingress", "load_balancer", 8080),
+        ("database", "ingress", "service_task", 5432),
+        ("database", "ingress", "migration_task", 5432),
+        ("endpoints", "ingress", "service_task", 443),
+        ("endpoints", "ingress", "migration_task", 443),
+    }
+    for task in ("service_task", "migration_task"):
+        expected |= {
+            (task, "egress", "database", 5432),
+            (task, "egress", "endpoints", 443),
+            (task, "egress", "endpoints_s3.prefix_list_id}", 443),
+        }
+    assert paths == expected
+
+
+def test_security_groups_have_no_inline_rules(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
+    for name, group in resources(parsed[env_stack], "aws_security_group").items():
+        assert "ingress" not in group and "egress" not in group, name
+        assert group["description"], name
+
+
+def statements(document: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    return [
+        (name, statement) for name, policy in data_sources(document, "aws_iam_policy_document").items() for statement in policy["statement"]
+    ]
+
+
+def test_no_star_action_in_any_allow(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
+    for name, statement in statements(parsed[env_stack]):
+        if statement.get("effect", "Allow") == "Deny":
+            continue  # the TLS-only bucket policies deny s3:* on purpose
+        assert not [action for action in statement.get("actions", []) if action == "*" or action.endswith(":*")], name
+        assert "not_actions" not in statement, name
+
+
+def test_star_resource_only_where_aws_allows_nothing_narrower(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
+    for name, statement in statements(parsed[env_stack]):
+        if "*" in statement.get("resources", []):
+            assert set(statement["actions"]) <= STAR_RESOURCE_ACTIONS, name
+
+
+def test_execution_roles_are_scoped_to_exact_arns(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
+    policies = data_sources(parsed[env_stack], "aws_iam_policy_document")
+    for task in ("service", "migration"):
+        by_sid = {s["sid"]: s for s in policies[f"{task}_task_iam_execution_policy_document"]["statement"]}
+        assert by_sid["EcrPull"]["resources"] == ["${data.aws_ecr_repository.image_repository.arn}"]
+        assert by_sid["Logs"]["resources"] == [f"${{aws_cloudwatch_log_group.{task}_task_log_group.arn}}:log-stream:*"]
+        assert by_sid["Secrets"] == {
+            "sid": "Secrets",
+            "actions": ["secretsmanager:GetSecretValue"],
+            "resources": ["${aws_db_instance.database_instance.master_user_secret[0].secret_arn}"],
+        }
+        trust = policies[f"{task}_task_iam_trust"]["statement"][0]
+        assert trust["principals"] == [{"type": "Service", "identifiers": ["ecs-tasks.amazonaws.com"]}]
+        assert trust["condition"] == [
+            {"test": "StringEquals", "variable": "aws:SourceAccount", "values": ["${data.aws_caller_identity.account.account_id}"]}
+        ]
+
+
+def test_task_role_has_no_permissions_outside_dev(parsed: dict[str, dict[str, Any]]) -> None:
+    for stack in ("wallet-staging", "wallet-prod"):
+        attached = [policy["role"] for policy in resources(parsed[stack], "aws_iam_role_policy").values()]
+        assert "${aws_iam_role.service_task_iam_task_role.id}" not in attached
+        assert not resources(parsed[stack], "aws_iam_role_policy_attachment").keys() - {"database_monitoring_policy"}
+
+
+@pytest.fixture(scope="module")
+def without_endpoints() -> dict[str, Any]:
+    configured = config.load({"wallet-staging": {"vpc_endpoints": False}})[1]
+    return dict(json.loads(CdktfTesting.synth(WalletStack(App(), "wallet-staging", config=configured))))
+
+
+def test_without_endpoints_tasks_reach_aws_through_nat_only(without_endpoints: dict[str, Any]) -> None:
+    assert not resources(without_endpoints, "aws_vpc_endpoint")
+    open_egress = [rule for rule in rules(without_endpoints, "egress").values() if "cidr_ipv4" in rule]
+    assert {(rule["security_group_id"], rule["from_port"], rule["cidr_ipv4"]) for rule in open_egress} == {
+        ("${aws_security_group.service_task_security_group.id}", 443, "0.0.0.0/0"),
+        ("${aws_security_group.migration_task_security_group.id}", 443, "0.0.0.0/0"),
+    }
+    assert all("NAT" in rule["description"] for rule in open_egress)
