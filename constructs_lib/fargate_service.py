@@ -87,6 +87,7 @@ class FargateService(Construct):
         self.cluster_name: str = cluster.name
         self.cluster_arn: str = cluster.arn
         self.service_name: str = service.name
+        self.service_arn: str = service.id
         self.security_group_id: str = self.task.security_group_id
 
     def allow_from(self, id_: str, *, security_group_id: str, description: str) -> None:

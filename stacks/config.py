@@ -150,6 +150,18 @@ class EnvironmentConfig:
     health_check_grace_seconds: int = 60
     migration_command: tuple[str, ...] = ("migrate",)
     """Command the migration task runs in the service image; it must apply the migrations and exit."""
+    alarm_service_cpu_percent: float = 80
+    alarm_service_memory_percent: float = 80
+    alarm_db_cpu_percent: float = 80
+    alarm_db_connections: float = 80
+    alarm_db_free_storage_gib: float = 2
+    alarm_db_read_latency_seconds: float = 1
+    alarm_db_write_latency_seconds: float = 1
+    alarm_http_5xx_per_minute: float = 10
+    """5xx responses per minute, from the targets and from the load balancer."""
+    alarm_response_time_seconds: float = 5
+    alarm_requests_per_minute: float = 1000
+    """Informational alarm on traffic. The alarm_* thresholds feed constructs_lib.alarms.AlarmThresholds by name."""
     image_tag: str | None = None
     """Default of the image_tag Terraform variable. Default: none, so plan/deploy must pass it."""
 
@@ -159,10 +171,18 @@ class EnvironmentConfig:
         self._check_capacity()
         self._check_database()
         self._check_service()
+        self._check_alarms()
 
     @property
     def stack_name(self) -> str:
         return STACK_PREFIX + self.environment
+
+    @property
+    def partition(self) -> str:
+        """The ARN partition of the region."""
+        if self.region.startswith("cn-"):
+            return "aws-cn"
+        return "aws-us-gov" if self.region.startswith("us-gov-") else "aws"
 
     @property
     def tags(self) -> dict[str, str]:
@@ -250,6 +270,15 @@ class EnvironmentConfig:
         if self.db_engine_version not in get_args(get_type_hints(EnvironmentConfig)["db_engine_version"]):
             _fail("db_engine_version", self.db_engine_version, "expected '16' or '17'")
         self._check_guardrails()
+
+    def _check_alarms(self) -> None:
+        for item in dataclasses.fields(self):
+            if not item.name.startswith("alarm_") or item.name == "alarm_emails":
+                continue
+            value = getattr(self, item.name)
+            high = 100 if item.name.endswith("_percent") else float("inf")
+            if not 0 < value <= high:
+                _fail(item.name, value, "expected a number above 0" + (" and at most 100" if high == 100 else ""))
 
     def _check_guardrails(self) -> None:
         """Staging and prod hold data that must survive any override; only an edit of this file lifts these."""

@@ -77,7 +77,7 @@ def coerce(values: Mapping[str, Any], field_types: Mapping[str, Any]) -> dict[st
     return result
 
 
-_SCALARS = {bool: "true or false", int: "a whole number", str: "a string", type(None): "null"}
+_SCALARS = {bool: "true or false", int: "a whole number", float: "a number", str: "a string", type(None): "null"}
 
 
 def _describe(annotation: Any) -> str:
@@ -112,6 +112,8 @@ def _coerce_value(name: str, value: Any, annotation: Any) -> Any:
 
 
 def _matches(value: Any, annotation: Any) -> bool:
+    if annotation is float:
+        return type(value) in (int, float)
     if annotation in _SCALARS:
         # bool is a subclass of int in Python, not in JSON: true is no whole number.
         return type(value) is annotation

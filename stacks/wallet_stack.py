@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from cdktf import Fn, S3Backend, TerraformOutput, TerraformVariable, Token
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from constructs import Construct
 
+from constructs_lib.alarms import DEPLOYMENT_ALARMS, Alarms, AlarmsProps, AlarmThresholds, alarm_name
 from constructs_lib.autoscaling import ServiceAutoscaling, ServiceAutoscalingProps
 from constructs_lib.container import ContainerProps, secret_reference
+from constructs_lib.dashboard import Dashboard, DashboardProps
 from constructs_lib.database import POSTGRES_PORT, Database, DatabaseProps
 from constructs_lib.ecs_task import EcrImage, EcsTask, EcsTaskProps
 from constructs_lib.fargate_service import FargateService, FargateServiceProps
@@ -117,6 +121,7 @@ class WalletStack(AddressedStack):
                 listeners=load_balancer.listeners,
                 health_check_grace_seconds=config.health_check_grace_seconds,
                 enable_execute_command=config.enable_ecs_exec,
+                deployment_alarm_names=[alarm_name(name, what) for what in DEPLOYMENT_ALARMS],
             ),
         )
         ServiceAutoscaling(
@@ -158,7 +163,30 @@ class WalletStack(AddressedStack):
         self._connect("service", service.task)
         self._connect("migration", migration.task)
 
+        alarms = Alarms(
+            self,
+            "alarms",
+            props=AlarmsProps(
+                prefix=name,
+                region=config.region,
+                partition=config.partition,
+                account_id=self.account_id,
+                emails=config.alarm_emails,
+                cluster_name=service.cluster_name,
+                service_name=service.service_name,
+                service_arn=service.service_arn,
+                min_running_tasks=config.min_capacity,
+                db_identifier=self.database.identifier,
+                load_balancer_arn_suffix=load_balancer.arn_suffix,
+                target_group_arn_suffix=load_balancer.target_group_arn_suffix,
+                thresholds=AlarmThresholds(**{f.name: getattr(config, f"alarm_{f.name}") for f in dataclasses.fields(AlarmThresholds)}),
+            ),
+        )
+        dashboard = Dashboard(self, "dashboard", props=DashboardProps(name=name, region=config.region, alarms=alarms.specs))
+
         outputs = {
+            "alarm_topic_arn": (alarms.topic_arn, "SNS topic every alarm and failed deployment notifies"),
+            "dashboard_url": (dashboard.url, "CloudWatch dashboard of the service, load balancer and database"),
             "service_url": (load_balancer.url, "URL of the wallet service"),
             "alb_dns_name": (load_balancer.dns_name, "DNS name of the load balancer (point your domain's alias here)"),
             "cluster_name": (service.cluster_name, "ECS cluster"),

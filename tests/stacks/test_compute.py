@@ -271,6 +271,8 @@ def test_vpc_endpoints(synthesized: dict[str, str], env_stack: str) -> None:
 def test_outputs(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
     outputs = parsed[env_stack]["output"]
     assert set(outputs) == {
+        "alarm_topic_arn",
+        "dashboard_url",
         "service_url",
         "alb_dns_name",
         "cluster_name",

@@ -205,6 +205,17 @@ RULES: list[tuple[str, dict[str, Any], str]] = [
         {"health_check_grace_seconds": -1},
         "wallet-dev: health_check_grace_seconds: -1 is not valid; expected a whole number from 0 to 2147483647",
     ),
+    (
+        "wallet-dev",
+        {"alarm_service_cpu_percent": 120},
+        "wallet-dev: alarm_service_cpu_percent: 120 is not valid; expected a number above 0 and at most 100",
+    ),
+    ("wallet-dev", {"alarm_db_free_storage_gib": 0}, "wallet-dev: alarm_db_free_storage_gib: 0 is not valid; expected a number above 0"),
+    (
+        "wallet-dev",
+        {"alarm_response_time_seconds": "5"},
+        "wallet-dev: alarm_response_time_seconds: '5' has the wrong type; expected a number",
+    ),
     ("wallet-prod", {"max_capcity": 12}, "wallet-prod: unknown field 'max_capcity'; did you mean 'max_capacity'?"),
     ("wallet-prod", {"colour": "blue"}, "wallet-prod: unknown field 'colour'"),
     ("wallet-prod", {"environment": "dev"}, "wallet-prod: environment: cannot be overridden; the stack name fixes it"),

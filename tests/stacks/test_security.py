@@ -103,9 +103,25 @@ def statements(document: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     ]
 
 
+KEY_POLICIES = {"alarms_key_policy"}  # in a KMS key policy "*" as resource means the key itself
+
+
+def is_account_root_key_admin(name: str, statement: dict[str, Any]) -> bool:
+    """The one kms:* grant: the account root in a key policy, as AWS's default key policy has it (else the key
+    can become unmanageable). It delegates to IAM; it grants no service and no other account anything."""
+    principals = statement.get("principals", [])
+    return (
+        name in KEY_POLICIES
+        and statement["actions"] == ["kms:*"]
+        and len(principals) == 1
+        and principals[0]["type"] == "AWS"
+        and principals[0]["identifiers"] == ["arn:aws:iam::${data.aws_caller_identity.account.account_id}:root"]
+    )
+
+
 def test_no_star_action_in_any_allow(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
     for name, statement in statements(parsed[env_stack]):
-        if statement.get("effect", "Allow") == "Deny":
+        if statement.get("effect", "Allow") == "Deny" or is_account_root_key_admin(name, statement):
             continue  # the TLS-only bucket policies deny s3:* on purpose
         assert not [action for action in statement.get("actions", []) if action == "*" or action.endswith(":*")], name
         assert "not_actions" not in statement, name
@@ -113,7 +129,7 @@ def test_no_star_action_in_any_allow(parsed: dict[str, dict[str, Any]], env_stac
 
 def test_star_resource_only_where_aws_allows_nothing_narrower(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
     for name, statement in statements(parsed[env_stack]):
-        if "*" in statement.get("resources", []):
+        if "*" in statement.get("resources", []) and name not in KEY_POLICIES:
             assert set(statement["actions"]) <= STAR_RESOURCE_ACTIONS, name
 
 

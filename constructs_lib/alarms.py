@@ -1,0 +1,271 @@
+"""Alarms: every alarm reaches a person through an encrypted SNS topic, and failed deployments do too."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
+from cdktf_cdktf_provider_aws.cloudwatch_event_target import CloudwatchEventTarget, CloudwatchEventTargetInputTransformer
+from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
+from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
+    DataAwsIamPolicyDocument,
+    DataAwsIamPolicyDocumentStatement,
+    DataAwsIamPolicyDocumentStatementCondition,
+    DataAwsIamPolicyDocumentStatementPrincipals,
+)
+from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
+from cdktf_cdktf_provider_aws.kms_key import KmsKey
+from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
+from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
+from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
+from constructs import Construct
+
+GIB = 1024**3
+Comparison = Literal["GreaterThanThreshold", "LessThanThreshold"]
+MissingData = Literal["breaching", "notBreaching", "missing", "ignore"]
+# The alarms the service's deployment watches: a new task definition that serves errors is rolled back.
+DEPLOYMENT_ALARMS = ("target-5xx", "unhealthy-hosts")
+
+
+def alarm_name(prefix: str, what: str) -> str:
+    """Alarm names are literal, so the service can watch them without depending on the alarm resources."""
+    return f"{prefix}-{what}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlarmThresholds:
+    service_cpu_percent: float = 80
+    service_memory_percent: float = 80
+    db_cpu_percent: float = 80
+    db_connections: float = 80
+    db_free_storage_gib: float = 2
+    db_read_latency_seconds: float = 1
+    db_write_latency_seconds: float = 1
+    http_5xx_per_minute: float = 10
+    """5xx responses per minute, from the targets and from the load balancer itself."""
+    response_time_seconds: float = 5
+    requests_per_minute: float = 1000
+    """Requests per minute (informational)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Metric:
+    namespace: str
+    name: str
+    dimensions: Mapping[str, str]
+    statistic: Literal["Average", "Sum", "Maximum", "Minimum"]
+    period: int = 60
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlarmSpec:
+    what: str
+    """Suffix of the alarm name: <prefix>-<what>."""
+    group: str
+    """Dashboard row: Service, Load balancer or Database."""
+    metric: Metric
+    comparison: Comparison
+    threshold: float
+    treat_missing_data: MissingData
+    description: str
+    """What it means and what to do first."""
+    evaluation_periods: int = 3
+    datapoints_to_alarm: int = 2
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlarmsProps:
+    prefix: str
+    """wallet-service-<env>: names the topic, key alias, alarms and rule."""
+    region: str
+    account_id: str
+    emails: Sequence[str]
+    """Who is notified. Default: nobody subscribed yet (the topic still exists for subscriptions)."""
+    cluster_name: str
+    service_name: str
+    service_arn: str
+    min_running_tasks: int
+    db_identifier: str
+    load_balancer_arn_suffix: str
+    target_group_arn_suffix: str
+    thresholds: AlarmThresholds = field(default_factory=AlarmThresholds)
+    partition: str = "aws"
+    """ARN partition of the region (aws-cn, aws-us-gov elsewhere). Default: aws."""
+
+
+class Alarms(Construct):
+    def __init__(self, scope: Construct, id_: str, *, props: AlarmsProps) -> None:
+        super().__init__(scope, id_)
+        self.specs = alarm_specs(props)
+        self._prefix = props.prefix
+        key = self._key(props)
+        topic = SnsTopic(self, "topic", name=f"{props.prefix}-alarms", kms_master_key_id=key.arn)
+        for index, email in enumerate(props.emails):
+            SnsTopicSubscription(self, f"email_{index}", topic_arn=topic.arn, protocol="email", endpoint=email)
+        rule = CloudwatchEventRule(
+            self,
+            "deployment_failed",
+            name=f"{props.prefix}-deployment-failed",
+            description="ECS could not complete a deployment of the wallet service (the circuit breaker rolled it back)",
+            event_pattern=json.dumps(
+                {
+                    "source": ["aws.ecs"],
+                    "detail-type": ["ECS Deployment State Change"],
+                    "resources": [props.service_arn],
+                    "detail": {"eventName": ["SERVICE_DEPLOYMENT_FAILED"]},
+                }
+            ),
+        )
+        CloudwatchEventTarget(
+            self,
+            "deployment_failed_target",
+            rule=rule.name,
+            arn=topic.arn,
+            input_transformer=CloudwatchEventTargetInputTransformer(
+                input_paths={"deployment": "$.detail.deploymentId", "reason": "$.detail.reason", "time": "$.time"},
+                input_template=json.dumps(f"{props.prefix}: deployment <deployment> failed at <time> and was rolled back: <reason>"),
+            ),
+        )
+        self._topic_policy(props, topic, rule.arn)
+        for spec in self.specs:
+            metric = spec.metric
+            CloudwatchMetricAlarm(
+                self,
+                spec.what.replace("-", "_"),
+                alarm_name=alarm_name(props.prefix, spec.what),
+                alarm_description=spec.description,
+                namespace=metric.namespace,
+                metric_name=metric.name,
+                dimensions=dict(metric.dimensions),
+                statistic=metric.statistic,
+                period=metric.period,
+                evaluation_periods=spec.evaluation_periods,
+                datapoints_to_alarm=spec.datapoints_to_alarm,
+                comparison_operator=spec.comparison,
+                threshold=spec.threshold,
+                treat_missing_data=spec.treat_missing_data,
+                alarm_actions=[topic.arn],
+                ok_actions=[topic.arn],
+            )
+        self.topic_arn: str = topic.arn
+
+    def _key(self, props: AlarmsProps) -> KmsKey:
+        """A customer-managed key: the AWS-managed SNS key does not let CloudWatch or EventBridge publish (they fail silently)."""
+        statements = [
+            DataAwsIamPolicyDocumentStatement(
+                sid="AccountAdministers",
+                # A key policy must give the account full control, or the key can become unmanageable; "*" is the key itself.
+                actions=["kms:*"],
+                resources=["*"],
+                principals=[
+                    DataAwsIamPolicyDocumentStatementPrincipals(
+                        type="AWS", identifiers=[f"arn:{props.partition}:iam::{props.account_id}:root"]
+                    )
+                ],
+            ),
+            DataAwsIamPolicyDocumentStatement(
+                sid="PublishersEncrypt",
+                actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                resources=["*"],  # in a key policy, "*" means this key
+                principals=[
+                    DataAwsIamPolicyDocumentStatementPrincipals(
+                        type="Service", identifiers=["cloudwatch.amazonaws.com", "events.amazonaws.com"]
+                    )
+                ],
+                condition=[
+                    DataAwsIamPolicyDocumentStatementCondition(test="StringEquals", variable="aws:SourceAccount", values=[props.account_id])
+                ],
+            ),
+        ]
+        policy = DataAwsIamPolicyDocument(self, "key_policy", statement=statements)
+        key = KmsKey(
+            self,
+            "key",
+            description=f"Encrypts the {props.prefix} alarm topic",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=policy.json,
+        )
+        KmsAlias(self, "key_alias", name=f"alias/{props.prefix}-alarms", target_key_id=key.key_id)
+        return key
+
+    def _topic_policy(self, props: AlarmsProps, topic: SnsTopic, rule_arn: str) -> None:
+        """Exactly two publishers: this account's CloudWatch alarms of this environment, and the deployment rule."""
+        alarms_arn = f"arn:{props.partition}:cloudwatch:{props.region}:{props.account_id}:alarm:{props.prefix}-*"
+        policy = DataAwsIamPolicyDocument(
+            self,
+            "topic_policy_document",
+            statement=[
+                DataAwsIamPolicyDocumentStatement(
+                    sid="CloudWatchAlarms",
+                    actions=["sns:Publish"],
+                    resources=[topic.arn],
+                    principals=[DataAwsIamPolicyDocumentStatementPrincipals(type="Service", identifiers=["cloudwatch.amazonaws.com"])],
+                    condition=[DataAwsIamPolicyDocumentStatementCondition(test="ArnLike", variable="aws:SourceArn", values=[alarms_arn])],
+                ),
+                DataAwsIamPolicyDocumentStatement(
+                    sid="DeploymentFailures",
+                    actions=["sns:Publish"],
+                    resources=[topic.arn],
+                    principals=[DataAwsIamPolicyDocumentStatementPrincipals(type="Service", identifiers=["events.amazonaws.com"])],
+                    condition=[DataAwsIamPolicyDocumentStatementCondition(test="ArnEquals", variable="aws:SourceArn", values=[rule_arn])],
+                ),
+            ],
+        )
+        SnsTopicPolicy(self, "topic_policy", arn=topic.arn, policy=policy.json)
+
+
+def alarm_specs(props: AlarmsProps) -> list[AlarmSpec]:
+    """The alarm pack, in dashboard order. Thresholds come from the configuration."""
+    t = props.thresholds
+    service = {"ClusterName": props.cluster_name, "ServiceName": props.service_name}
+    database = {"DBInstanceIdentifier": props.db_identifier}
+    balancer = {"LoadBalancer": props.load_balancer_arn_suffix}
+    targets = {**balancer, "TargetGroup": props.target_group_arn_suffix}
+
+    high: Comparison = "GreaterThanThreshold"
+    low: Comparison = "LessThanThreshold"
+    rows: list[tuple[str, str, Metric, Comparison, float, MissingData, str]] = [
+        ("cpu-high", "Service", Metric(namespace="AWS/ECS", name="CPUUtilization", dimensions=service, statistic="Average"), high,
+             t.service_cpu_percent, "notBreaching", "Service CPU is high: check for a traffic surge or a hot loop; scaling should follow."),
+        ("memory-high", "Service", Metric(namespace="AWS/ECS", name="MemoryUtilization", dimensions=service, statistic="Average"), high,
+             t.service_memory_percent, "notBreaching", "Service memory is high: look for a leak; tasks are killed at 100%."),
+        ("running-tasks-low", "Service",
+             Metric(namespace="ECS/ContainerInsights", name="RunningTaskCount", dimensions=service, statistic="Average"), low,
+             props.min_running_tasks, "breaching", "Fewer tasks run than the minimum: read the service events and the task stop reasons."),
+        ("target-5xx", "Load balancer", Metric(namespace="AWS/ApplicationELB", name="HTTPCode_Target_5XX_Count", dimensions=targets,
+             statistic="Sum"), high, t.http_5xx_per_minute, "notBreaching",
+             "The service answers with 5xx errors: read its logs. A deployment in progress is rolled back."),
+        ("alb-5xx", "Load balancer", Metric(namespace="AWS/ApplicationELB", name="HTTPCode_ELB_5XX_Count", dimensions=balancer,
+             statistic="Sum"), high, t.http_5xx_per_minute, "notBreaching",
+             "The load balancer answers 5xx itself: no healthy target, or targets time out."),
+        ("response-time-high", "Load balancer", Metric(namespace="AWS/ApplicationELB", name="TargetResponseTime", dimensions=targets,
+             statistic="Average"), high, t.response_time_seconds, "notBreaching",
+             "Responses are slow: check database latency and the service's CPU."),
+        ("unhealthy-hosts", "Load balancer", Metric(namespace="AWS/ApplicationELB", name="UnHealthyHostCount", dimensions=targets,
+             statistic="Maximum"), high, 0, "notBreaching",
+             "A task fails its health check: read its logs. A deployment in progress is rolled back."),
+        ("requests-high", "Load balancer", Metric(namespace="AWS/ApplicationELB", name="RequestCount", dimensions=balancer,
+             statistic="Sum"), high, t.requests_per_minute, "notBreaching",
+             "Informational: traffic is above the usual level; confirm auto scaling keeps up."),
+        ("db-cpu-high", "Database", Metric(namespace="AWS/RDS", name="CPUUtilization", dimensions=database, statistic="Average"), high,
+             t.db_cpu_percent, "breaching", "Database CPU is high (or the instance stopped reporting): look at slow statements in its log."),
+        ("db-connections-high", "Database", Metric(namespace="AWS/RDS", name="DatabaseConnections", dimensions=database,
+             statistic="Maximum"), high, t.db_connections, "notBreaching",
+             "Many database connections: check the service's connection pool size times the task count."),
+        ("db-storage-low", "Database", Metric(namespace="AWS/RDS", name="FreeStorageSpace", dimensions=database, statistic="Minimum"),
+             low, t.db_free_storage_gib * GIB, "breaching",
+             "Database storage is nearly full: autoscaling may be at its ceiling; raise db_max_allocated_storage."),
+        ("db-read-latency-high", "Database", Metric(namespace="AWS/RDS", name="ReadLatency", dimensions=database, statistic="Average"),
+             high, t.db_read_latency_seconds, "notBreaching", "Database reads are slow: check IOPS, missing indexes and slow statements."),
+        ("db-write-latency-high", "Database", Metric(namespace="AWS/RDS", name="WriteLatency", dimensions=database, statistic="Average"),
+             high, t.db_write_latency_seconds, "notBreaching", "Database writes are slow: check IOPS and long transactions."),
+    ]  # fmt: skip
+    return [
+        AlarmSpec(what=what, group=group, metric=metric, comparison=comparison, threshold=threshold, treat_missing_data=missing,
+                  description=description)
+        for what, group, metric, comparison, threshold, missing, description in rows
+    ]  # fmt: skip
