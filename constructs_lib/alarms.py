@@ -16,12 +16,12 @@ from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocumentStatementCondition,
     DataAwsIamPolicyDocumentStatementPrincipals,
 )
-from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
-from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
 from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
 from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
 from constructs import Construct
+
+from constructs_lib.encryption_key import EncryptionKey, EncryptionKeyProps, ServiceGrant
 
 GIB = 1024**3
 Comparison = Literal["GreaterThanThreshold", "LessThanThreshold"]
@@ -152,45 +152,25 @@ class Alarms(Construct):
             )
         self.topic_arn: str = topic.arn
 
-    def _key(self, props: AlarmsProps) -> KmsKey:
+    def _key(self, props: AlarmsProps) -> EncryptionKey:
         """A customer-managed key: the AWS-managed SNS key does not let CloudWatch or EventBridge publish (they fail silently)."""
-        statements = [
-            DataAwsIamPolicyDocumentStatement(
-                sid="AccountAdministers",
-                # A key policy must give the account full control, or the key can become unmanageable; "*" is the key itself.
-                actions=["kms:*"],
-                resources=["*"],
-                principals=[
-                    DataAwsIamPolicyDocumentStatementPrincipals(
-                        type="AWS", identifiers=[f"arn:{props.partition}:iam::{props.account_id}:root"]
-                    )
-                ],
-            ),
-            DataAwsIamPolicyDocumentStatement(
-                sid="PublishersEncrypt",
-                actions=["kms:Decrypt", "kms:GenerateDataKey"],
-                resources=["*"],  # in a key policy, "*" means this key
-                principals=[
-                    DataAwsIamPolicyDocumentStatementPrincipals(
-                        type="Service", identifiers=["cloudwatch.amazonaws.com", "events.amazonaws.com"]
-                    )
-                ],
-                condition=[
-                    DataAwsIamPolicyDocumentStatementCondition(test="StringEquals", variable="aws:SourceAccount", values=[props.account_id])
-                ],
-            ),
-        ]
-        policy = DataAwsIamPolicyDocument(self, "key_policy", statement=statements)
-        key = KmsKey(
+        return EncryptionKey(
             self,
             "key",
-            description=f"Encrypts the {props.prefix} alarm topic",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
-            policy=policy.json,
+            props=EncryptionKeyProps(
+                alias=f"{props.prefix}-alarms",
+                description=f"Encrypts the {props.prefix} alarm topic",
+                account_id=props.account_id,
+                partition=props.partition,
+                grants=[
+                    ServiceGrant(
+                        sid="PublishersEncrypt",
+                        services=["cloudwatch.amazonaws.com", "events.amazonaws.com"],
+                        actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                    )
+                ],
+            ),
         )
-        KmsAlias(self, "key_alias", name=f"alias/{props.prefix}-alarms", target_key_id=key.key_id)
-        return key
 
     def _topic_policy(self, props: AlarmsProps, topic: SnsTopic, rule_arn: str) -> None:
         """Exactly two publishers: this account's CloudWatch alarms of this environment, and the deployment rule."""

@@ -57,6 +57,8 @@ class DatabaseProps:
     master_username: str = "wallet_admin"
     log_retention_days: int = 30
     """Retention of the exported PostgreSQL and upgrade logs. Default: 30 days."""
+    log_kms_key_arn: str | None = None
+    """KMS key encrypting the exported logs. Default: CloudWatch Logs' own encryption."""
 
 
 class Database(Construct):
@@ -101,6 +103,7 @@ class Database(Construct):
                 f"{kind}_logs",
                 name=f"/aws/rds/instance/{props.identifier}/{kind}",
                 retention_in_days=props.log_retention_days,
+                kms_key_id=props.log_kms_key_arn,
             )
             for kind in LOG_EXPORTS
         ]

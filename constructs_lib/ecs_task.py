@@ -45,6 +45,8 @@ class EcsTaskProps:
     """Secrets the container's ``secrets`` refer to. Default: none."""
     ecs_exec: bool = False
     """Allow ECS Exec sessions (task role permission). Default: off."""
+    log_kms_key_arn: str | None = None
+    """KMS key encrypting the log group. Default: CloudWatch Logs' own encryption."""
 
 
 class EcsTask(Construct):
@@ -52,7 +54,13 @@ class EcsTask(Construct):
 
     def __init__(self, scope: Construct, id_: str, *, props: EcsTaskProps) -> None:
         super().__init__(scope, id_)
-        log_group = CloudwatchLogGroup(self, "log_group", name=props.container.log_group_name, retention_in_days=props.log_retention_days)
+        log_group = CloudwatchLogGroup(
+            self,
+            "log_group",
+            name=props.container.log_group_name,
+            retention_in_days=props.log_retention_days,
+            kms_key_id=props.log_kms_key_arn,
+        )
         iam = TaskIam(
             self,
             "iam",

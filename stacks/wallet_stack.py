@@ -15,6 +15,7 @@ from constructs_lib.container import ContainerProps, secret_reference
 from constructs_lib.dashboard import Dashboard, DashboardProps
 from constructs_lib.database import POSTGRES_PORT, Database, DatabaseProps
 from constructs_lib.ecs_task import EcrImage, EcsTask, EcsTaskProps
+from constructs_lib.encryption_key import EncryptionKey, EncryptionKeyProps, log_groups_grant
 from constructs_lib.fargate_service import FargateService, FargateServiceProps
 from constructs_lib.firewall import Peer
 from constructs_lib.load_balancer import LoadBalancer, LoadBalancerProps
@@ -74,6 +75,24 @@ class WalletStack(AddressedStack):
             ),
         )
         self.network = network
+        self.logs_key = EncryptionKey(
+            self,
+            "logs_key",
+            props=EncryptionKeyProps(
+                alias=f"{name}-logs",
+                description=f"Encrypts the {name} log groups",
+                account_id=self.account_id,
+                partition=config.partition,
+                grants=[
+                    log_groups_grant(
+                        region=config.region,
+                        account_id=self.account_id,
+                        partition=config.partition,
+                        log_groups=[f"/aws/ecs/{SERVICE}/{env}", f"/aws/ecs/WalletMigrations/{env}", f"/aws/rds/instance/{name}/*"],
+                    )
+                ],
+            ),
+        )
         self.database = Database(
             self,
             "database",
@@ -90,6 +109,7 @@ class WalletStack(AddressedStack):
                 prevent_destroy=config.db_prevent_destroy,
                 engine_major_version=config.db_engine_version,
                 log_retention_days=config.log_retention_days,
+                log_kms_key_arn=self.logs_key.arn,
             ),
         )
         load_balancer = LoadBalancer(
@@ -236,6 +256,7 @@ class WalletStack(AddressedStack):
             log_retention_days=config.log_retention_days,
             secret_arns=[database.secret_arn],
             ecs_exec=ecs_exec,
+            log_kms_key_arn=self.logs_key.arn,
         )
 
     def _connect(self, task_id: str, task: EcsTask) -> None:

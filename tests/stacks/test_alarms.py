@@ -79,11 +79,11 @@ def test_topic_is_encrypted_with_a_rotating_customer_key(
 ) -> None:
     document = parsed[env_stack]
     topic = resources(document, "aws_sns_topic")["alarms_topic"]
-    assert topic["kms_master_key_id"] == "${aws_kms_key.alarms_key.arn}"
+    assert topic["kms_master_key_id"] == "${aws_kms_key.alarms_key_key.arn}"
     assert CdktfTesting.to_have_resource_with_properties(
         synthesized[env_stack],
         KmsKey.TF_RESOURCE_TYPE,
-        {"enable_key_rotation": True, "policy": "${data.aws_iam_policy_document.alarms_key_policy.json}"},
+        {"enable_key_rotation": True, "deletion_window_in_days": 30, "policy": "${data.aws_iam_policy_document.alarms_key_policy.json}"},
     )
     key_statements = {s["sid"]: s for s in data_sources(document, "aws_iam_policy_document")["alarms_key_policy"]["statement"]}
     publishers = key_statements["PublishersEncrypt"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
 from typing import Any
 
@@ -103,7 +104,7 @@ def statements(document: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     ]
 
 
-KEY_POLICIES = {"alarms_key_policy"}  # in a KMS key policy "*" as resource means the key itself
+KEY_POLICIES = {"alarms_key_policy", "logs_key_policy"}  # in a KMS key policy "*" as resource means the key itself
 
 
 def is_account_root_key_admin(name: str, statement: dict[str, Any]) -> bool:
@@ -172,3 +173,28 @@ def test_without_endpoints_tasks_reach_aws_through_nat_only(without_endpoints: d
         ("${aws_security_group.migration_task_security_group.id}", 443, "0.0.0.0/0"),
     }
     assert all("NAT" in rule["description"] for rule in open_egress)
+
+
+def test_every_log_group_is_encrypted_with_the_logs_key(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
+    document = parsed[env_stack]
+    groups = resources(document, "aws_cloudwatch_log_group")
+    assert len(groups) == 4
+    assert {group["kms_key_id"] for group in groups.values()} == {"${aws_kms_key.logs_key_key.arn}"}
+    environment = env_stack.removeprefix("wallet-")
+    grant = next(s for s in data_sources(document, "aws_iam_policy_document")["logs_key_policy"]["statement"] if s["sid"] == "LogGroupsEncrypt")
+    assert grant["principals"] == [{"type": "Service", "identifiers": ["logs.us-east-1.amazonaws.com"]}]
+    prefix = "arn:aws:logs:us-east-1:${data.aws_caller_identity.account.account_id}:log-group:"
+    assert grant["condition"] == [
+        {
+            "test": "ArnLike",
+            "variable": "kms:EncryptionContext:aws:logs:arn",
+            "values": [
+                f"{prefix}/aws/ecs/wallet-service/{environment}",
+                f"{prefix}/aws/ecs/WalletMigrations/{environment}",
+                f"{prefix}/aws/rds/instance/wallet-service-{environment}/*",
+            ],
+        }
+    ]
+    # every log group the key serves is one of the stack's, and every one of the stack's is served
+    names = {group["name"] for group in groups.values()}
+    assert all(any(fnmatch.fnmatch(name, value.removeprefix(prefix)) for value in grant["condition"][0]["values"]) for name in names)
