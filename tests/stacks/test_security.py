@@ -181,7 +181,9 @@ def test_every_log_group_is_encrypted_with_the_logs_key(parsed: dict[str, dict[s
     assert len(groups) == 4
     assert {group["kms_key_id"] for group in groups.values()} == {"${aws_kms_key.logs_key_key.arn}"}
     environment = env_stack.removeprefix("wallet-")
-    grant = next(s for s in data_sources(document, "aws_iam_policy_document")["logs_key_policy"]["statement"] if s["sid"] == "LogGroupsEncrypt")
+    grant = next(
+        s for s in data_sources(document, "aws_iam_policy_document")["logs_key_policy"]["statement"] if s["sid"] == "LogGroupsEncrypt"
+    )
     assert grant["principals"] == [{"type": "Service", "identifiers": ["logs.us-east-1.amazonaws.com"]}]
     prefix = "arn:aws:logs:us-east-1:${data.aws_caller_identity.account.account_id}:log-group:"
     assert grant["condition"] == [
