@@ -12,66 +12,120 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from stacks import overrides, runtime
+from stacks import config, overrides, runtime
+from stacks.errors import ConfigError
 from tests.conftest import ALL_STACKS, PROJECT_DIR, EagerSynth
 
 
-def run_main(cwd: Path, context: str | None, main: Path = PROJECT_DIR / "main.py") -> subprocess.CompletedProcess[str]:
-    env = {key: value for key, value in os.environ.items() if key != overrides.CONTEXT_ENV}
-    if context is not None:
-        env[overrides.CONTEXT_ENV] = context
-    return subprocess.run([sys.executable, str(main)], check=False, cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+# Malformed inputs through the user's real interfaces: (id, field the line must name, CDKTF_CONTEXT_JSON or None,
+# cdktf.json text or None). Each must give exit status 2, one line on stderr, no traceback, no output folder.
+def context(overrides: dict[str, Any]) -> str:
+    return json.dumps(overrides)
 
 
-def assert_rejected(result: subprocess.CompletedProcess[str], cwd: Path, message: str) -> None:
-    assert result.returncode == 2, result.stderr
-    assert result.stdout == ""
-    assert result.stderr == f"error: {message}\n"
-    assert not (cwd / "cdktf.out").exists()
+def cdktf_json(overrides: dict[str, Any]) -> str:
+    document = json.loads((PROJECT_DIR / "cdktf.json").read_text())
+    return json.dumps({**document, "context": overrides})
 
 
-BAD_CONTEXTS = [
-    ({"wallet-prod": {"vpc_id": "vpc-xyz"}}, "wallet-prod: vpc_id: 'vpc-xyz' is not valid; expected 'vpc-' followed by 8 or 17 hex digits"),
-    ({"wallet-prod": {"min_capacity": 11}}, "wallet-prod: min_capacity: 11 is not valid; expected at most max_capacity (10)"),
-    ({"wallet-prod": {"max_capcity": 3}}, "wallet-prod: unknown field 'max_capcity'; did you mean 'max_capacity'?"),
-    (
-        {"wallet-qa": {"max_capacity": 3}},
-        "context: unknown stack 'wallet-qa'; expected one of wallet, wallet-dev, wallet-staging, wallet-prod; did you mean 'wallet'?",
-    ),
-    (
-        {"wallet-dev": {"image_tag": ""}},
-        "wallet-dev: image_tag: '' is not valid; expected a Docker tag: 1-128 of A-Z a-z 0-9 _ . -, not starting with . or -",
-    ),
-    ({"wallet-dev": {"environment": "prod"}}, "wallet-dev: environment: cannot be overridden; the stack name fixes it"),
+BAD_INPUTS: list[tuple[str, str, str | None, str | None]] = [
+    ("vpc-id-not-hex", "vpc_id", context({"wallet-prod": {"vpc_id": "vpc-xyz"}}), None),
+    ("vpc-id-16-digits", "vpc_id", None, cdktf_json({"wallet-prod": {"vpc_id": "vpc-0123456789abcdef"}})),
+    ("subnet-id", "private_subnet_ids", context({"wallet-dev": {"private_subnet_ids": ["subnet-1", "subnet-12345678"]}}), None),
+    ("one-subnet", "public_subnet_ids", context({"wallet-dev": {"public_subnet_ids": ["subnet-12345678"]}}), None),
+    ("min-above-max", "min_capacity", context({"wallet-prod": {"min_capacity": 11}}), None),
+    ("desired-above-max", "desired_count", None, cdktf_json({"wallet-staging": {"desired_count": 5}})),
+    ("max-above-100", "max_capacity", context({"wallet-prod": {"max_capacity": 101}}), None),
+    ("storage-below-20", "db_allocated_storage", context({"wallet-dev": {"db_allocated_storage": 10}}), None),
+    ("max-storage-below-allocated", "db_max_allocated_storage", context({"wallet-prod": {"db_max_allocated_storage": 50}}), None),
+    ("fargate-pair", "task_memory", context({"wallet-dev": {"task_cpu": 256, "task_memory": 4096}}), None),
+    ("region", "region", context({"wallet": {"region": "mars-1"}}), None),
+    ("account-id", "allowed_account_ids", context({"wallet-prod": {"allowed_account_ids": ["1234"]}}), None),
+    ("e-mail", "alarm_emails", context({"wallet-prod": {"alarm_emails": ["oncall-at-example.com"]}}), None),
+    ("certificate-arn", "certificate_arn", context({"wallet-prod": {"certificate_arn": "arn:aws:acm:::certificate/x"}}), None),
+    ("prod-without-certificate", "certificate_arn", None, cdktf_json({"wallet-prod": {"certificate_tags": {}}})),
+    ("log-retention", "log_retention_days", context({"wallet-dev": {"log_retention_days": 8}}), None),
+    ("image-tag-empty", "image_tag", context({"wallet-dev": {"image_tag": ""}}), None),
+    ("image-tag-chars", "image_tag", None, cdktf_json({"wallet-prod": {"image_tag": "v1.2.3 beta"}})),
+    ("type-string-for-number", "max_capacity", context({"wallet-dev": {"max_capacity": "3"}}), None),
+    ("type-bool-for-number", "desired_count", context({"wallet-dev": {"desired_count": True}}), None),
+    ("type-string-for-list", "alarm_emails", context({"wallet-dev": {"alarm_emails": "a@example.com"}}), None),
+    ("unknown-field", "max_capcity", context({"wallet-prod": {"max_capcity": 3}}), None),
+    ("unknown-stack", "wallet-qa", context({"wallet-qa": {"max_capacity": 3}}), None),
+    ("environment-override", "environment", context({"wallet-dev": {"environment": "prod"}}), None),
+    ("prod-deletion-protection-off", "db_deletion_protection", context({"wallet-prod": {"db_deletion_protection": False}}), None),
+    ("state-bucket-disagrees", "state_bucket", context({"wallet-dev": {"state_bucket": "other-bucket"}}), None),
+    ("ingress-cidr", "ingress_cidrs", context({"wallet-dev": {"ingress_cidrs": ["0.0.0.0/33"]}}), None),
+    ("alarm-percent", "alarm_service_cpu_percent", context({"wallet-dev": {"alarm_service_cpu_percent": 150}}), None),
+    ("context-json-malformed", "CDKTF_CONTEXT_JSON", '{"wallet-prod": {"max_capacity": 3,}}', None),
+    ("cdktf-json-malformed", "cdktf.json", None, '{"language": "python", "context": {'),
+    ("context-not-object", "context", "[1, 2]", None),
 ]
 
 
-@pytest.mark.parametrize(("context", "message"), BAD_CONTEXTS, ids=[m.split(";")[0] for _, m in BAD_CONTEXTS])
-def test_bad_context_is_one_line_exit_2_nothing_written(tmp_path: Path, context: dict[str, object], message: str) -> None:
-    assert_rejected(run_main(tmp_path, json.dumps(context)), tmp_path, message)
+def launch(case_dir: Path, context_json: str | None, cdktf_json_text: str | None) -> subprocess.Popen[str]:
+    """Runs main.py as a user would: from a copy of the project when cdktf.json is under test."""
+    main = PROJECT_DIR / "main.py"
+    if cdktf_json_text is not None:
+        for name in ("stacks", "constructs_lib"):
+            shutil.copytree(PROJECT_DIR / name, case_dir / name, ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copy(main, case_dir / "main.py")
+        (case_dir / "cdktf.json").write_text(cdktf_json_text)
+        main = case_dir / "main.py"
+    env = {key: value for key, value in os.environ.items() if key not in (overrides.CONTEXT_ENV, "CDKTF_OUTDIR")}
+    if context_json is not None:
+        env[overrides.CONTEXT_ENV] = context_json
+    return subprocess.Popen([sys.executable, str(main)], cwd=case_dir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def test_malformed_context_json(tmp_path: Path) -> None:
-    result = run_main(tmp_path, '{"wallet-prod": {"max_capacity": 3,}}')
-    assert_rejected(
-        result, tmp_path, "CDKTF_CONTEXT_JSON: malformed JSON: Expecting property name enclosed in double quotes at line 1 column 36"
+@pytest.fixture(scope="module")
+def bad_input_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, subprocess.CompletedProcess[str]]]:
+    """All cases at once: each process only validates (about 0.2 s), so they overlap well."""
+    started = {}
+    for case_id, _, context_json, cdktf_json_text in BAD_INPUTS:
+        case_dir = tmp_path_factory.mktemp(case_id)
+        started[case_id] = (case_dir, launch(case_dir, context_json, cdktf_json_text))
+    results = {}
+    for case_id, (case_dir, process) in started.items():
+        stdout, stderr = process.communicate(timeout=120)
+        results[case_id] = (case_dir, subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr))
+    return results
+
+
+@pytest.mark.parametrize(("case_id", "field"), [(case_id, field) for case_id, field, _, _ in BAD_INPUTS], ids=[c[0] for c in BAD_INPUTS])
+def test_bad_input_is_one_line_exit_2_nothing_written(
+    bad_input_runs: dict[str, tuple[Path, subprocess.CompletedProcess[str]]], case_id: str, field: str
+) -> None:
+    case_dir, result = bad_input_runs[case_id]
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ") and field in lines[0]
+    assert "Traceback" not in result.stderr
+    assert not (case_dir / "cdktf.out").exists()
+
+
+def test_context_messages_are_the_configuration_rules_own(bad_input_runs: dict[str, tuple[Path, subprocess.CompletedProcess[str]]]) -> None:
+    """What main.py prints is exactly the rule's message (whose wording tests/stacks/test_config.py pins)."""
+    for case_id, _, context_json, _ in BAD_INPUTS:
+        if context_json is None or "malformed" in case_id or case_id == "context-not-object":
+            continue
+        parsed_context = json.loads(context_json)
+        with pytest.raises(ConfigError) as raised:
+            config.load(parsed_context)
+        assert bad_input_runs[case_id][1].stderr == f"error: {raised.value}\n", case_id
+
+
+def test_malformed_json_names_the_position(bad_input_runs: dict[str, tuple[Path, subprocess.CompletedProcess[str]]]) -> None:
+    assert bad_input_runs["context-json-malformed"][1].stderr == (
+        "error: CDKTF_CONTEXT_JSON: malformed JSON: Expecting property name enclosed in double quotes at line 1 column 36\n"
     )
-
-
-def test_bad_override_in_cdktf_json(tmp_path: Path) -> None:
-    """Without CDKTF_CONTEXT_JSON (plain `python main.py`), main.py reads cdktf.json's context itself."""
-    project = tmp_path / "project"
-    for name in ("stacks", "constructs_lib"):
-        shutil.copytree(PROJECT_DIR / name, project / name, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(PROJECT_DIR / "main.py", project / "main.py")
-    cdktf_json = json.loads((PROJECT_DIR / "cdktf.json").read_text())
-    cdktf_json["context"] = {"wallet-staging": {"min_capacity": 3, "desired_count": 2}}
-    (project / "cdktf.json").write_text(json.dumps(cdktf_json))
-    result = run_main(project, None, main=project / "main.py")
-    assert_rejected(result, project, "wallet-staging: desired_count: 2 is not valid; expected from min_capacity (3) to max_capacity (4)")
+    assert bad_input_runs["cdktf-json-malformed"][1].stderr.startswith("error: cdktf.json: malformed JSON: ")
 
 
 def test_main_output_equals_in_process_lazy_synthesis(eager_synth: EagerSynth, synth_dir: Path) -> None:
