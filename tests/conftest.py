@@ -1,7 +1,7 @@
 """Shared fixtures. Every stack is synthesized once per session, in this process.
 
-The one eager-import synthesis (a subprocess running main.py with WALLET_EAGER_AWS_IMPORT=1) is
-started when the session starts, so it runs on the second core while the other tests run.
+The two runs of the real cdktf CLI start when the session starts (see pytest_sessionstart), so they run on the
+second core while the other tests run.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -26,42 +25,50 @@ ENV_STACKS = [c.stack_name for c in (config.DEV, config.STAGING, config.PROD)]
 ALL_STACKS = [*ENV_STACKS, config.STATE_STACK]
 
 
-class EagerSynth:
-    """`python main.py` in a subprocess with the eager AWS import, writing to its own folder."""
+CDKTF_CLI = PROJECT_DIR / "tools" / "cdktf" / "node_modules" / ".bin" / "cdktf"
 
-    def __init__(self, outdir: Path) -> None:
+
+class Background:
+    """A command started when the session starts, so it runs on the second core while the tests run."""
+
+    def __init__(self, command: list[str], outdir: Path, extra_env: dict[str, str]) -> None:
         self.outdir = outdir
-        env = {**os.environ, runtime.EAGER_ENV: "1", "CDKTF_OUTDIR": str(outdir)}
-        env.pop(overrides.CONTEXT_ENV, None)
-        self.process = subprocess.Popen(
-            [sys.executable, str(PROJECT_DIR / "main.py")],
-            cwd=outdir.parent,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        env = {key: value for key, value in os.environ.items() if key not in (overrides.CONTEXT_ENV, "CDKTF_OUTDIR")}
+        env.update(extra_env, CHECKPOINT_DISABLE="1")  # no cdktf telemetry
+        self.process = subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     def result(self) -> subprocess.CompletedProcess[str]:
-        stdout, stderr = self.process.communicate(timeout=300)
+        stdout, stderr = self.process.communicate(timeout=600)
         return subprocess.CompletedProcess(self.process.args, self.process.returncode, stdout, stderr)
 
 
+BACKGROUND = pytest.StashKey[dict[str, Background]]()
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
-    if os.environ.get("WALLET_SKIP_EAGER") == "1":
-        return
-    base = session.config._tmp_path_factory.mktemp("eager")  # type: ignore[attr-defined]
-    session.config.stash[EAGER_KEY] = EagerSynth(base / "cdktf.out")
+    """The real cdktf CLI, as users run it from cdktf.json (its app is `pipenv run python main.py`):
 
-
-EAGER_KEY = pytest.StashKey[EagerSynth]()
+    * ``synth`` with the eager import of the AWS bindings (WALLET_EAGER_AWS_IMPORT=1): its output must equal the
+      in-process build, which uses the lazy loader, byte for byte;
+    * ``list``, with the default lazy loader.
+    """
+    if not CDKTF_CLI.exists():
+        return  # the tests that need it fail and say how to install it
+    base = session.config._tmp_path_factory.mktemp("cli")  # type: ignore[attr-defined]
+    session.config.stash[BACKGROUND] = {
+        command: Background(
+            [str(CDKTF_CLI), command, "--output", str(base / command)],
+            base / command,
+            {runtime.EAGER_ENV: "1"} if command == "synth" else {},
+        )
+        for command in ("synth", "list")
+    }
 
 
 @pytest.fixture(scope="session")
-def eager_synth(request: pytest.FixtureRequest) -> EagerSynth:
-    if EAGER_KEY not in request.config.stash:
-        pytest.skip("WALLET_SKIP_EAGER=1")
-    return request.config.stash[EAGER_KEY]
+def cli_runs(request: pytest.FixtureRequest) -> dict[str, Background]:
+    assert BACKGROUND in request.config.stash, f"the cdktf CLI is not installed at {CDKTF_CLI}: run `pipenv run setup-cli`"
+    return request.config.stash[BACKGROUND]
 
 
 @pytest.fixture(scope="session")

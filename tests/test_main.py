@@ -1,13 +1,11 @@
-"""main.py as users run it: good input synthesizes every stack; a mistake is one line, exit 2, nothing written.
-
-The eager-import subprocess (started at session start, see conftest) doubles as the check that the
-lazy loader changes nothing: its output must equal the in-process (lazy) synthesis byte for byte.
-"""
+"""main.py as users run it, directly and through the real cdktf CLI: good input synthesizes every stack, the same
+as the tests see it; a mistake is one line, exit 2, nothing written."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -18,7 +16,7 @@ import pytest
 
 from stacks import config, overrides, runtime
 from stacks.errors import ConfigError
-from tests.conftest import ALL_STACKS, PROJECT_DIR, EagerSynth
+from tests.conftest import ALL_STACKS, PROJECT_DIR, Background
 
 
 # Malformed inputs through the user's real interfaces: (id, field the line must name, CDKTF_CONTEXT_JSON or None,
@@ -128,15 +126,38 @@ def test_malformed_json_names_the_position(bad_input_runs: dict[str, tuple[Path,
     assert bad_input_runs["cdktf-json-malformed"][1].stderr.startswith("error: cdktf.json: malformed JSON: ")
 
 
-def test_main_output_equals_in_process_lazy_synthesis(eager_synth: EagerSynth, synth_dir: Path) -> None:
-    """`python main.py` with the eager import writes byte-identical JSON to the lazily loaded in-process build."""
-    result = eager_synth.result()
-    assert result.returncode == 0, result.stderr
-    assert "end-of-life" not in result.stderr  # jsii ran on the project's supported Node
+def test_cdktf_synth_with_eager_import_equals_in_process_lazy_synthesis(cli_runs: dict[str, Background], synth_dir: Path) -> None:
+    """`cdktf synth` (its app: `pipenv run python main.py`), with the eager import, writes byte-identical JSON to the
+    in-process build with the lazy loader: the loader changes nothing, and main.py builds what the tests test."""
+    result = cli_runs["synth"].result()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "end-of-life" not in result.stdout + result.stderr  # jsii ran on the project's supported Node
     for name in ALL_STACKS:
-        eager = (eager_synth.outdir / "stacks" / name / "cdk.tf.json").read_bytes()
+        eager = (cli_runs["synth"].outdir / "stacks" / name / "cdk.tf.json").read_bytes()
         lazy = (synth_dir / "stacks" / name / "cdk.tf.json").read_bytes()
         assert eager == lazy, name
+
+
+def test_cdktf_list_shows_the_four_stacks_and_synthesizes_the_same(cli_runs: dict[str, Background], synth_dir: Path) -> None:
+    result = cli_runs["list"].result()
+    assert result.returncode == 0, result.stdout + result.stderr
+    listed = re.findall(r"^(wallet-[a-z]+)\s+\S+$", re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", result.stdout), re.MULTILINE)
+    assert sorted(listed) == sorted(ALL_STACKS)
+    for name in ALL_STACKS:
+        assert (cli_runs["list"].outdir / "stacks" / name / "cdk.tf.json").read_bytes() == (
+            synth_dir / "stacks" / name / "cdk.tf.json"
+        ).read_bytes()
+
+
+def test_eager_opt_out_skips_the_lazy_loader(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    monkeypatch.setattr(runtime, "lazy_aws_bindings", lambda: calls.append("lazy"))
+    monkeypatch.setenv(runtime.EAGER_ENV, "1")
+    runtime.prepare()
+    assert calls == []
+    monkeypatch.delenv(runtime.EAGER_ENV)
+    runtime.prepare()
+    assert calls == ["lazy"]
 
 
 def test_lazy_loader_loads_only_what_is_used() -> None:
