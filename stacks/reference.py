@@ -1,0 +1,114 @@
+"""The configuration reference in the README, generated from EnvironmentConfig so it cannot drift.
+
+`pipenv run docs` rewrites the block between the markers in README.md; a test fails when the README differs
+from what this prints, or when a field of EnvironmentConfig has no entry in MEANINGS.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from pathlib import Path
+
+from stacks.config import DEV, PROD, STAGING, EnvironmentConfig
+
+START, END = "<!-- config-reference:start -->", "<!-- config-reference:end -->"
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+# What each field means and the rule it must follow.
+MEANINGS: dict[str, str] = {
+    "environment": "fixed by the stack name; cannot be overridden",
+    "desired_count": "tasks at creation; then auto scaling owns the count; min <= desired <= max",
+    "min_capacity": "auto scaling minimum, also the running-task alarm's threshold; 1-100, <= max",
+    "max_capacity": "auto scaling maximum; 1-100",
+    "db_instance_class": "RDS instance class, `db.<family>.<size>`",
+    "db_allocated_storage": "GiB at creation; 20-65536",
+    "db_max_allocated_storage": "storage autoscaling ceiling in GiB; >= allocated; equal turns autoscaling off",
+    "db_multi_az": "standby in a second AZ; required in prod",
+    "db_deletion_protection": "deletion protection, final snapshot, kept backups; required in staging and prod",
+    "db_backup_retention_days": "days of automated backups (point-in-time restore); 1-35",
+    "log_retention_days": "days every log group keeps its logs; one of CloudWatch's values (1, 3, 5, 7, 14, 30, ... 3653)",
+    "db_prevent_destroy": "Terraform refuses to destroy the instance; required in prod",
+    "db_engine_version": "PostgreSQL major version, '16' or '17'; minor versions upgrade automatically",
+    "region": "AWS region of the stack, e.g. us-east-1",
+    "allowed_account_ids": "12-digit account ids the provider may act on; empty: any",
+    "vpc_id": "`vpc-` + 8 or 17 hex digits; null: the VPC tagged Name=wallet-<env>",
+    "private_subnet_ids": "explicit private subnets (`subnet-` + 8 or 17 hex digits, at least two); empty: by tags",
+    "public_subnet_ids": "explicit public subnets for the load balancer (at least two); empty: by tags",
+    "private_subnet_tags": "tags that select the private subnets (at least one)",
+    "public_subnet_tags": "tags that select the public subnets (at least one)",
+    "project": "Project tag on every resource",
+    "owner": "Owner tag on every resource, when set",
+    "cost_center": "CostCenter tag on every resource, when set",
+    "state_bucket": "S3 bucket of the remote state (created by wallet-state); the same for every environment",
+    "state_region": "region of the state bucket; the same for every environment",
+    "ecr_repository": "ECR repository of the service image",
+    "container_port": "port the container listens on; 1-65535",
+    "health_check_path": "path the load balancer checks, starting with /",
+    "task_cpu": "Fargate CPU units: 256, 512, 1024, 2048, 4096, 8192, 16384",
+    "task_memory": "MiB; a value Fargate accepts with task_cpu",
+    "alarm_emails": "e-mail addresses subscribed to the alarm topic",
+    "certificate_arn": "ACM certificate ARN for HTTPS; null: see certificate_tags",
+    "certificate_tags": "without certificate_arn: the issued ACM certificate with these tags; prod needs one of the two",
+    "ingress_cidrs": "CIDR blocks that may reach the load balancer (IPv4 or IPv6; at least one)",
+    "alb_deletion_protection": "load balancer deletion protection",
+    "alb_access_logs": "access logs to an S3 bucket the stack creates",
+    "vpc_endpoints": "ECR, Logs, Secrets Manager interface endpoints and the S3 gateway endpoint; off: NAT egress",
+    "enable_ecs_exec": "ECS Exec into running containers",
+    "health_check_grace_seconds": "seconds ECS ignores load balancer health checks after a task starts",
+    "migration_command": "command the migration task runs in the service image (non-empty list)",
+    "alarm_service_cpu_percent": "alarm threshold; above 0, at most 100",
+    "alarm_service_memory_percent": "alarm threshold; above 0, at most 100",
+    "alarm_db_cpu_percent": "alarm threshold; above 0, at most 100",
+    "alarm_db_connections": "alarm threshold; above 0",
+    "alarm_db_free_storage_gib": "alarm threshold (fires below it); above 0",
+    "alarm_db_read_latency_seconds": "alarm threshold; above 0",
+    "alarm_db_write_latency_seconds": "alarm threshold; above 0",
+    "alarm_http_5xx_per_minute": "alarm threshold, target and load balancer 5xx; above 0",
+    "alarm_response_time_seconds": "alarm threshold, average target response time; above 0",
+    "alarm_requests_per_minute": "informational alarm threshold; above 0",
+    "image_tag": "default of the image_tag variable (a Docker tag); null: plan/deploy must pass one",
+}
+
+
+def _show(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple):
+        return "[" + ", ".join(map(_show, value)) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {v}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+def table() -> str:
+    rows = ["| field | dev | staging | prod | meaning and rule |", "|---|---|---|---|---|"]
+    for item in dataclasses.fields(EnvironmentConfig):
+        values = [f"`{_show(getattr(config, item.name))}`" for config in (DEV, STAGING, PROD)]
+        rows.append(f"| `{item.name}` | {' | '.join(values)} | {MEANINGS[item.name]} |")
+    return "\n".join(rows)
+
+
+def readme_block(text: str) -> str:
+    return text[text.index(START) + len(START) : text.index(END)].strip()
+
+
+def with_block(text: str, block: str) -> str:
+    """``text`` with everything between the markers replaced by ``block``."""
+    return text[: text.index(START) + len(START)] + "\n" + block + "\n" + text[text.index(END) :]
+
+
+def main() -> int:
+    text = README.read_text()
+    if "--write" in sys.argv:
+        README.write_text(with_block(text, table()))
+        print("README.md: configuration reference rewritten")
+        return 0
+    print(table())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
