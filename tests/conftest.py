@@ -1,6 +1,6 @@
 """Shared fixtures. Every stack is synthesized once per session, in this process.
 
-The two runs of the real cdktf CLI start when the session starts (see pytest_sessionstart), so they run on the
+The two runs of the real cdktf CLI start right after collection (see pytest_collection_finish), so they run on the
 second core while the other tests run.
 """
 
@@ -45,15 +45,16 @@ class Background:
 BACKGROUND = pytest.StashKey[dict[str, Background]]()
 
 
-def pytest_sessionstart(session: pytest.Session) -> None:
-    """The real cdktf CLI, as users run it from cdktf.json (its app is `pipenv run python main.py`):
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """When a collected test needs them: the real cdktf CLI, as users run it from cdktf.json (its app is
+    `pipenv run python main.py`):
 
     * ``synth`` with the eager import of the AWS bindings (WALLET_EAGER_AWS_IMPORT=1): its output must equal the
       in-process build, which uses the lazy loader, byte for byte;
     * ``list``, with the default lazy loader.
     """
-    if not CDKTF_CLI.exists():
-        return  # the tests that need it fail and say how to install it
+    if not CDKTF_CLI.exists() or not any("cli_runs" in getattr(item, "fixturenames", ()) for item in session.items):
+        return  # not needed, or not installed (then the tests that need it fail and say how to install it)
     base = session.config._tmp_path_factory.mktemp("cli")  # type: ignore[attr-defined]
     session.config.stash[BACKGROUND] = {
         command: Background(
