@@ -1,0 +1,115 @@
+"""Monthly cost estimate per environment and resource group, read from the synthesized stacks.
+
+    pipenv run cost                 # after `pipenv run synth`; reads cdktf.out/stacks/wallet-*/cdk.tf.json
+    pipenv run cost --azs 3         # interface endpoints are billed per Availability Zone (private subnets)
+
+Counts come from the Terraform JSON (desired tasks and their size, the DB class, Multi-AZ and storage, load
+balancers, interface endpoints, alarms, dashboards, KMS keys); prices and the few usage assumptions (LCUs, log
+volume) from costs/prices-us-east-1.toml. Not included: data transfer, endpoint data processing, LCUs above the
+assumption, backup storage beyond the database's size, Container Insights and enhanced-monitoring metrics.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+PROJECT = Path(__file__).resolve().parent.parent
+PRICES = PROJECT / "costs" / "prices-us-east-1.toml"
+ENVIRONMENTS = ("dev", "staging", "prod")
+
+
+@dataclass
+class Estimate:
+    environment: str
+    groups: dict[str, float] = field(default_factory=dict)
+    lines: list[tuple[str, str, float]] = field(default_factory=list)
+
+    def add(self, group: str, what: str, monthly: float) -> None:
+        self.groups[group] = self.groups.get(group, 0.0) + monthly
+        self.lines.append((group, what, monthly))
+
+    @property
+    def total(self) -> float:
+        return sum(self.groups.values())
+
+
+def _resources(document: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    return list(document.get("resource", {}).get(kind, {}).values())
+
+
+def estimate(environment: str, document: dict[str, Any], prices: dict[str, Any], azs: int) -> Estimate:
+    hours = prices["hours_per_month"]
+    result = Estimate(environment)
+    definitions = {f"${{aws_ecs_task_definition.{name}.arn}}": d for name, d in document["resource"]["aws_ecs_task_definition"].items()}
+    for service in _resources(document, "aws_ecs_service"):
+        task = definitions[service["task_definition"]]
+        vcpu, gb, count = int(task["cpu"]) / 1024, int(task["memory"]) / 1024, service["desired_count"]
+        monthly = count * hours * (vcpu * prices["fargate"]["vcpu_hour"] + gb * prices["fargate"]["gb_hour"])
+        result.add("compute", f"Fargate: {count} x {vcpu:g} vCPU / {gb:g} GB", monthly)
+    rds = prices["rds"]
+    for db in _resources(document, "aws_db_instance"):
+        copies = 2 if db["multi_az"] else 1
+        result.add(
+            "database",
+            f"RDS {db['instance_class']}{' Multi-AZ' if copies == 2 else ''}",
+            copies * hours * rds["instance_hour"][db["instance_class"]],
+        )
+        result.add("database", f"gp3 storage {db['allocated_storage']} GiB", copies * db["allocated_storage"] * rds["gp3_gb_month"])
+        if db.get("manage_master_user_password"):
+            result.add("database", "master secret", rds["secret_month"])
+    alb = prices["alb"]
+    for _ in _resources(document, "aws_lb"):
+        result.add("load balancer", f"ALB with {alb['assumed_lcus']} LCU", hours * (alb["hour"] + alb["assumed_lcus"] * alb["lcu_hour"]))
+    interface = [e for e in _resources(document, "aws_vpc_endpoint") if e["vpc_endpoint_type"] == "Interface"]
+    if interface:
+        monthly = len(interface) * azs * hours * prices["endpoints"]["interface_az_hour"]
+        result.add("network", f"{len(interface)} interface endpoints x {azs} AZs", monthly)
+    obs = prices["observability"]
+    alarms, dashboards, keys = (
+        len(_resources(document, kind)) for kind in ("aws_cloudwatch_metric_alarm", "aws_cloudwatch_dashboard", "aws_kms_key")
+    )
+    result.add("observability", f"{alarms} alarms", alarms * obs["alarm_month"])
+    result.add("observability", f"{dashboards} dashboard", dashboards * obs["dashboard_month"])
+    result.add("observability", f"{keys} KMS keys", keys * obs["kms_key_month"])
+    logs_gb = obs["logs_ingested_gb"][environment]
+    result.add("observability", f"logs, {logs_gb} GB ingested (assumed)", logs_gb * obs["logs_gb_ingested_price"])
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--outdir", type=Path, default=PROJECT / "cdktf.out", help="synthesized output (default: cdktf.out)")
+    parser.add_argument("--azs", type=int, default=2, help="Availability Zones of the private subnets (default: 2)")
+    args = parser.parse_args(argv)
+    if args.azs < 1:
+        print(f"error: --azs: {args.azs} is not valid; expected 1 or more", file=sys.stderr)
+        return 2
+    prices = tomllib.loads(PRICES.read_text())
+    estimates = []
+    for environment in ENVIRONMENTS:
+        path = args.outdir / "stacks" / f"wallet-{environment}" / "cdk.tf.json"
+        if not path.exists():
+            print(f"error: {path}: not found; run `pipenv run synth` first", file=sys.stderr)
+            return 2
+        estimates.append(estimate(environment, json.loads(path.read_text()), prices, args.azs))
+    print(f"Monthly estimate, {prices['region']}, {prices['currency']} (prices checked {prices['checked']})\n")
+    groups = list(dict.fromkeys(group for e in estimates for group in e.groups))
+    print(f"{'group':16}" + "".join(f"{e.environment:>10}" for e in estimates))
+    for group in groups:
+        print(f"{group:16}" + "".join(f"{e.groups.get(group, 0.0):>10.2f}" for e in estimates))
+    print(f"{'total':16}" + "".join(f"{e.total:>10.2f}" for e in estimates))
+    for e in estimates:
+        print(f"\n{e.environment}:")
+        for group, what, monthly in e.lines:
+            print(f"  {group:14} {what:40} {monthly:>8.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
