@@ -1,7 +1,7 @@
 """Shared fixtures. Every stack is synthesized once per session, in this process.
 
-The two runs of the real cdktf CLI start right after collection (see pytest_collection_finish), so they run on the
-second core while the other tests run.
+The subprocess runs of main.py and of the real cdktf CLI start right after collection (see
+pytest_collection_finish), so they run on the second core while the other tests run.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -28,13 +29,19 @@ ALL_STACKS = [*ENV_STACKS, config.STATE_STACK]
 CDKTF_CLI = PROJECT_DIR / "tools" / "cdktf" / "node_modules" / ".bin" / "cdktf"
 
 
+def cli_environment() -> dict[str, str]:
+    """The caller's environment without overrides or an output folder of its own, and no cdktf telemetry."""
+    env = {key: value for key, value in os.environ.items() if key not in (overrides.CONTEXT_ENV, "CDKTF_OUTDIR")}
+    return {**env, "CHECKPOINT_DISABLE": "1"}
+
+
 class Background:
     """A command started when the session starts, so it runs on the second core while the tests run."""
 
     def __init__(self, command: list[str], outdir: Path, extra_env: dict[str, str]) -> None:
         self.outdir = outdir
-        env = {key: value for key, value in os.environ.items() if key not in (overrides.CONTEXT_ENV, "CDKTF_OUTDIR")}
-        env.update(extra_env, CHECKPOINT_DISABLE="1")  # no cdktf telemetry
+        env = cli_environment()
+        env.update(extra_env)
         self.process = subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     def result(self) -> subprocess.CompletedProcess[str]:
@@ -46,30 +53,34 @@ BACKGROUND = pytest.StashKey[dict[str, Background]]()
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """When a collected test needs them: the real cdktf CLI, as users run it from cdktf.json (its app is
-    `pipenv run python main.py`):
+    """Starts, for the tests that need them:
 
-    * ``synth`` with the eager import of the AWS bindings (WALLET_EAGER_AWS_IMPORT=1): its output must equal the
-      in-process build, which uses the lazy loader, byte for byte;
-    * ``list``, with the default lazy loader.
+    * ``eager``: `python main.py` with the eager import of the AWS bindings (WALLET_EAGER_AWS_IMPORT=1), whose
+      output must equal the in-process build (lazy loader) byte for byte;
+    * ``synth``: `cdktf synth` of the real CLI as users run it from cdktf.json (app `pipenv run python main.py`).
     """
-    if not CDKTF_CLI.exists() or not any("cli_runs" in getattr(item, "fixturenames", ()) for item in session.items):
-        return  # not needed, or not installed (then the tests that need it fail and say how to install it)
-    base = session.config._tmp_path_factory.mktemp("cli")  # type: ignore[attr-defined]
-    session.config.stash[BACKGROUND] = {
-        command: Background(
-            [str(CDKTF_CLI), command, "--output", str(base / command)],
-            base / command,
-            {runtime.EAGER_ENV: "1"} if command == "synth" else {},
+    needed = {name for item in session.items for name in getattr(item, "fixturenames", ())}
+    base = session.config._tmp_path_factory.mktemp("background")  # type: ignore[attr-defined]
+    runs = {}
+    if "eager_synth" in needed:
+        runs["eager"] = Background(
+            [sys.executable, "main.py"], base / "eager", {runtime.EAGER_ENV: "1", "CDKTF_OUTDIR": str(base / "eager")}
         )
-        for command in ("synth", "list")
-    }
+    if "cli_runs" in needed and CDKTF_CLI.exists():  # not installed: the tests that need it fail and say how
+        runs["synth"] = Background([str(CDKTF_CLI), "synth", "--output", str(base / "synth")], base / "synth", {})
+    session.config.stash[BACKGROUND] = runs
+
+
+@pytest.fixture(scope="session")
+def eager_synth(request: pytest.FixtureRequest) -> Background:
+    return request.config.stash[BACKGROUND]["eager"]
 
 
 @pytest.fixture(scope="session")
 def cli_runs(request: pytest.FixtureRequest) -> dict[str, Background]:
-    assert BACKGROUND in request.config.stash, f"the cdktf CLI is not installed at {CDKTF_CLI}: run `pipenv run setup-cli`"
-    return request.config.stash[BACKGROUND]
+    runs = request.config.stash[BACKGROUND]
+    assert "synth" in runs, f"the cdktf CLI is not installed at {CDKTF_CLI}: run `pipenv run setup-cli`"
+    return runs
 
 
 @pytest.fixture(scope="session")
