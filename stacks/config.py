@@ -11,74 +11,41 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args, get_type_hints
 
 from stacks import overrides
 from stacks.errors import ConfigError
+from stacks.rules import (
+    ACCOUNT_ID,
+    ACM_CERTIFICATE_ARN,
+    BUCKET_NAME,
+    DB_INSTANCE_CLASS,
+    ECR_REPOSITORY,
+    EMAIL,
+    FARGATE_MEMORY_BY_CPU,
+    HEALTH_CHECK_PATH,
+    IMAGE_TAG,
+    LOG_RETENTION_DAYS,
+    MAX_STORAGE_GIB,
+    MAX_TASKS,
+    MIN_STORAGE_GIB,
+    REGION,
+    SUBNET_ID,
+    TAG_VALUE,
+    VPC_ID,
+    check_pattern,
+    check_range,
+    check_tags,
+    fail,
+)
 
 Environment = Literal["dev", "staging", "prod"]
 ENVIRONMENTS: tuple[Environment, ...] = get_args(Environment)
 
 STACK_PREFIX = "wallet-"
 STATE_STACK = "wallet-state"
-
-# CloudWatch Logs accepts exactly these retention periods (days).
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
-
-# Fargate task sizes: CPU units -> the memory values (MiB) Fargate accepts with it.
-FARGATE_MEMORY_BY_CPU: dict[int, tuple[int, ...]] = {
-    256: (512, 1024, 2048),
-    512: tuple(range(1024, 4097, 1024)),
-    1024: tuple(range(2048, 8193, 1024)),
-    2048: tuple(range(4096, 16385, 1024)),
-    4096: tuple(range(8192, 30721, 1024)),
-    8192: tuple(range(16384, 61441, 4096)),
-    16384: tuple(range(32768, 122881, 8192)),
-}
-
-MAX_TASKS = 100
-MIN_STORAGE_GIB = 20
-MAX_STORAGE_GIB = 65536
-
-VPC_ID = re.compile(r"^vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
-SUBNET_ID = re.compile(r"^subnet-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
-REGION = re.compile(r"^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d$")
-ACCOUNT_ID = re.compile(r"^\d{12}$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
-ACM_CERTIFICATE_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}$")
-# Docker's reference grammar for a tag; the same expression guards the Terraform variable.
-IMAGE_TAG = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"
-# S3 bucket naming rules (no dots, so virtual-hosted TLS works).
-BUCKET_NAME = re.compile(r"^(?!xn--)(?!sthree-)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
-# ECR repository names: lowercase path segments.
-ECR_REPOSITORY = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$")
-HEALTH_CHECK_PATH = re.compile(r"^/[A-Za-z0-9._~/-]{0,1023}$")
-TAG_VALUE = re.compile(r"^[\w .:/=+\-@]{1,256}$")
-TAG_KEY = re.compile(r"^(?!aws:)[\w .:/=+\-@]{1,128}$")
-DB_INSTANCE_CLASS = re.compile(r"^db\.[a-z0-9-]+\.[a-z0-9]+$")
-
-
-def _fail(field_name: str, value: object, allowed: str) -> None:
-    raise ConfigError(f"{field_name}: {value!r} is not valid; {allowed}")
-
-
-def _check_pattern(field_name: str, value: str, pattern: re.Pattern[str] | str, allowed: str) -> None:
-    if not re.fullmatch(pattern, value):
-        _fail(field_name, value, allowed)
-
-
-def _check_range(field_name: str, value: int, low: int, high: int) -> None:
-    if not low <= value <= high:
-        _fail(field_name, value, f"expected a whole number from {low} to {high}")
-
-
-def _check_tags(field_name: str, tags: Mapping[str, str]) -> None:
-    for key, value in tags.items():
-        _check_pattern(f"{field_name} key", key, TAG_KEY, "expected 1-128 tag characters, not starting with 'aws:'")
-        _check_pattern(f"{field_name}[{key!r}]", value, TAG_VALUE, "expected 1-256 tag characters")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -197,32 +164,30 @@ class EnvironmentConfig:
 
     def _check_identity(self) -> None:
         if self.environment not in ENVIRONMENTS:
-            _fail("environment", self.environment, f"expected one of {', '.join(ENVIRONMENTS)}")
+            fail("environment", self.environment, f"expected one of {', '.join(ENVIRONMENTS)}")
         for name in ("region", "state_region"):
-            _check_pattern(name, getattr(self, name), REGION, "expected an AWS region such as 'us-east-1'")
+            check_pattern(name, getattr(self, name), REGION, "expected an AWS region such as 'us-east-1'")
         for account in self.allowed_account_ids:
-            _check_pattern("allowed_account_ids", account, ACCOUNT_ID, "expected 12-digit AWS account ids")
+            check_pattern("allowed_account_ids", account, ACCOUNT_ID, "expected 12-digit AWS account ids")
         for name in ("project", "owner", "cost_center"):
             value = getattr(self, name)
             if value is not None:
-                _check_pattern(name, value, TAG_VALUE, "expected 1-256 tag characters")
-        _check_pattern(
-            "state_bucket", self.state_bucket, BUCKET_NAME, "expected an S3 bucket name: 3-63 lowercase letters, digits, hyphens"
-        )
+                check_pattern(name, value, TAG_VALUE, "expected 1-256 tag characters")
+        check_pattern("state_bucket", self.state_bucket, BUCKET_NAME, "expected an S3 bucket name: 3-63 lowercase letters, digits, hyphens")
         for email in self.alarm_emails:
-            _check_pattern("alarm_emails", email, EMAIL, "expected e-mail addresses such as 'oncall@example.com'")
+            check_pattern("alarm_emails", email, EMAIL, "expected e-mail addresses such as 'oncall@example.com'")
         if self.environment == "prod" and self.certificate_arn is None and not self.certificate_tags:
-            _fail("certificate_arn", None, "prod serves HTTPS only: set certificate_arn, or certificate_tags to look the certificate up")
-        _check_tags("certificate_tags", self.certificate_tags)
+            fail("certificate_arn", None, "prod serves HTTPS only: set certificate_arn, or certificate_tags to look the certificate up")
+        check_tags("certificate_tags", self.certificate_tags)
         for cidr in self.ingress_cidrs:
             try:
                 ipaddress.ip_network(cidr)
             except ValueError:
-                _fail("ingress_cidrs", cidr, "expected CIDR blocks such as '0.0.0.0/0' or '203.0.113.0/24'")
+                fail("ingress_cidrs", cidr, "expected CIDR blocks such as '0.0.0.0/0' or '203.0.113.0/24'")
         if not self.ingress_cidrs:
-            _fail("ingress_cidrs", [], "expected at least one CIDR block")
+            fail("ingress_cidrs", [], "expected at least one CIDR block")
         if self.certificate_arn is not None:
-            _check_pattern(
+            check_pattern(
                 "certificate_arn",
                 self.certificate_arn,
                 ACM_CERTIFICATE_ARN,
@@ -231,44 +196,44 @@ class EnvironmentConfig:
 
     def _check_network(self) -> None:
         if self.vpc_id is not None:
-            _check_pattern("vpc_id", self.vpc_id, VPC_ID, "expected 'vpc-' followed by 8 or 17 hex digits")
+            check_pattern("vpc_id", self.vpc_id, VPC_ID, "expected 'vpc-' followed by 8 or 17 hex digits")
         for name in ("private_subnet_ids", "public_subnet_ids"):
             ids: tuple[str, ...] = getattr(self, name)
             for subnet in ids:
-                _check_pattern(name, subnet, SUBNET_ID, "expected 'subnet-' followed by 8 or 17 hex digits")
+                check_pattern(name, subnet, SUBNET_ID, "expected 'subnet-' followed by 8 or 17 hex digits")
             if ids and len(set(ids)) < 2:
-                _fail(name, list(ids), "expected at least two distinct subnets (two Availability Zones), or none")
+                fail(name, list(ids), "expected at least two distinct subnets (two Availability Zones), or none")
         for name in ("private_subnet_tags", "public_subnet_tags"):
             tags = getattr(self, name)
             if not tags:
-                _fail(name, tags, "expected at least one tag to select subnets by")
-            _check_tags(name, tags)
+                fail(name, tags, "expected at least one tag to select subnets by")
+            check_tags(name, tags)
 
     def _check_capacity(self) -> None:
         for name in ("min_capacity", "desired_count", "max_capacity"):
-            _check_range(name, getattr(self, name), 1, MAX_TASKS)
+            check_range(name, getattr(self, name), 1, MAX_TASKS)
         if self.min_capacity > self.max_capacity:
-            _fail("min_capacity", self.min_capacity, f"expected at most max_capacity ({self.max_capacity})")
+            fail("min_capacity", self.min_capacity, f"expected at most max_capacity ({self.max_capacity})")
         if not self.min_capacity <= self.desired_count <= self.max_capacity:
-            _fail(
+            fail(
                 "desired_count",
                 self.desired_count,
                 f"expected from min_capacity ({self.min_capacity}) to max_capacity ({self.max_capacity})",
             )
 
     def _check_database(self) -> None:
-        _check_pattern("db_instance_class", self.db_instance_class, DB_INSTANCE_CLASS, "expected an RDS class such as 'db.t3.small'")
-        _check_range("db_allocated_storage", self.db_allocated_storage, MIN_STORAGE_GIB, MAX_STORAGE_GIB)
-        _check_range("db_max_allocated_storage", self.db_max_allocated_storage, MIN_STORAGE_GIB, MAX_STORAGE_GIB)
+        check_pattern("db_instance_class", self.db_instance_class, DB_INSTANCE_CLASS, "expected an RDS class such as 'db.t3.small'")
+        check_range("db_allocated_storage", self.db_allocated_storage, MIN_STORAGE_GIB, MAX_STORAGE_GIB)
+        check_range("db_max_allocated_storage", self.db_max_allocated_storage, MIN_STORAGE_GIB, MAX_STORAGE_GIB)
         if self.db_max_allocated_storage < self.db_allocated_storage:
-            _fail(
+            fail(
                 "db_max_allocated_storage",
                 self.db_max_allocated_storage,
                 f"expected at least db_allocated_storage ({self.db_allocated_storage})",
             )
-        _check_range("db_backup_retention_days", self.db_backup_retention_days, 1, 35)
+        check_range("db_backup_retention_days", self.db_backup_retention_days, 1, 35)
         if self.db_engine_version not in get_args(get_type_hints(EnvironmentConfig)["db_engine_version"]):
-            _fail("db_engine_version", self.db_engine_version, "expected '16' or '17'")
+            fail("db_engine_version", self.db_engine_version, "expected '16' or '17'")
         self._check_guardrails()
 
     def _check_alarms(self) -> None:
@@ -278,7 +243,7 @@ class EnvironmentConfig:
             value = getattr(self, item.name)
             high = 100 if item.name.endswith("_percent") else float("inf")
             if not 0 < value <= high:
-                _fail(item.name, value, "expected a number above 0" + (" and at most 100" if high == 100 else ""))
+                fail(item.name, value, "expected a number above 0" + (" and at most 100" if high == 100 else ""))
 
     def _check_guardrails(self) -> None:
         """Staging and prod hold data that must survive any override; only an edit of this file lifts these."""
@@ -287,17 +252,17 @@ class EnvironmentConfig:
             required |= {"db_multi_az": True, "db_prevent_destroy": True}
         for name, needed in required.items():
             if needed and not getattr(self, name):
-                _fail(name, getattr(self, name), f"{self.environment} requires true (data protection; edit stacks/config.py to change it)")
+                fail(name, getattr(self, name), f"{self.environment} requires true (data protection; edit stacks/config.py to change it)")
 
     def _check_service(self) -> None:
-        _check_pattern("ecr_repository", self.ecr_repository, ECR_REPOSITORY, "expected an ECR repository name such as 'wallet-service'")
-        _check_range("container_port", self.container_port, 1, 65535)
-        _check_pattern("health_check_path", self.health_check_path, HEALTH_CHECK_PATH, "expected a URL path starting with '/'")
+        check_pattern("ecr_repository", self.ecr_repository, ECR_REPOSITORY, "expected an ECR repository name such as 'wallet-service'")
+        check_range("container_port", self.container_port, 1, 65535)
+        check_pattern("health_check_path", self.health_check_path, HEALTH_CHECK_PATH, "expected a URL path starting with '/'")
         if self.task_cpu not in FARGATE_MEMORY_BY_CPU:
-            _fail("task_cpu", self.task_cpu, f"expected one of {', '.join(map(str, FARGATE_MEMORY_BY_CPU))}")
+            fail("task_cpu", self.task_cpu, f"expected one of {', '.join(map(str, FARGATE_MEMORY_BY_CPU))}")
         memories = FARGATE_MEMORY_BY_CPU[self.task_cpu]
         if self.task_memory not in memories:
-            _fail(
+            fail(
                 "task_memory",
                 self.task_memory,
                 f"with task_cpu {self.task_cpu} Fargate accepts {memories[0]} to {memories[-1]} MiB in steps of {memories[1] - memories[0]}"
@@ -305,16 +270,16 @@ class EnvironmentConfig:
                 else f"with task_cpu {self.task_cpu} Fargate accepts {', '.join(map(str, memories))}",
             )
         if self.log_retention_days not in LOG_RETENTION_DAYS:
-            _fail(
+            fail(
                 "log_retention_days",
                 self.log_retention_days,
                 f"expected one of CloudWatch's values: {', '.join(map(str, LOG_RETENTION_DAYS))}",
             )
-        _check_range("health_check_grace_seconds", self.health_check_grace_seconds, 0, 2147483647)
+        check_range("health_check_grace_seconds", self.health_check_grace_seconds, 0, 2147483647)
         if not self.migration_command or not all(self.migration_command):
-            _fail("migration_command", list(self.migration_command), "expected a non-empty list of non-empty strings")
+            fail("migration_command", list(self.migration_command), "expected a non-empty list of non-empty strings")
         if self.image_tag is not None:
-            _check_pattern(
+            check_pattern(
                 "image_tag", self.image_tag, IMAGE_TAG, "expected a Docker tag: 1-128 of A-Z a-z 0-9 _ . -, not starting with . or -"
             )
 

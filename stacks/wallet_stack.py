@@ -21,7 +21,8 @@ from constructs_lib.migration_task import MigrationTask, MigrationTaskProps
 from constructs_lib.network import Network, NetworkProps, SubnetSelection
 from constructs_lib.vpc_endpoints import VpcEndpoints, VpcEndpointsProps
 from stacks.base import AddressedStack
-from stacks.config import IMAGE_TAG, EnvironmentConfig
+from stacks.config import EnvironmentConfig
+from stacks.rules import IMAGE_TAG
 from stacks.tasks import SERVICE, TaskContext, connect, migration_log_group, service_log_group
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from stacks import config, overrides
+from stacks import config, overrides, rules
 from stacks.errors import ConfigError
 
 
@@ -136,7 +136,7 @@ RULES: list[tuple[str, dict[str, Any], str]] = [
         "wallet-dev",
         {"log_retention_days": 8},
         "wallet-dev: log_retention_days: 8 is not valid; expected one of CloudWatch's values: "
-        + ", ".join(map(str, config.LOG_RETENTION_DAYS)),
+        + ", ".join(map(str, rules.LOG_RETENTION_DAYS)),
     ),
     (
         "wallet-dev",

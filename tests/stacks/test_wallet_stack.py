@@ -12,7 +12,7 @@ from cdktf_cdktf_provider_aws.data_aws_subnets import DataAwsSubnets
 from cdktf_cdktf_provider_aws.data_aws_vpc import DataAwsVpc
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 
-from stacks import config
+from stacks import config, rules
 from stacks.wallet_stack import WalletStack
 from tests.conftest import config_of
 
@@ -78,16 +78,16 @@ def test_image_tag_variable_is_required_and_validated(parsed: dict[str, dict[str
     assert "default" not in variable  # no default: plan and deploy must be given a tag
     assert (variable["type"], variable["nullable"]) == ("string", False)
     [validation] = variable["validation"]
-    assert validation["condition"] == f'${{can(regex("{config.IMAGE_TAG}", var.image_tag))}}'
+    assert validation["condition"] == f'${{can(regex("{rules.IMAGE_TAG}", var.image_tag))}}'
     assert validation["error_message"].startswith("image_tag must be a Docker tag")
 
 
 def test_terraform_and_python_accept_the_same_tags() -> None:
     # Terraform's RE2 and Python's re agree on this expression; check it says what we mean.
     for good in ("v1.2.3", "latest", "2026-11-27_abc", "a" * 128):
-        assert re.fullmatch(config.IMAGE_TAG, good)
+        assert re.fullmatch(rules.IMAGE_TAG, good)
     for bad in ("", ".hidden", "-x", "v1 2", "a" * 129, "sha256:abc"):
-        assert not re.fullmatch(config.IMAGE_TAG, bad)
+        assert not re.fullmatch(rules.IMAGE_TAG, bad)
 
 
 def test_image_tag_override_becomes_the_default() -> None:

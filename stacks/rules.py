@@ -1,0 +1,66 @@
+"""The rules configuration values must follow: AWS's formats and limits, and the checks that enforce them.
+
+Each check raises ConfigError with one line: the field, the bad value, and what is allowed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from stacks.errors import ConfigError
+
+# CloudWatch Logs accepts exactly these retention periods (days).
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
+
+# Fargate task sizes: CPU units -> the memory values (MiB) Fargate accepts with it.
+FARGATE_MEMORY_BY_CPU: dict[int, tuple[int, ...]] = {
+    256: (512, 1024, 2048),
+    512: tuple(range(1024, 4097, 1024)),
+    1024: tuple(range(2048, 8193, 1024)),
+    2048: tuple(range(4096, 16385, 1024)),
+    4096: tuple(range(8192, 30721, 1024)),
+    8192: tuple(range(16384, 61441, 4096)),
+    16384: tuple(range(32768, 122881, 8192)),
+}
+
+MAX_TASKS = 100
+MIN_STORAGE_GIB = 20
+MAX_STORAGE_GIB = 65536
+
+VPC_ID = re.compile(r"^vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
+SUBNET_ID = re.compile(r"^subnet-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
+REGION = re.compile(r"^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d$")
+ACCOUNT_ID = re.compile(r"^\d{12}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+ACM_CERTIFICATE_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}$")
+# Docker's reference grammar for a tag; the same expression guards the Terraform variable.
+IMAGE_TAG = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"
+# S3 bucket naming rules (no dots, so virtual-hosted TLS works).
+BUCKET_NAME = re.compile(r"^(?!xn--)(?!sthree-)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
+# ECR repository names: lowercase path segments.
+ECR_REPOSITORY = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$")
+HEALTH_CHECK_PATH = re.compile(r"^/[A-Za-z0-9._~/-]{0,1023}$")
+TAG_VALUE = re.compile(r"^[\w .:/=+\-@]{1,256}$")
+TAG_KEY = re.compile(r"^(?!aws:)[\w .:/=+\-@]{1,128}$")
+DB_INSTANCE_CLASS = re.compile(r"^db\.[a-z0-9-]+\.[a-z0-9]+$")
+
+
+def fail(field_name: str, value: object, allowed: str) -> None:
+    raise ConfigError(f"{field_name}: {value!r} is not valid; {allowed}")
+
+
+def check_pattern(field_name: str, value: str, pattern: re.Pattern[str] | str, allowed: str) -> None:
+    if not re.fullmatch(pattern, value):
+        fail(field_name, value, allowed)
+
+
+def check_range(field_name: str, value: int, low: int, high: int) -> None:
+    if not low <= value <= high:
+        fail(field_name, value, f"expected a whole number from {low} to {high}")
+
+
+def check_tags(field_name: str, tags: Mapping[str, str]) -> None:
+    for key, value in tags.items():
+        check_pattern(f"{field_name} key", key, TAG_KEY, "expected 1-128 tag characters, not starting with 'aws:'")
+        check_pattern(f"{field_name}[{key!r}]", value, TAG_VALUE, "expected 1-256 tag characters")
