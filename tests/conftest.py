@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -42,7 +43,14 @@ class Background:
         self.outdir = outdir
         env = cli_environment()
         env.update(extra_env)
-        self.process = subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.process = subprocess.Popen(
+            command, cwd=PROJECT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+        )
+
+    def stop(self) -> None:
+        """Ends the command and everything it started (the CLI runs pipenv, which runs python)."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.communicate()
 
     def result(self) -> subprocess.CompletedProcess[str]:
         stdout, stderr = self.process.communicate(timeout=600)
@@ -52,23 +60,36 @@ class Background:
 BACKGROUND = pytest.StashKey[dict[str, Background]]()
 
 
-def pytest_collection_finish(session: pytest.Session) -> None:
-    """Starts, for the tests that need them:
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Starts, before collection (which imports cdktf and the bindings: seconds the subprocesses can use):
 
     * ``eager``: `python main.py` with the eager import of the AWS bindings (WALLET_EAGER_AWS_IMPORT=1), whose
       output must equal the in-process build (lazy loader) byte for byte;
-    * ``synth``: `cdktf synth` of the real CLI as users run it from cdktf.json (app `pipenv run python main.py`).
+    * ``synth``: `cdktf synth` of the real CLI as users run it from cdktf.json (app `pipenv run python main.py`),
+      at lower priority: the eager run is the longest.
     """
-    needed = {name for item in session.items for name in getattr(item, "fixturenames", ())}
     base = session.config._tmp_path_factory.mktemp("background")  # type: ignore[attr-defined]
-    runs = {}
-    if "eager_synth" in needed:
-        runs["eager"] = Background(
-            [sys.executable, "main.py"], base / "eager", {runtime.EAGER_ENV: "1", "CDKTF_OUTDIR": str(base / "eager")}
-        )
-    if "cli_runs" in needed and CDKTF_CLI.exists():  # not installed: the tests that need it fail and say how
-        runs["synth"] = Background([str(CDKTF_CLI), "synth", "--output", str(base / "synth")], base / "synth", {})
+    env = {runtime.EAGER_ENV: "1", "CDKTF_OUTDIR": str(base / "eager")}
+    runs = {"eager": Background([sys.executable, "main.py"], base / "eager", env)}
+    if CDKTF_CLI.exists():  # not installed: the tests that need it fail and say how
+        runs["synth"] = Background(["nice", "-n", "10", str(CDKTF_CLI), "synth", "--output", str(base / "synth")], base / "synth", {})
     session.config.stash[BACKGROUND] = runs
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Stops the runs no collected test needs (e.g. `pipenv run scan`)."""
+    needed = {name for item in session.items for name in getattr(item, "fixturenames", ())}
+    runs = session.config.stash[BACKGROUND]
+    for name, fixture in (("eager", "eager_synth"), ("synth", "cli_runs")):
+        if name in runs and fixture not in needed:
+            runs.pop(name).stop()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """A run whose test did not wait for it (deselected by -k, or after -x stopped the session) ends with the session."""
+    for run in session.config.stash.get(BACKGROUND, {}).values():
+        if run.process.poll() is None:
+            run.stop()
 
 
 @pytest.fixture(scope="session")
