@@ -129,6 +129,31 @@ def parsed(synthesized: dict[str, str]) -> dict[str, dict[str, Any]]:
     return {name: json.loads(text) for name, text in synthesized.items()}
 
 
+# One stack built with every kind of override, for the tests of what the overrides change (built once).
+CUSTOMIZED = {
+    "allowed_account_ids": ["123456789012"],
+    "owner": "payments",
+    "cost_center": "engineering",
+    "image_tag": "v1.2.3",
+    "vpc_endpoints": False,
+    "alarm_db_connections": 150,
+    "alarm_response_time_seconds": 2.5,
+    "alarm_emails": ["oncall@example.com", "payments@example.com"],
+}
+
+
+@pytest.fixture(scope="session")
+def customized() -> dict[str, Any]:
+    """wallet-staging with CUSTOMIZED applied, parsed."""
+    from cdktf import App
+    from cdktf import Testing as CdktfTesting
+
+    from stacks.wallet_stack import WalletStack
+
+    staging = config.load({"wallet-staging": CUSTOMIZED})[1]
+    return dict(json.loads(CdktfTesting.synth(WalletStack(App(), "wallet-staging", config=staging))))
+
+
 @pytest.fixture(params=ENV_STACKS)
 def env_stack(request: pytest.FixtureRequest) -> str:
     """Parametrizes a test over wallet-dev, wallet-staging and wallet-prod."""

@@ -6,13 +6,10 @@ import json
 from typing import Any
 
 import pytest
-from cdktf import App
 from cdktf import Testing as CdktfTesting
 from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
 
-from stacks import config
-from stacks.wallet_stack import WalletStack
 from tests.conftest import config_of
 from tests.helpers import data_sources, resources
 
@@ -67,11 +64,10 @@ def test_running_task_threshold_follows_minimum_capacity(parsed: dict[str, dict[
     assert alarms_by_name(parsed[stack])[f"wallet-service-{environment}-running-tasks-low"]["threshold"] == minimum
 
 
-def test_thresholds_come_from_the_configuration() -> None:
-    configured = config.load({"wallet-dev": {"alarm_db_connections": 150, "alarm_response_time_seconds": 2.5}})[0]
-    alarms = alarms_by_name(json.loads(CdktfTesting.synth(WalletStack(App(), "wallet-dev", config=configured))))
-    assert alarms["wallet-service-dev-db-connections-high"]["threshold"] == 150
-    assert alarms["wallet-service-dev-response-time-high"]["threshold"] == 2.5
+def test_thresholds_come_from_the_configuration(customized: dict[str, Any]) -> None:
+    alarms = alarms_by_name(customized)
+    assert alarms["wallet-service-staging-db-connections-high"]["threshold"] == 150
+    assert alarms["wallet-service-staging-response-time-high"]["threshold"] == 2.5
 
 
 def test_topic_is_encrypted_with_a_rotating_customer_key(
@@ -109,13 +105,12 @@ def test_topic_policy_admits_exactly_the_two_publishers(parsed: dict[str, dict[s
     ]
 
 
-def test_email_subscriptions_from_the_configuration() -> None:
-    configured = config.load({"wallet-prod": {"alarm_emails": ["oncall@example.com", "payments@example.com"]}})[2]
-    document = json.loads(CdktfTesting.synth(WalletStack(App(), "wallet-prod", config=configured)))
+def test_email_subscriptions_from_the_configuration(customized: dict[str, Any], parsed: dict[str, dict[str, Any]]) -> None:
     subscriptions = sorted(
-        (s["protocol"], s["endpoint"], s["topic_arn"]) for s in resources(document, "aws_sns_topic_subscription").values()
+        (s["protocol"], s["endpoint"], s["topic_arn"]) for s in resources(customized, "aws_sns_topic_subscription").values()
     )
     assert subscriptions == [("email", "oncall@example.com", TOPIC), ("email", "payments@example.com", TOPIC)]
+    assert not resources(parsed["wallet-staging"], "aws_sns_topic_subscription")  # none configured by default
 
 
 def test_failed_deployments_are_announced(synthesized: dict[str, str], parsed: dict[str, dict[str, Any]], env_stack: str) -> None:

@@ -3,15 +3,8 @@
 from __future__ import annotations
 
 import fnmatch
-import json
 from typing import Any
 
-import pytest
-from cdktf import App
-from cdktf import Testing as CdktfTesting
-
-from stacks import config
-from stacks.wallet_stack import WalletStack
 from tests.helpers import data_sources, resources
 
 LB_GROUP = "${aws_security_group.load_balancer_security_group.id}"
@@ -159,13 +152,8 @@ def test_task_role_has_no_permissions_outside_dev(parsed: dict[str, dict[str, An
         assert not resources(parsed[stack], "aws_iam_role_policy_attachment").keys() - {"database_monitoring_policy"}
 
 
-@pytest.fixture(scope="module")
-def without_endpoints() -> dict[str, Any]:
-    configured = config.load({"wallet-staging": {"vpc_endpoints": False}})[1]
-    return dict(json.loads(CdktfTesting.synth(WalletStack(App(), "wallet-staging", config=configured))))
-
-
-def test_without_endpoints_tasks_reach_aws_through_nat_only(without_endpoints: dict[str, Any]) -> None:
+def test_without_endpoints_tasks_reach_aws_through_nat_only(customized: dict[str, Any]) -> None:
+    without_endpoints = customized  # vpc_endpoints: false
     assert not resources(without_endpoints, "aws_vpc_endpoint")
     open_egress = [rule for rule in rules(without_endpoints, "egress").values() if "cidr_ipv4" in rule]
     assert {(rule["security_group_id"], rule["from_port"], rule["cidr_ipv4"]) for rule in open_egress} == {
