@@ -13,7 +13,6 @@ from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocumentStatement,
     DataAwsIamPolicyDocumentStatementPrincipals,
 )
-from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
 from cdktf_cdktf_provider_aws.db_instance import DbInstance
 from cdktf_cdktf_provider_aws.db_parameter_group import DbParameterGroup, DbParameterGroupParameter
 from cdktf_cdktf_provider_aws.db_subnet_group import DbSubnetGroup
@@ -59,6 +58,8 @@ class DatabaseProps:
     """Retention of the exported PostgreSQL and upgrade logs. Default: 30 days."""
     log_kms_key_arn: str | None = None
     """KMS key encrypting the exported logs. Default: CloudWatch Logs' own encryption."""
+    partition: str = "aws"
+    """ARN partition of the region (aws-cn, aws-us-gov elsewhere). Default: aws."""
 
 
 class Database(Construct):
@@ -182,11 +183,10 @@ class Database(Construct):
             ],
         )
         role = IamRole(self, "monitoring_role", name=f"{self._props.identifier}-rds-monitoring", assume_role_policy=trust.json)
-        partition = DataAwsPartition(self, "partition")
         IamRolePolicyAttachment(
             self,
             "monitoring_policy",
             role=role.name,
-            policy_arn=f"arn:{partition.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
+            policy_arn=f"arn:{self._props.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
         )
         return role

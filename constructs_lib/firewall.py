@@ -36,24 +36,24 @@ class Peer:
 
 def ingress(scope: Construct, id_: str, *, security_group_id: str, peer: Peer, port: int, description: str) -> None:
     """Admit TCP ``port`` into ``security_group_id`` from ``peer``."""
-    VpcSecurityGroupIngressRule(
-        scope,
-        id_,
-        security_group_id=security_group_id,
-        ip_protocol="tcp",
-        from_port=port,
-        to_port=port,
-        description=description,
-        referenced_security_group_id=peer.security_group_id,
-        prefix_list_id=peer.prefix_list_id,
-        cidr_ipv4=peer.cidr_ipv4,
-        cidr_ipv6=peer.cidr_ipv6,
-    )
+    _rule(VpcSecurityGroupIngressRule, scope, id_, security_group_id=security_group_id, peer=peer, port=port, description=description)
 
 
 def egress(scope: Construct, id_: str, *, security_group_id: str, peer: Peer, port: int, description: str) -> None:
     """Let ``security_group_id`` open TCP connections to ``peer`` on ``port``."""
-    VpcSecurityGroupEgressRule(
+    _rule(VpcSecurityGroupEgressRule, scope, id_, security_group_id=security_group_id, peer=peer, port=port, description=description)
+
+
+def _rule(
+    kind: type[VpcSecurityGroupIngressRule | VpcSecurityGroupEgressRule],
+    scope: Construct,
+    id_: str,
+    security_group_id: str,
+    peer: Peer,
+    port: int,
+    description: str,
+) -> None:
+    kind(
         scope,
         id_,
         security_group_id=security_group_id,

@@ -142,6 +142,7 @@ class WalletStack(AddressedStack):
                 engine_major_version=config.db_engine_version,
                 log_retention_days=config.log_retention_days,
                 log_kms_key_arn=self.logs_key.arn,
+                partition=config.partition,
             ),
         )
 
