@@ -48,6 +48,7 @@ def _rule(
     kind: type[VpcSecurityGroupIngressRule | VpcSecurityGroupEgressRule],
     scope: Construct,
     id_: str,
+    *,
     security_group_id: str,
     peer: Peer,
     port: int,
