@@ -21,13 +21,15 @@ from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
 from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
 from constructs import Construct
 
-from constructs_lib.encryption_key import EncryptionKey, EncryptionKeyProps, ServiceGrant
+from constructs_lib.encryption_key import EncryptionKey, EncryptionKeyProps, ServiceGrant, same_account
 
 GIB = 1024**3
 Comparison = Literal["GreaterThanThreshold", "LessThanThreshold"]
 MissingData = Literal["breaching", "notBreaching", "missing", "ignore"]
 # The alarms the service's deployment watches: a new task definition that serves errors is rolled back.
 DEPLOYMENT_ALARMS = ("target-5xx", "unhealthy-hosts")
+# What a publisher needs of the key that encrypts an SNS topic.
+PUBLISHER_KEY_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey")
 
 
 def alarm_name(prefix: str, what: str) -> str:
@@ -164,10 +166,15 @@ class Alarms(Construct):
                 partition=props.partition,
                 grants=[
                     ServiceGrant(
-                        sid="PublishersEncrypt",
-                        services=["cloudwatch.amazonaws.com", "events.amazonaws.com"],
-                        actions=["kms:Decrypt", "kms:GenerateDataKey"],
-                    )
+                        sid="CloudWatchEncrypts",
+                        services=["cloudwatch.amazonaws.com"],
+                        actions=PUBLISHER_KEY_ACTIONS,
+                        conditions=[same_account(props.account_id)],
+                    ),
+                    # No condition here: EventBridge's KMS requests carry no aws:SourceAccount/SourceArn, so any such
+                    # condition would make every deployment-failure message be dropped silently. The topic policy
+                    # still admits only this environment's rule.
+                    ServiceGrant(sid="EventBridgeEncrypts", services=["events.amazonaws.com"], actions=PUBLISHER_KEY_ACTIONS),
                 ],
             ),
         )

@@ -17,18 +17,28 @@ from constructs import Construct
 
 
 @dataclass(frozen=True, kw_only=True)
+class GrantCondition:
+    test: str
+    variable: str
+    values: Sequence[str]
+
+
+def same_account(account_id: str) -> GrantCondition:
+    """Confused-deputy guard: the service acts for this account. Not for EventBridge (see alarms.py)."""
+    return GrantCondition(test="StringEquals", variable="aws:SourceAccount", values=[account_id])
+
+
+@dataclass(frozen=True, kw_only=True)
 class ServiceGrant:
-    """Lets AWS services use the key, on this account's behalf only."""
+    """Lets AWS services use the key."""
 
     sid: str
     services: Sequence[str]
     """Service principals, e.g. logs.us-east-1.amazonaws.com."""
     actions: Sequence[str]
     """Exact KMS actions; no wildcards."""
-    condition_test: str = "StringEquals"
-    condition_variable: str = "aws:SourceAccount"
-    condition_values: Sequence[str] = field(default_factory=tuple)
-    """Default: the key's own account (see EncryptionKeyProps.account_id)."""
+    conditions: Sequence[GrantCondition] = field(default_factory=tuple)
+    """Default: none. Use one wherever the service supports it (same_account, an encryption context)."""
 
 
 # What CloudWatch Logs needs of the key that encrypts a log group (exact actions, no wildcards).
@@ -42,9 +52,9 @@ def log_groups_grant(*, region: str, account_id: str, log_groups: Sequence[str],
         sid="LogGroupsEncrypt",
         services=[f"logs.{region}.amazonaws.com"],
         actions=LOGS_KEY_ACTIONS,
-        condition_test="ArnLike",
-        condition_variable="kms:EncryptionContext:aws:logs:arn",
-        condition_values=[prefix + group for group in log_groups],
+        conditions=[
+            GrantCondition(test="ArnLike", variable="kms:EncryptionContext:aws:logs:arn", values=[prefix + group for group in log_groups])
+        ],
     )
 
 
@@ -83,12 +93,10 @@ class EncryptionKey(Construct):
                     resources=["*"],  # in a key policy, "*" means this key
                     principals=[DataAwsIamPolicyDocumentStatementPrincipals(type="Service", identifiers=list(grant.services))],
                     condition=[
-                        DataAwsIamPolicyDocumentStatementCondition(
-                            test=grant.condition_test,
-                            variable=grant.condition_variable,
-                            values=list(grant.condition_values) or [props.account_id],
-                        )
-                    ],
+                        DataAwsIamPolicyDocumentStatementCondition(test=c.test, variable=c.variable, values=list(c.values))
+                        for c in grant.conditions
+                    ]
+                    or None,
                 )
                 for grant in props.grants
             ),

@@ -82,9 +82,15 @@ def test_topic_is_encrypted_with_a_rotating_customer_key(
         {"enable_key_rotation": True, "deletion_window_in_days": 30, "policy": "${data.aws_iam_policy_document.alarms_key_policy.json}"},
     )
     key_statements = {s["sid"]: s for s in data_sources(document, "aws_iam_policy_document")["alarms_key_policy"]["statement"]}
-    publishers = key_statements["PublishersEncrypt"]
-    assert publishers["principals"] == [{"type": "Service", "identifiers": ["cloudwatch.amazonaws.com", "events.amazonaws.com"]}]
-    assert publishers["actions"] == ["kms:Decrypt", "kms:GenerateDataKey"]
+    cloudwatch, events = key_statements["CloudWatchEncrypts"], key_statements["EventBridgeEncrypts"]
+    assert cloudwatch["principals"] == [{"type": "Service", "identifiers": ["cloudwatch.amazonaws.com"]}]
+    assert cloudwatch["condition"] == [
+        {"test": "StringEquals", "variable": "aws:SourceAccount", "values": ["${data.aws_caller_identity.account.account_id}"]}
+    ]
+    assert events["principals"] == [{"type": "Service", "identifiers": ["events.amazonaws.com"]}]
+    # EventBridge's KMS requests carry no source keys: a condition would drop every deployment message silently.
+    assert "condition" not in events
+    assert cloudwatch["actions"] == events["actions"] == ["kms:Decrypt", "kms:GenerateDataKey"]
 
 
 def test_topic_policy_admits_exactly_the_two_publishers(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
