@@ -27,6 +27,8 @@ class VpcEndpointsProps:
     """Private subnets that get an interface endpoint network interface each."""
     route_table_ids: Sequence[str]
     """Route tables of the private subnets, for the S3 gateway endpoint (ECR keeps image layers in S3)."""
+    ecs_exec: bool = False
+    """Add the Session Manager messages endpoint that ECS Exec sessions use. Default: off."""
 
 
 class VpcEndpoints(Construct):
@@ -39,7 +41,8 @@ class VpcEndpoints(Construct):
             description=f"Interface endpoints of {props.name}: HTTPS from granted tasks",
             vpc_id=props.vpc_id,
         )
-        for endpoint_id, service in INTERFACE_SERVICES.items():
+        services = {**INTERFACE_SERVICES, **({"ssmmessages": "ssmmessages"} if props.ecs_exec else {})}
+        for endpoint_id, service in services.items():
             VpcEndpoint(
                 self,
                 endpoint_id,

@@ -216,6 +216,7 @@ class WalletStack(AddressedStack):
                     vpc_id=self.network.vpc_id,
                     subnet_ids=self.network.private_subnet_ids,
                     route_table_ids=self.network.private_route_table_ids,
+                    ecs_exec=config.enable_ecs_exec,
                 ),
             )
         load_balancer.allow_to("service", security_group_id=service.security_group_id, description="To the service's tasks")

@@ -243,9 +243,14 @@ def test_migration_command_output_is_complete(parsed: dict[str, dict[str, Any]],
     )
 
 
-def test_vpc_endpoints(synthesized: dict[str, str], env_stack: str) -> None:
+def test_vpc_endpoints(synthesized: dict[str, str], parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
     text = synthesized[env_stack]
-    for service in ("ecr.api", "ecr.dkr", "logs", "secretsmanager"):
+    interface = ["ecr.api", "ecr.dkr", "logs", "secretsmanager"] + (["ssmmessages"] if env_stack == "wallet-dev" else [])  # ECS Exec
+    endpoints = resources(parsed[env_stack], VpcEndpoint.TF_RESOURCE_TYPE).values()
+    assert sorted(e["service_name"] for e in endpoints if e["vpc_endpoint_type"] == "Interface") == [
+        f"com.amazonaws.us-east-1.{service}" for service in sorted(interface)
+    ]
+    for service in interface:
         assert CdktfTesting.to_have_resource_with_properties(
             text,
             VpcEndpoint.TF_RESOURCE_TYPE,
