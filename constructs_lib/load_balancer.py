@@ -127,6 +127,7 @@ class LoadBalancer(Construct):
             self.listeners.append(LbListener(self, "http", load_balancer_arn=alb.arn, port=HTTP, protocol="HTTP", default_action=[forward]))
 
         self.security_group_id: str = self._security_group.id
+        self.arn: str = alb.arn
         self.dns_name: str = alb.dns_name
         self.arn_suffix: str = alb.arn_suffix
         self.target_group_arn: str = target_group.arn

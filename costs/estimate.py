@@ -4,8 +4,8 @@
     pipenv run cost --azs 3         # interface endpoints are billed per Availability Zone (private subnets)
 
 Counts come from the Terraform JSON (desired tasks and their size, the DB class, Multi-AZ and storage, load
-balancers, interface endpoints, alarms, dashboards, KMS keys); prices and the few usage assumptions (LCUs, log
-volume) from costs/prices-us-east-1.toml. Not included: data transfer, endpoint data processing, LCUs above the
+balancers, web ACL rules, interface endpoints, alarms, dashboards, KMS keys); prices and the few usage assumptions
+(LCUs, requests, log volume) from costs/prices-us-east-1.toml. Not included: data transfer, endpoint data processing, LCUs above the
 assumption, backup storage beyond the database's size, Container Insights and enhanced-monitoring metrics.
 """
 
@@ -63,9 +63,13 @@ def estimate(environment: str, document: dict[str, Any], prices: dict[str, Any],
         result.add("database", f"gp3 storage {db['allocated_storage']} GiB", copies * db["allocated_storage"] * rds["gp3_gb_month"])
         if db.get("manage_master_user_password"):
             result.add("database", "master secret", rds["secret_month"])
-    alb = prices["alb"]
+    alb, waf = prices["alb"], prices["waf"]
     for _ in _resources(document, "aws_lb"):
-        result.add("load balancer", f"ALB with {alb['assumed_lcus']} LCU", hours * (alb["hour"] + alb["assumed_lcus"] * alb["lcu_hour"]))
+        result.add("edge", f"ALB with {alb['assumed_lcus']} LCU", hours * (alb["hour"] + alb["assumed_lcus"] * alb["lcu_hour"]))
+    for acl in _resources(document, "aws_wafv2_web_acl"):
+        requests = waf["assumed_million_requests"][environment]
+        monthly = waf["web_acl_month"] + len(acl["rule"]) * waf["rule_month"] + requests * waf["requests_million"]
+        result.add("edge", f"WAF, {len(acl['rule'])} rules, {requests:g} M requests (assumed)", monthly)
     interface = [e for e in _resources(document, "aws_vpc_endpoint") if e["vpc_endpoint_type"] == "Interface"]
     if interface:
         monthly = len(interface) * azs * hours * prices["endpoints"]["interface_az_hour"]

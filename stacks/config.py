@@ -109,6 +109,10 @@ class EnvironmentConfig:
     alb_deletion_protection: bool = False
     alb_access_logs: bool = False
     """Access logs to an S3 bucket the stack creates. Default: off; prod: on."""
+    waf: bool = True
+    """AWS WAF on the load balancer: per-client rate limit and AWS managed rule groups."""
+    waf_rate_limit_per_5_minutes: int = 2000
+    """Requests one client IP may send in 5 minutes before WAF blocks it."""
     vpc_endpoints: bool = True
     """Interface endpoints (ECR, Logs, Secrets Manager) and the S3 gateway endpoint. Turn off for VPCs that
     already have them or reach AWS through a NAT gateway (the tasks then get HTTPS egress to anywhere)."""
@@ -276,6 +280,7 @@ class EnvironmentConfig:
                 f"expected one of CloudWatch's values: {', '.join(map(str, LOG_RETENTION_DAYS))}",
             )
         check_range("health_check_grace_seconds", self.health_check_grace_seconds, 0, 2147483647)
+        check_range("waf_rate_limit_per_5_minutes", self.waf_rate_limit_per_5_minutes, 10, 2000000000)
         if not self.migration_command or not all(self.migration_command):
             fail("migration_command", list(self.migration_command), "expected a non-empty list of non-empty strings")
         if self.image_tag is not None:

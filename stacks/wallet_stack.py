@@ -20,6 +20,8 @@ from constructs_lib.load_balancer import LoadBalancer, LoadBalancerProps
 from constructs_lib.migration_task import MigrationTask, MigrationTaskProps
 from constructs_lib.network import Network, NetworkProps, SubnetSelection
 from constructs_lib.vpc_endpoints import VpcEndpoints, VpcEndpointsProps
+from constructs_lib.web_acl import WebAcl, WebAclProps
+from constructs_lib.web_acl import log_group_name as waf_log_group_name
 from stacks.base import AddressedStack
 from stacks.config import EnvironmentConfig
 from stacks.rules import IMAGE_TAG
@@ -53,6 +55,18 @@ class WalletStack(AddressedStack):
         self.logs_key = self._logs_key()
         self.database = self._database()
         load_balancer = self._load_balancer()
+        if config.waf:
+            WebAcl(
+                self,
+                "waf",
+                props=WebAclProps(
+                    name=self.name,
+                    resource_arn=load_balancer.arn,
+                    rate_limit_per_5_minutes=config.waf_rate_limit_per_5_minutes,
+                    log_retention_days=config.log_retention_days,
+                    log_kms_key_arn=self.logs_key.arn,
+                ),
+            )
         service, migration = self._workloads(load_balancer)
         alarms = self._alarms(service, load_balancer)
         dashboard = Dashboard(self, "dashboard", props=DashboardProps(name=self.name, region=config.region, alarms=alarms.specs))
@@ -117,7 +131,12 @@ class WalletStack(AddressedStack):
                         region=config.region,
                         account_id=self.account_id,
                         partition=config.partition,
-                        log_groups=[service_log_group(env), migration_log_group(env), f"/aws/rds/instance/{self.name}/*"],
+                        log_groups=[
+                            service_log_group(env),
+                            migration_log_group(env),
+                            f"/aws/rds/instance/{self.name}/*",
+                            waf_log_group_name(self.name),
+                        ],
                     )
                 ],
             ),

@@ -136,6 +136,7 @@ CUSTOMIZED = {
     "cost_center": "engineering",
     "image_tag": "v1.2.3",
     "vpc_endpoints": False,
+    "waf": False,
     "alarm_db_connections": 150,
     "alarm_response_time_seconds": 2.5,
     "alarm_emails": ["oncall@example.com", "payments@example.com"],

@@ -19,7 +19,7 @@ def test_dev_by_hand(parsed: dict[str, dict[str, Any]]) -> None:
         {
             "compute": 1 * 730 * (0.25 * 0.04048 + 0.5 * 0.004445),
             "database": 730 * 0.018 + 20 * 0.115 + 0.40,
-            "load balancer": 730 * (0.0225 + 0.008),
+            "edge": 730 * (0.0225 + 0.008) + 5.00 + 4 * 1.00 + 0.1 * 0.60,
             "network": 5 * 2 * 730 * 0.01,  # with dev's ECS Exec endpoint
             "observability": 13 * 0.10 + 3.00 + 2 * 1.00 + 1 * 0.50,
         }

@@ -173,5 +173,5 @@ def test_eager_opt_out_skips_the_lazy_loader(monkeypatch: pytest.MonkeyPatch) ->
 def test_lazy_loader_loads_only_what_is_used() -> None:
     loaded = [name for name in sys.modules if name.startswith(runtime.AWS_PACKAGE + ".")]
     assert f"{runtime.AWS_PACKAGE}.provider" in loaded
-    assert f"{runtime.AWS_PACKAGE}.wafv2_web_acl" not in loaded
+    assert f"{runtime.AWS_PACKAGE}.wafv2_ip_set" not in loaded
     assert len(loaded) < 100

@@ -166,7 +166,7 @@ def test_without_endpoints_tasks_reach_aws_through_nat_only(customized: dict[str
 def test_every_log_group_is_encrypted_with_the_logs_key(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
     document = parsed[env_stack]
     groups = resources(document, "aws_cloudwatch_log_group")
-    assert len(groups) == 4
+    assert len(groups) == 5
     assert {group["kms_key_id"] for group in groups.values()} == {"${aws_kms_key.logs_key_key.arn}"}
     environment = env_stack.removeprefix("wallet-")
     grant = next(
@@ -182,6 +182,7 @@ def test_every_log_group_is_encrypted_with_the_logs_key(parsed: dict[str, dict[s
                 f"{prefix}/aws/ecs/wallet-service/{environment}",
                 f"{prefix}/aws/ecs/WalletMigrations/{environment}",
                 f"{prefix}/aws/rds/instance/wallet-service-{environment}/*",
+                f"{prefix}aws-waf-logs-wallet-service-{environment}",
             ],
         }
     ]
