@@ -55,18 +55,7 @@ class WalletStack(AddressedStack):
         self.logs_key = self._logs_key()
         self.database = self._database()
         load_balancer = self._load_balancer()
-        if config.waf:
-            WebAcl(
-                self,
-                "waf",
-                props=WebAclProps(
-                    name=self.name,
-                    resource_arn=load_balancer.arn,
-                    rate_limit_per_5_minutes=config.waf_rate_limit_per_5_minutes,
-                    log_retention_days=config.log_retention_days,
-                    log_kms_key_arn=self.logs_key.arn,
-                ),
-            )
+        self._web_acl(load_balancer)
         service, migration = self._workloads(load_balancer)
         alarms = self._alarms(service, load_balancer)
         dashboard = Dashboard(self, "dashboard", props=DashboardProps(name=self.name, region=config.region, alarms=alarms.specs))
@@ -181,6 +170,22 @@ class WalletStack(AddressedStack):
                 certificate_tags=config.certificate_tags,
                 deletion_protection=config.alb_deletion_protection,
                 access_logs_bucket=f"{self.name}-alb-logs-{self.account_id}" if config.alb_access_logs else None,
+            ),
+        )
+
+    def _web_acl(self, load_balancer: LoadBalancer) -> None:
+        config = self.config
+        if not config.waf:
+            return
+        WebAcl(
+            self,
+            "waf",
+            props=WebAclProps(
+                name=self.name,
+                resource_arn=load_balancer.arn,
+                rate_limit_per_5_minutes=config.waf_rate_limit_per_5_minutes,
+                log_retention_days=config.log_retention_days,
+                log_kms_key_arn=self.logs_key.arn,
             ),
         )
 
