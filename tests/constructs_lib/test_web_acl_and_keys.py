@@ -1,0 +1,64 @@
+"""WebAcl and EncryptionKey alone."""
+
+from __future__ import annotations
+
+import json
+
+from cdktf import Testing as CdktfTesting
+from cdktf_cdktf_provider_aws.kms_key import KmsKey
+
+from constructs_lib.encryption_key import EncryptionKey, EncryptionKeyProps, ServiceGrant, log_groups_grant, same_account
+from constructs_lib.web_acl import WebAcl, WebAclProps
+from tests.helpers import bare_stack, data_sources, resources
+
+
+def test_web_acl_rate_limit_and_groups_are_configurable() -> None:
+    stack = bare_stack()
+    WebAcl(
+        stack,
+        "waf",
+        props=WebAclProps(
+            name="example", resource_arn="arn:aws:elasticloadbalancing:lb", log_retention_days=14, rate_limit_per_5_minutes=300,
+            managed_rule_groups=["AWSManagedRulesSQLiRuleSet"],
+        ),
+    )  # fmt: skip
+    document = json.loads(CdktfTesting.synth(stack))
+    [acl] = resources(document, "aws_wafv2_web_acl").values()
+    assert [(r["priority"], r["name"]) for r in acl["rule"]] == [(0, "rate-limit"), (1, "AWSManagedRulesSQLiRuleSet")]
+    assert acl["rule"][0]["statement"]["rate_based_statement"]["limit"] == 300
+    [group] = resources(document, "aws_cloudwatch_log_group").values()
+    assert (group["name"], group["retention_in_days"], "kms_key_id" in group) == ("aws-waf-logs-example", 14, False)
+    [association] = resources(document, "aws_wafv2_web_acl_association").values()
+    assert association["resource_arn"] == "arn:aws:elasticloadbalancing:lb"
+
+
+def test_key_rotates_and_grants_only_what_is_asked() -> None:
+    stack = bare_stack()
+    EncryptionKey(
+        stack,
+        "key",
+        props=EncryptionKeyProps(
+            alias="example",
+            description="Example",
+            account_id="123456789012",
+            partition="aws-us-gov",
+            grants=[
+                ServiceGrant(sid="Plain", services=["events.amazonaws.com"], actions=["kms:Decrypt"]),
+                ServiceGrant(
+                    sid="Guarded", services=["cloudwatch.amazonaws.com"], actions=["kms:Decrypt"], conditions=[same_account("123456789012")]
+                ),
+                log_groups_grant(region="us-gov-west-1", account_id="123456789012", log_groups=["/a"], partition="aws-us-gov"),
+            ],
+        ),
+    )
+    text = CdktfTesting.synth(stack)
+    assert CdktfTesting.to_have_resource_with_properties(
+        text, KmsKey.TF_RESOURCE_TYPE, {"enable_key_rotation": True, "deletion_window_in_days": 30}
+    )
+    [policy] = data_sources(json.loads(text), "aws_iam_policy_document").values()
+    by_sid = {statement["sid"]: statement for statement in policy["statement"]}
+    assert by_sid["AccountAdministers"]["principals"] == [{"type": "AWS", "identifiers": ["arn:aws-us-gov:iam::123456789012:root"]}]
+    assert "condition" not in by_sid["Plain"]
+    assert by_sid["Guarded"]["condition"] == [{"test": "StringEquals", "variable": "aws:SourceAccount", "values": ["123456789012"]}]
+    assert by_sid["LogGroupsEncrypt"]["condition"][0]["values"] == ["arn:aws-us-gov:logs:us-gov-west-1:123456789012:log-group:/a"]
+    assert by_sid["LogGroupsEncrypt"]["principals"] == [{"type": "Service", "identifiers": ["logs.us-gov-west-1.amazonaws.com"]}]
