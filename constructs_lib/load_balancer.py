@@ -72,8 +72,8 @@ class LoadBalancer(Construct):
                     description=f"Clients to the {'HTTPS' if port == HTTPS else 'HTTP'} listener",
                 )
         self._target_port = props.target_port
-        self._log_bucket_policy: ITerraformDependable | None = None
 
+        log_bucket = self._access_logs_bucket(props.access_logs_bucket) if props.access_logs_bucket else None
         alb = Lb(
             self,
             "alb",
@@ -85,9 +85,9 @@ class LoadBalancer(Construct):
             drop_invalid_header_fields=True,
             desync_mitigation_mode="defensive",
             enable_deletion_protection=props.deletion_protection,
-            access_logs=self._access_logs(props.access_logs_bucket),
+            access_logs=LbAccessLogs(bucket=log_bucket.bucket_name, enabled=True) if log_bucket else None,
             # ELB checks that it may write the access logs when they are switched on.
-            depends_on=[self._log_bucket_policy] if self._log_bucket_policy else None,
+            depends_on=[log_bucket.policy] if log_bucket else None,
         )
         target_group = LbTargetGroup(
             self,
@@ -145,12 +145,10 @@ class LoadBalancer(Construct):
             description=description,
         )
 
-    def _access_logs(self, bucket_name: str | None) -> LbAccessLogs | None:
-        if bucket_name is None:
-            return None
+    def _access_logs_bucket(self, bucket_name: str) -> SecureBucket:
         # Regions from before August 2022 deliver as the regional ELB account, newer ones as the log-delivery service.
         elb_account = DataAwsElbServiceAccount(self, "elb_account")
-        bucket = SecureBucket(
+        return SecureBucket(
             self,
             "access_logs",
             props=SecureBucketProps(
@@ -167,5 +165,3 @@ class LoadBalancer(Construct):
                 writer_prefix="AWSLogs/",
             ),
         )
-        self._log_bucket_policy = bucket.policy
-        return LbAccessLogs(bucket=bucket.bucket_name, enabled=True)
