@@ -1,7 +1,8 @@
 """Shared fixtures. Every stack is synthesized once per session, in this process.
 
-The subprocess runs of main.py and of the real cdktf CLI start right after collection (see
-pytest_collection_finish), so they run on the second core while the other tests run.
+The subprocess runs of main.py (eager import) and of the real cdktf CLI start when the session starts (see
+pytest_sessionstart), so they run on the second core while the other tests run; pytest_collection_finish stops
+those no collected test needs.
 """
 
 from __future__ import annotations
