@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
@@ -35,22 +35,6 @@ PUBLISHER_KEY_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey")
 def alarm_name(prefix: str, what: str) -> str:
     """Alarm names are literal, so the service can watch them without depending on the alarm resources."""
     return f"{prefix}-{what}"
-
-
-@dataclass(frozen=True, kw_only=True)
-class AlarmThresholds:
-    service_cpu_percent: float = 80
-    service_memory_percent: float = 80
-    db_cpu_percent: float = 80
-    db_connections: float = 80
-    db_free_storage_gib: float = 2
-    db_read_latency_seconds: float = 1
-    db_write_latency_seconds: float = 1
-    http_5xx_per_minute: float = 10
-    """5xx responses per minute, from the targets and from the load balancer itself."""
-    response_time_seconds: float = 5
-    requests_per_minute: float = 1000
-    """Requests per minute (informational)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -93,7 +77,9 @@ class AlarmsProps:
     db_identifier: str
     load_balancer_arn_suffix: str
     target_group_arn_suffix: str
-    thresholds: AlarmThresholds = field(default_factory=AlarmThresholds)
+    thresholds: Mapping[str, float]
+    """Threshold per alarm name (the <what> of <prefix>-<what>), for every alarm of the pack except running-tasks-low
+    (min_running_tasks) and unhealthy-hosts (0). A missing or an unknown name is an error."""
     partition: str = "aws"
     """ARN partition of the region (aws-cn, aws-us-gov elsewhere). Default: aws."""
 
@@ -206,53 +192,94 @@ class Alarms(Construct):
 
 
 def alarm_specs(props: AlarmsProps) -> list[AlarmSpec]:
-    """The alarm pack, in dashboard order. Thresholds come from the configuration."""
-    t = props.thresholds
+    """The alarm pack, in dashboard order: one named record per alarm."""
+    thresholds = dict(props.thresholds)
+
+    def configured(what: str) -> float:
+        if what not in thresholds:
+            raise ValueError(f"alarm {what!r} has no threshold in AlarmsProps.thresholds")
+        return thresholds.pop(what)
+
     service = {"ClusterName": props.cluster_name, "ServiceName": props.service_name}
     database = {"DBInstanceIdentifier": props.db_identifier}
     balancer = {"LoadBalancer": props.load_balancer_arn_suffix}
     targets = {**balancer, "TargetGroup": props.target_group_arn_suffix}
-
-    high: Comparison = "GreaterThanThreshold"
-    low: Comparison = "LessThanThreshold"
-    rows: list[tuple[str, str, Metric, Comparison, float, MissingData, str]] = [
-        ("cpu-high", "Service", Metric(namespace="AWS/ECS", name="CPUUtilization", dimensions=service, statistic="Average"), high,
-             t.service_cpu_percent, "notBreaching", "Service CPU is high: check for a traffic surge or a hot loop; scaling should follow."),
-        ("memory-high", "Service", Metric(namespace="AWS/ECS", name="MemoryUtilization", dimensions=service, statistic="Average"), high,
-             t.service_memory_percent, "notBreaching", "Service memory is high: look for a leak; tasks are killed at 100%."),
-        ("running-tasks-low", "Service",
-             Metric(namespace="ECS/ContainerInsights", name="RunningTaskCount", dimensions=service, statistic="Average"), low,
-             props.min_running_tasks, "breaching", "Fewer tasks run than the minimum: read the service events and the task stop reasons."),
-        ("target-5xx", "Load balancer", Metric(namespace="AWS/ApplicationELB", name="HTTPCode_Target_5XX_Count", dimensions=targets,
-             statistic="Sum"), high, t.http_5xx_per_minute, "notBreaching",
-             "The service answers with 5xx errors: read its logs. A deployment in progress is rolled back."),
-        ("alb-5xx", "Load balancer", Metric(namespace="AWS/ApplicationELB", name="HTTPCode_ELB_5XX_Count", dimensions=balancer,
-             statistic="Sum"), high, t.http_5xx_per_minute, "notBreaching",
-             "The load balancer answers 5xx itself: no healthy target, or targets time out."),
-        ("response-time-high", "Load balancer", Metric(namespace="AWS/ApplicationELB", name="TargetResponseTime", dimensions=targets,
-             statistic="Average"), high, t.response_time_seconds, "notBreaching",
-             "Responses are slow: check database latency and the service's CPU."),
-        ("unhealthy-hosts", "Load balancer", Metric(namespace="AWS/ApplicationELB", name="UnHealthyHostCount", dimensions=targets,
-             statistic="Maximum"), high, 0, "notBreaching",
-             "A task fails its health check: read its logs. A deployment in progress is rolled back."),
-        ("requests-high", "Load balancer", Metric(namespace="AWS/ApplicationELB", name="RequestCount", dimensions=balancer,
-             statistic="Sum"), high, t.requests_per_minute, "notBreaching",
-             "Informational: traffic is above the usual level; confirm auto scaling keeps up."),
-        ("db-cpu-high", "Database", Metric(namespace="AWS/RDS", name="CPUUtilization", dimensions=database, statistic="Average"), high,
-             t.db_cpu_percent, "breaching", "Database CPU is high (or the instance stopped reporting): look at slow statements in its log."),
-        ("db-connections-high", "Database", Metric(namespace="AWS/RDS", name="DatabaseConnections", dimensions=database,
-             statistic="Maximum"), high, t.db_connections, "notBreaching",
-             "Many database connections: check the service's connection pool size times the task count."),
-        ("db-storage-low", "Database", Metric(namespace="AWS/RDS", name="FreeStorageSpace", dimensions=database, statistic="Minimum"),
-             low, t.db_free_storage_gib * GIB, "breaching",
-             "Database storage is nearly full: autoscaling may be at its ceiling; raise db_max_allocated_storage."),
-        ("db-read-latency-high", "Database", Metric(namespace="AWS/RDS", name="ReadLatency", dimensions=database, statistic="Average"),
-             high, t.db_read_latency_seconds, "notBreaching", "Database reads are slow: check IOPS, missing indexes and slow statements."),
-        ("db-write-latency-high", "Database", Metric(namespace="AWS/RDS", name="WriteLatency", dimensions=database, statistic="Average"),
-             high, t.db_write_latency_seconds, "notBreaching", "Database writes are slow: check IOPS and long transactions."),
+    specs = [
+        AlarmSpec(
+            what="cpu-high", group="Service", comparison="GreaterThanThreshold", threshold=configured("cpu-high"),
+            metric=Metric(namespace="AWS/ECS", name="CPUUtilization", dimensions=service, statistic="Average"),
+            treat_missing_data="notBreaching",
+            description="Service CPU is high: check for a traffic surge or a hot loop; scaling should follow.",
+        ),
+        AlarmSpec(
+            what="memory-high", group="Service", comparison="GreaterThanThreshold", threshold=configured("memory-high"),
+            metric=Metric(namespace="AWS/ECS", name="MemoryUtilization", dimensions=service, statistic="Average"),
+            treat_missing_data="notBreaching", description="Service memory is high: look for a leak; tasks are killed at 100%.",
+        ),
+        AlarmSpec(
+            what="running-tasks-low", group="Service", comparison="LessThanThreshold", threshold=props.min_running_tasks,
+            metric=Metric(namespace="ECS/ContainerInsights", name="RunningTaskCount", dimensions=service, statistic="Average"),
+            treat_missing_data="breaching",
+            description="Fewer tasks run than the minimum: read the service events and the task stop reasons.",
+        ),
+        AlarmSpec(
+            what="target-5xx", group="Load balancer", comparison="GreaterThanThreshold", threshold=configured("target-5xx"),
+            metric=Metric(namespace="AWS/ApplicationELB", name="HTTPCode_Target_5XX_Count", dimensions=targets, statistic="Sum"),
+            treat_missing_data="notBreaching",
+            description="The service answers with 5xx errors: read its logs. A deployment in progress is rolled back.",
+        ),
+        AlarmSpec(
+            what="alb-5xx", group="Load balancer", comparison="GreaterThanThreshold", threshold=configured("alb-5xx"),
+            metric=Metric(namespace="AWS/ApplicationELB", name="HTTPCode_ELB_5XX_Count", dimensions=balancer, statistic="Sum"),
+            treat_missing_data="notBreaching", description="The load balancer answers 5xx itself: no healthy target, or targets time out.",
+        ),
+        AlarmSpec(
+            what="response-time-high", group="Load balancer", comparison="GreaterThanThreshold",
+            threshold=configured("response-time-high"),
+            metric=Metric(namespace="AWS/ApplicationELB", name="TargetResponseTime", dimensions=targets, statistic="Average"),
+            treat_missing_data="notBreaching", description="Responses are slow: check database latency and the service's CPU.",
+        ),
+        AlarmSpec(
+            what="unhealthy-hosts", group="Load balancer", comparison="GreaterThanThreshold", threshold=0,
+            metric=Metric(namespace="AWS/ApplicationELB", name="UnHealthyHostCount", dimensions=targets, statistic="Maximum"),
+            treat_missing_data="notBreaching",
+            description="A task fails its health check: read its logs. A deployment in progress is rolled back.",
+        ),
+        AlarmSpec(
+            what="requests-high", group="Load balancer", comparison="GreaterThanThreshold", threshold=configured("requests-high"),
+            metric=Metric(namespace="AWS/ApplicationELB", name="RequestCount", dimensions=balancer, statistic="Sum"),
+            treat_missing_data="notBreaching", description="Informational: traffic is above the usual level; confirm auto scaling keeps up.",
+        ),
+        AlarmSpec(
+            what="db-cpu-high", group="Database", comparison="GreaterThanThreshold", threshold=configured("db-cpu-high"),
+            metric=Metric(namespace="AWS/RDS", name="CPUUtilization", dimensions=database, statistic="Average"),
+            treat_missing_data="breaching",
+            description="Database CPU is high (or the instance stopped reporting): look at slow statements in its log.",
+        ),
+        AlarmSpec(
+            what="db-connections-high", group="Database", comparison="GreaterThanThreshold", threshold=configured("db-connections-high"),
+            metric=Metric(namespace="AWS/RDS", name="DatabaseConnections", dimensions=database, statistic="Maximum"),
+            treat_missing_data="notBreaching",
+            description="Many database connections: check the service's connection pool size times the task count.",
+        ),
+        AlarmSpec(
+            what="db-storage-low", group="Database", comparison="LessThanThreshold", threshold=configured("db-storage-low") * GIB,
+            metric=Metric(namespace="AWS/RDS", name="FreeStorageSpace", dimensions=database, statistic="Minimum"),
+            treat_missing_data="breaching",
+            description="Database storage is nearly full: autoscaling may be at its ceiling; raise db_max_allocated_storage.",
+        ),
+        AlarmSpec(
+            what="db-read-latency-high", group="Database", comparison="GreaterThanThreshold", threshold=configured("db-read-latency-high"),
+            metric=Metric(namespace="AWS/RDS", name="ReadLatency", dimensions=database, statistic="Average"),
+            treat_missing_data="notBreaching", description="Database reads are slow: check IOPS, missing indexes and slow statements.",
+        ),
+        AlarmSpec(
+            what="db-write-latency-high", group="Database", comparison="GreaterThanThreshold",
+            threshold=configured("db-write-latency-high"),
+            metric=Metric(namespace="AWS/RDS", name="WriteLatency", dimensions=database, statistic="Average"),
+            treat_missing_data="notBreaching", description="Database writes are slow: check IOPS and long transactions.",
+        ),
     ]  # fmt: skip
-    return [
-        AlarmSpec(what=what, group=group, metric=metric, comparison=comparison, threshold=threshold, treat_missing_data=missing,
-                  description=description)
-        for what, group, metric, comparison, threshold, missing, description in rows
-    ]  # fmt: skip
+    if thresholds:
+        raise ValueError(f"thresholds for alarms that do not exist: {', '.join(sorted(thresholds))}")
+    return specs

@@ -24,6 +24,7 @@ from stacks.rules import (
     DB_INSTANCE_CLASS,
     ECR_REPOSITORY,
     EMAIL,
+    ENVIRONMENT_NAME,
     FARGATE_MEMORY_BY_CPU,
     HEALTH_CHECK_PATH,
     IMAGE_TAG,
@@ -41,21 +42,41 @@ from stacks.rules import (
     fail,
 )
 
-Environment = Literal["dev", "staging", "prod"]
-ENVIRONMENTS: tuple[Environment, ...] = get_args(Environment)
+Tier = Literal["production", "pre-production", "development"]
+"""What an environment is for. The data-protection and HTTPS guardrails follow the tier, never the name, so a new
+environment gets them by saying what it is."""
+TIERS: tuple[Tier, ...] = get_args(Tier)
+
+# The settings each tier requires to be true; an override that turns one off is refused.
+GUARDRAILS: dict[Tier, tuple[str, ...]] = {
+    "production": ("db_deletion_protection", "db_multi_az", "db_prevent_destroy", "alb_deletion_protection", "alb_access_logs"),
+    "pre-production": ("db_deletion_protection",),
+    "development": (),
+}
+# Production keeps its logs at least a year (payment audit trails; checkov's CKV_AWS_338 asks the same).
+MIN_LOG_RETENTION_DAYS: dict[Tier, int] = {"production": 365, "pre-production": 1, "development": 1}
 
 STACK_PREFIX = "wallet-"
+SHARED_KEY = "wallet"
+"""The context key whose overrides apply to every environment."""
 STATE_STACK = "wallet-state"
+
+
+def threshold(default: float, *alarms: str) -> Any:
+    """A configurable alarm threshold: its default and the alarms it sets."""
+    return field(default=default, metadata={"alarms": alarms})
 
 
 @dataclass(frozen=True, kw_only=True)
 class EnvironmentConfig:
     """Everything that differs between the wallet service's environments.
 
-    Fields without a default are set per environment below (DEV, STAGING, PROD).
+    Fields without a default are set per environment in ENVIRONMENTS below.
     """
 
-    environment: Environment
+    environment: str
+    """Short lowercase name; the stack is wallet-<environment>, physical names end in -<environment>."""
+    tier: Tier
     desired_count: int
     min_capacity: int
     max_capacity: int
@@ -121,18 +142,20 @@ class EnvironmentConfig:
     health_check_grace_seconds: int = 60
     migration_command: tuple[str, ...] = ("migrate",)
     """Command the migration task runs in the service image; it must apply the migrations and exit."""
-    alarm_service_cpu_percent: float = 80
-    alarm_service_memory_percent: float = 80
-    alarm_db_cpu_percent: float = 80
-    alarm_db_connections: float = 80
-    alarm_db_free_storage_gib: float = 2
-    alarm_db_read_latency_seconds: float = 1
-    alarm_db_write_latency_seconds: float = 1
-    alarm_http_5xx_per_minute: float = 10
+    # Alarm thresholds: each field names the alarms (constructs_lib.alarms) it sets; the construct refuses a
+    # threshold for an alarm it does not have, and an alarm without its threshold. This is their only default.
+    alarm_service_cpu_percent: float = threshold(80, "cpu-high")
+    alarm_service_memory_percent: float = threshold(80, "memory-high")
+    alarm_db_cpu_percent: float = threshold(80, "db-cpu-high")
+    alarm_db_connections: float = threshold(80, "db-connections-high")
+    alarm_db_free_storage_gib: float = threshold(2, "db-storage-low")
+    alarm_db_read_latency_seconds: float = threshold(1, "db-read-latency-high")
+    alarm_db_write_latency_seconds: float = threshold(1, "db-write-latency-high")
+    alarm_http_5xx_per_minute: float = threshold(10, "target-5xx", "alb-5xx")
     """5xx responses per minute, from the targets and from the load balancer."""
-    alarm_response_time_seconds: float = 5
-    alarm_requests_per_minute: float = 1000
-    """Informational alarm on traffic. The alarm_* thresholds feed constructs_lib.alarms.AlarmThresholds by name."""
+    alarm_response_time_seconds: float = threshold(5, "response-time-high")
+    alarm_requests_per_minute: float = threshold(1000, "requests-high")
+    """Informational alarm on traffic."""
     image_tag: str | None = None
     """Default of the image_tag Terraform variable. Default: none, so plan/deploy must pass it."""
 
@@ -143,6 +166,7 @@ class EnvironmentConfig:
         self._check_database()
         self._check_service()
         self._check_alarms()
+        self._check_guardrails()
 
     @property
     def stack_name(self) -> str:
@@ -167,8 +191,11 @@ class EnvironmentConfig:
         return tags
 
     def _check_identity(self) -> None:
-        if self.environment not in ENVIRONMENTS:
-            fail("environment", self.environment, f"expected one of {', '.join(ENVIRONMENTS)}")
+        check_pattern(
+            "environment", self.environment, ENVIRONMENT_NAME, "expected 2-12 lowercase letters and digits, starting with a letter"
+        )
+        if self.tier not in TIERS:
+            fail("tier", self.tier, f"expected one of {', '.join(TIERS)}")
         for name in ("region", "state_region"):
             check_pattern(name, getattr(self, name), REGION, "expected an AWS region such as 'us-east-1'")
         for account in self.allowed_account_ids:
@@ -180,8 +207,12 @@ class EnvironmentConfig:
         check_pattern("state_bucket", self.state_bucket, BUCKET_NAME, "expected an S3 bucket name: 3-63 lowercase letters, digits, hyphens")
         for email in self.alarm_emails:
             check_pattern("alarm_emails", email, EMAIL, "expected e-mail addresses such as 'oncall@example.com'")
-        if self.environment == "prod" and self.certificate_arn is None and not self.certificate_tags:
-            fail("certificate_arn", None, "prod serves HTTPS only: set certificate_arn, or certificate_tags to look the certificate up")
+        if self.tier == "production" and self.certificate_arn is None and not self.certificate_tags:
+            fail(
+                "certificate_arn",
+                None,
+                f"{self.environment} ({self.tier}) serves HTTPS only: set certificate_arn, or certificate_tags to look the certificate up",
+            )
         check_tags("certificate_tags", self.certificate_tags)
         for cidr in self.ingress_cidrs:
             try:
@@ -205,7 +236,9 @@ class EnvironmentConfig:
             ids: tuple[str, ...] = getattr(self, name)
             for subnet in ids:
                 check_pattern(name, subnet, SUBNET_ID, "expected 'subnet-' followed by 8 or 17 hex digits")
-            if ids and len(set(ids)) < 2:
+            if len(set(ids)) != len(ids):
+                fail(name, list(ids), "expected each subnet once")
+            if ids and len(ids) < 2:
                 fail(name, list(ids), "expected at least two distinct subnets (two Availability Zones), or none")
         for name in ("private_subnet_tags", "public_subnet_tags"):
             tags = getattr(self, name)
@@ -238,11 +271,15 @@ class EnvironmentConfig:
         check_range("db_backup_retention_days", self.db_backup_retention_days, 1, 35)
         if self.db_engine_version not in get_args(get_type_hints(EnvironmentConfig)["db_engine_version"]):
             fail("db_engine_version", self.db_engine_version, "expected '16' or '17'")
-        self._check_guardrails()
+
+    @property
+    def alarm_thresholds(self) -> dict[str, float]:
+        """Alarm name (constructs_lib.alarms) -> threshold, from the alarm_* fields."""
+        return {alarm: getattr(self, item.name) for item in dataclasses.fields(self) for alarm in item.metadata.get("alarms", ())}
 
     def _check_alarms(self) -> None:
         for item in dataclasses.fields(self):
-            if not item.name.startswith("alarm_") or item.name == "alarm_emails":
+            if "alarms" not in item.metadata:
                 continue
             value = getattr(self, item.name)
             high = 100 if item.name.endswith("_percent") else float("inf")
@@ -250,13 +287,16 @@ class EnvironmentConfig:
                 fail(item.name, value, "expected a number above 0" + (" and at most 100" if high == 100 else ""))
 
     def _check_guardrails(self) -> None:
-        """Staging and prod hold data that must survive any override; only an edit of this file lifts these."""
-        required = {"db_deletion_protection": self.environment in ("staging", "prod")}
-        if self.environment == "prod":
-            required |= {"db_multi_az": True, "db_prevent_destroy": True}
-        for name, needed in required.items():
-            if needed and not getattr(self, name):
-                fail(name, getattr(self, name), f"{self.environment} requires true (data protection; edit stacks/config.py to change it)")
+        """What a tier requires of any override; only an edit of GUARDRAILS in this file lifts it."""
+        for name in GUARDRAILS[self.tier]:
+            if not getattr(self, name):
+                fail(name, getattr(self, name), f"the {self.tier} tier requires true (edit GUARDRAILS in stacks/config.py to change it)")
+        if self.log_retention_days < MIN_LOG_RETENTION_DAYS[self.tier]:
+            fail(
+                "log_retention_days",
+                self.log_retention_days,
+                f"the {self.tier} tier keeps logs at least {MIN_LOG_RETENTION_DAYS[self.tier]} days",
+            )
 
     def _check_service(self) -> None:
         check_pattern("ecr_repository", self.ecr_repository, ECR_REPOSITORY, "expected an ECR repository name such as 'wallet-service'")
@@ -289,58 +329,65 @@ class EnvironmentConfig:
             )
 
 
-DEV = EnvironmentConfig(
-    environment="dev",
-    vpc_id="vpc-aa8468cc",
-    desired_count=1,
-    min_capacity=1,
-    max_capacity=2,
-    db_instance_class="db.t3.micro",
-    db_allocated_storage=20,
-    db_max_allocated_storage=20,
-    db_multi_az=False,
-    db_deletion_protection=False,
-    db_backup_retention_days=1,
-    log_retention_days=7,
-    enable_ecs_exec=True,
+# THE environment table, in promotion order (a release goes through them left to right). Everything that lists
+# environments derives from it: the stacks, the README, the cost estimate, the scripts and the pipeline. Adding an
+# environment is one entry here plus its golden address list (`pipenv run update-golden`).
+ENVIRONMENTS: tuple[EnvironmentConfig, ...] = (
+    EnvironmentConfig(
+        environment="dev",
+        tier="development",
+        vpc_id="vpc-aa8468cc",
+        desired_count=1,
+        min_capacity=1,
+        max_capacity=2,
+        db_instance_class="db.t3.micro",
+        db_allocated_storage=20,
+        db_max_allocated_storage=20,
+        db_multi_az=False,
+        db_deletion_protection=False,
+        db_backup_retention_days=1,
+        log_retention_days=7,
+        enable_ecs_exec=True,
+    ),
+    EnvironmentConfig(
+        environment="staging",
+        tier="pre-production",
+        desired_count=2,
+        min_capacity=2,
+        max_capacity=4,
+        db_instance_class="db.t3.small",
+        db_allocated_storage=50,
+        db_max_allocated_storage=100,
+        db_multi_az=False,
+        db_deletion_protection=True,
+        db_backup_retention_days=7,
+        log_retention_days=30,
+    ),
+    EnvironmentConfig(
+        environment="prod",
+        tier="production",
+        desired_count=2,
+        min_capacity=2,
+        max_capacity=10,
+        db_instance_class="db.t3.small",
+        db_allocated_storage=100,
+        db_max_allocated_storage=500,
+        db_multi_az=True,
+        db_deletion_protection=True,
+        db_backup_retention_days=30,
+        log_retention_days=365,
+        db_prevent_destroy=True,
+        certificate_tags={"Name": "wallet-prod"},
+        alb_deletion_protection=True,
+        alb_access_logs=True,
+    ),
 )
 
-STAGING = EnvironmentConfig(
-    environment="staging",
-    desired_count=2,
-    min_capacity=2,
-    max_capacity=4,
-    db_instance_class="db.t3.small",
-    db_allocated_storage=50,
-    db_max_allocated_storage=100,
-    db_multi_az=False,
-    db_deletion_protection=True,
-    db_backup_retention_days=7,
-    log_retention_days=30,
-)
+DEFAULTS: dict[str, EnvironmentConfig] = {config.stack_name: config for config in ENVIRONMENTS}
+STACK_NAMES: tuple[str, ...] = tuple(DEFAULTS)
 
-PROD = EnvironmentConfig(
-    environment="prod",
-    desired_count=2,
-    min_capacity=2,
-    max_capacity=10,
-    db_instance_class="db.t3.small",
-    db_allocated_storage=100,
-    db_max_allocated_storage=500,
-    db_multi_az=True,
-    db_deletion_protection=True,
-    db_backup_retention_days=30,
-    log_retention_days=365,
-    db_prevent_destroy=True,
-    certificate_tags={"Name": "wallet-prod"},
-    alb_deletion_protection=True,
-    alb_access_logs=True,
-)
-
-DEFAULTS: dict[str, EnvironmentConfig] = {config.stack_name: config for config in (DEV, STAGING, PROD)}
-
-# Fields no override may change: they are what a stack *is*.
-FIXED_FIELDS = frozenset({"environment"})
+# Fields no override may change: they are what a stack *is* (and the tier decides its guardrails).
+FIXED_FIELDS = frozenset({"environment", "tier"})
 
 
 def load(context: Mapping[str, Any]) -> list[EnvironmentConfig]:
@@ -353,12 +400,12 @@ def load(context: Mapping[str, Any]) -> list[EnvironmentConfig]:
     """
     hints = get_type_hints(EnvironmentConfig)
     field_types = {f.name: hints[f.name] for f in dataclasses.fields(EnvironmentConfig) if f.name not in FIXED_FIELDS}
-    stack_overrides = overrides.select(context, allowed_keys=("wallet", *DEFAULTS))
-    shared = stack_overrides.get("wallet", {})
+    stack_overrides = overrides.select(context, allowed_keys=(SHARED_KEY, *DEFAULTS), prefix=SHARED_KEY)
+    shared = stack_overrides.get(SHARED_KEY, {})
     configs = []
     for stack_name, default in DEFAULTS.items():
         for name in FIXED_FIELDS & {*shared, *stack_overrides.get(stack_name, {})}:
-            raise ConfigError(f"{stack_name}: {name}: cannot be overridden; the stack name fixes it")
+            raise ConfigError(f"{stack_name}: {name}: cannot be overridden; the environment table in stacks/config.py fixes it")
         try:
             changes = overrides.coerce({**shared, **stack_overrides.get(stack_name, {})}, field_types)
             configs.append(dataclasses.replace(default, **changes))

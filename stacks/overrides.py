@@ -51,18 +51,21 @@ def _suggest(name: str, choices: typing.Iterable[str]) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
-def select(context: Mapping[str, Any], allowed_keys: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+def select(context: Mapping[str, Any], allowed_keys: tuple[str, ...], prefix: str) -> dict[str, dict[str, Any]]:
     """The override objects of the context, keyed by stack name.
 
-    A key whose value is an object must be one of ``allowed_keys``; other keys (cdktf's own
-    feature flags, which are strings or booleans) are not ours and are ignored.
+    Keys starting with ``prefix`` are ours: each must be one of ``allowed_keys`` and hold an object. Other keys
+    (cdktf's own feature flags, such as ``excludeStackIdFromLogicalIds``, and ``cdktfRelativeModules``) are not
+    ours and are left alone.
     """
     selected = {}
     for key, value in context.items():
-        if not isinstance(value, dict):
-            continue
-        if key not in allowed_keys:
+        if key not in allowed_keys and (key.startswith(prefix) or isinstance(value, dict)):
             raise ConfigError(f"context: unknown stack {key!r}; expected one of {', '.join(allowed_keys)}{_suggest(key, allowed_keys)}")
+        if key not in allowed_keys:
+            continue
+        if not isinstance(value, dict):
+            raise ConfigError(f'{key}: {value!r} is not valid; expected an object of field -> value, such as {{"max_capacity": 4}}')
         selected[key] = value
     return selected
 

@@ -10,14 +10,15 @@ import dataclasses
 import sys
 from pathlib import Path
 
-from stacks.config import DEV, PROD, STAGING, EnvironmentConfig
+from stacks.config import ENVIRONMENTS, GUARDRAILS, EnvironmentConfig
 
 START, END = "<!-- config-reference:start -->", "<!-- config-reference:end -->"
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 # What each field means and the rule it must follow.
 MEANINGS: dict[str, str] = {
-    "environment": "fixed by the stack name; cannot be overridden",
+    "environment": "the environment's name; fixed by the table in stacks/config.py, cannot be overridden",
+    "tier": "production, pre-production or development; decides the guardrails (below); cannot be overridden",
     "desired_count": "tasks at creation; then auto scaling owns the count; min <= desired <= max",
     "min_capacity": "auto scaling minimum, also the running-task alarm's threshold; 1-100, <= max",
     "max_capacity": "auto scaling maximum; 1-100",
@@ -86,10 +87,16 @@ def _show(value: object) -> str:
 
 
 def table() -> str:
-    rows = ["| field | dev | staging | prod | meaning and rule |", "|---|---|---|---|---|"]
+    header = " | ".join(config.environment for config in ENVIRONMENTS)
+    rows = [f"| field | {header} | meaning and rule |", "|---|" + "---|" * len(ENVIRONMENTS) + "---|"]
     for item in dataclasses.fields(EnvironmentConfig):
-        values = [f"`{_show(getattr(config, item.name))}`" for config in (DEV, STAGING, PROD)]
+        values = [f"`{_show(getattr(config, item.name))}`" for config in ENVIRONMENTS]
         rows.append(f"| `{item.name}` | {' | '.join(values)} | {MEANINGS[item.name]} |")
+    rows.append("")
+    rows.append("Guardrails: settings each tier requires to be true (an override that turns one off is refused):")
+    rows.append("")
+    for tier, required in GUARDRAILS.items():
+        rows.append(f"- {tier}: {', '.join(f'`{name}`' for name in required) or 'none'}")
     return "\n".join(rows)
 
 

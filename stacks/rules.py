@@ -28,6 +28,8 @@ MAX_TASKS = 100
 MIN_STORAGE_GIB = 20
 MAX_STORAGE_GIB = 65536
 
+# Environment names end physical names (wallet-service-<env> is a load balancer name: at most 32 characters).
+ENVIRONMENT_NAME = re.compile(r"^[a-z][a-z0-9]{1,11}$")
 VPC_ID = re.compile(r"^vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
 SUBNET_ID = re.compile(r"^subnet-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
 REGION = re.compile(r"^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d$")

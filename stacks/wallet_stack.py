@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 from cdktf import Fn, S3Backend, TerraformOutput, TerraformVariable
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from constructs import Construct
 
-from constructs_lib.alarms import DEPLOYMENT_ALARMS, Alarms, AlarmsProps, AlarmThresholds, alarm_name
+from constructs_lib.alarms import DEPLOYMENT_ALARMS, Alarms, AlarmsProps, alarm_name
 from constructs_lib.autoscaling import ServiceAutoscaling, ServiceAutoscalingProps
 from constructs_lib.dashboard import Dashboard, DashboardProps
 from constructs_lib.database import Database, DatabaseProps
@@ -133,6 +131,20 @@ class WalletStack(AddressedStack):
 
     def _database(self) -> Database:
         config = self.config
+        insights_key = EncryptionKey(
+            self,
+            "database_key",
+            props=EncryptionKeyProps(
+                alias=f"{self.name}-database",
+                description=f"Encrypts the {self.name} database's Performance Insights data",
+                account_id=self.account_id,
+                partition=config.partition,
+                # No service statement: RDS uses the key through grants made with the deployer's permissions, and
+                # people who read Performance Insights need kms:Decrypt and kms:GenerateDataKey through IAM, which the
+                # account statement delegates to. docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PerfInsights.access-control.cmk-policy.html
+                grants=[],
+            ),
+        )
         return Database(
             self,
             "database",
@@ -150,6 +162,7 @@ class WalletStack(AddressedStack):
                 engine_major_version=config.db_engine_version,
                 log_retention_days=config.log_retention_days,
                 log_kms_key_arn=self.logs_key.arn,
+                performance_insights_kms_key_arn=insights_key.arn,
                 partition=config.partition,
             ),
         )
@@ -267,6 +280,6 @@ class WalletStack(AddressedStack):
                 db_identifier=self.database.identifier,
                 load_balancer_arn_suffix=load_balancer.arn_suffix,
                 target_group_arn_suffix=load_balancer.target_group_arn_suffix,
-                thresholds=AlarmThresholds(**{f.name: getattr(config, f"alarm_{f.name}") for f in dataclasses.fields(AlarmThresholds)}),
+                thresholds=config.alarm_thresholds,
             ),
         )

@@ -5,12 +5,28 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from cdktf import Testing as CdktfTesting
 from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
 
-from constructs_lib.alarms import DEPLOYMENT_ALARMS, Alarms, AlarmsProps, AlarmThresholds, alarm_name
+from constructs_lib.alarms import DEPLOYMENT_ALARMS, Alarms, AlarmsProps, alarm_name
 from constructs_lib.dashboard import Dashboard, DashboardProps, dashboard_body
 from tests.helpers import bare_stack, resources
+
+# A threshold for every alarm that takes one, each a different number so a mix-up shows.
+THRESHOLDS = {
+    "cpu-high": 71,
+    "memory-high": 72,
+    "target-5xx": 3,
+    "alb-5xx": 4,
+    "response-time-high": 2.5,
+    "requests-high": 500,
+    "db-cpu-high": 73,
+    "db-connections-high": 150,
+    "db-storage-low": 5,
+    "db-read-latency-high": 0.2,
+    "db-write-latency-high": 0.3,
+}
 
 
 def props(**overrides: Any) -> AlarmsProps:
@@ -26,6 +42,7 @@ def props(**overrides: Any) -> AlarmsProps:
         "db_identifier": "db",
         "load_balancer_arn_suffix": "app/lb/1",
         "target_group_arn_suffix": "targetgroup/tg/1",
+        "thresholds": THRESHOLDS,
     }
     return AlarmsProps(**{**values, **overrides})
 
@@ -38,19 +55,40 @@ def test_no_subscription_without_emails_but_the_topic_exists() -> None:
     assert not resources(json.loads(text), "aws_sns_topic_subscription")
 
 
-def test_thresholds_and_partition_are_used() -> None:
+def test_each_threshold_sets_its_own_alarm_and_the_partition_is_used() -> None:
     stack = bare_stack()
-    alarms = Alarms(
-        stack, "alarms", props=props(thresholds=AlarmThresholds(db_free_storage_gib=5, http_5xx_per_minute=3), partition="aws-cn")
-    )
+    alarms = Alarms(stack, "alarms", props=props(partition="aws-cn"))
     document = json.loads(CdktfTesting.synth(stack))
     by_name = {a["alarm_name"]: a for a in resources(document, "aws_cloudwatch_metric_alarm").values()}
-    assert by_name["example-db-storage-low"]["threshold"] == 5 * 1024**3
-    assert by_name["example-target-5xx"]["threshold"] == 3
-    assert by_name["example-running-tasks-low"]["threshold"] == 3
+    assert {name: alarm["threshold"] for name, alarm in by_name.items()} == {
+        "example-cpu-high": 71,
+        "example-memory-high": 72,
+        "example-running-tasks-low": 3,  # min_running_tasks
+        "example-target-5xx": 3,
+        "example-alb-5xx": 4,
+        "example-response-time-high": 2.5,
+        "example-unhealthy-hosts": 0,
+        "example-requests-high": 500,
+        "example-db-cpu-high": 73,
+        "example-db-connections-high": 150,
+        "example-db-storage-low": 5 * 1024**3,  # GiB to bytes
+        "example-db-read-latency-high": 0.2,
+        "example-db-write-latency-high": 0.3,
+    }
     assert "arn:aws-cn:cloudwatch:eu-west-1:123456789012:alarm:example-*" in json.dumps(document)
     assert {alarm_name("example", what) for what in DEPLOYMENT_ALARMS} <= set(by_name)
     assert len(alarms.specs) == len(by_name)
+
+
+def test_a_threshold_for_an_alarm_that_does_not_exist_is_an_error() -> None:
+    with pytest.raises(ValueError, match=r"^thresholds for alarms that do not exist: db-cpu-hihg$"):
+        Alarms(bare_stack(), "alarms", props=props(thresholds={**THRESHOLDS, "db-cpu-hihg": 80}))
+
+
+def test_an_alarm_without_its_threshold_is_an_error() -> None:
+    without = {what: value for what, value in THRESHOLDS.items() if what != "requests-high"}
+    with pytest.raises(ValueError, match=r"^alarm 'requests-high' has no threshold in AlarmsProps.thresholds$"):
+        Alarms(bare_stack(), "alarms", props=props(thresholds=without))
 
 
 def test_dashboard_rows_and_url() -> None:

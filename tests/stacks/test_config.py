@@ -12,39 +12,35 @@ import pytest
 
 from stacks import config, overrides, rules
 from stacks.errors import ConfigError
+from tests.expected import EXPECTED
 
 
-def test_environment_table_matches_design() -> None:
-    table = {
-        c.environment: (
-            c.desired_count,
-            c.min_capacity,
-            c.max_capacity,
-            c.db_instance_class,
-            c.db_allocated_storage,
-            c.db_max_allocated_storage,
-            c.db_multi_az,
-            c.db_deletion_protection,
-            c.db_backup_retention_days,
-        )
+def test_environment_table_is_the_expected_one() -> None:
+    """The table (stacks/config.py) against the literal expectations (tests/expected.py), field by field."""
+    actual = {
+        c.stack_name: (c.environment, c.tier, c.desired_count, c.min_capacity, c.max_capacity, c.db_instance_class,
+                       c.db_allocated_storage, c.db_max_allocated_storage, c.db_multi_az, c.db_deletion_protection,
+                       c.db_prevent_destroy, c.db_backup_retention_days, c.log_retention_days, c.enable_ecs_exec,
+                       c.alb_deletion_protection, c.alb_access_logs)
         for c in config.load({})
-    }
-    assert table == {
-        "dev": (1, 1, 2, "db.t3.micro", 20, 20, False, False, 1),
-        "staging": (2, 2, 4, "db.t3.small", 50, 100, False, True, 7),
-        "prod": (2, 2, 10, "db.t3.small", 100, 500, True, True, 30),
-    }
+    }  # fmt: skip
+    expected = {
+        stack: (e.environment, e.tier, e.desired, e.min_tasks, e.max_tasks, e.db_class, e.storage, e.max_storage or e.storage,
+                e.multi_az, e.protected, e.prevent_destroy, e.backup_days, e.log_days, e.ecs_exec, e.alb_protected, e.access_logs)
+        for stack, e in EXPECTED.items()
+    }  # fmt: skip
+    assert actual == expected
 
 
 def test_stack_names_and_shared_defaults() -> None:
     configs = config.load({})
-    assert [c.stack_name for c in configs] == ["wallet-dev", "wallet-staging", "wallet-prod"]
+    assert [c.stack_name for c in configs] == [f"wallet-{e.environment}" for e in EXPECTED.values()]
     assert {(c.project, c.ecr_repository, c.health_check_path) for c in configs} == {("wallet-service", "wallet-service", "/health")}
 
 
 def test_tags_carry_optional_owner_and_cost_center() -> None:
-    assert config.DEV.tags == {"Environment": "dev", "Project": "wallet-service", "ManagedBy": "cdktf"}
-    tagged = dataclasses.replace(config.PROD, owner="platform-team", cost_center="engineering")
+    assert config.DEFAULTS["wallet-dev"].tags == {"Environment": "dev", "Project": "wallet-service", "ManagedBy": "cdktf"}
+    tagged = dataclasses.replace(config.DEFAULTS["wallet-prod"], owner="platform-team", cost_center="engineering")
     assert tagged.tags == {
         "Environment": "prod",
         "Project": "wallet-service",
@@ -182,7 +178,7 @@ RULES: list[tuple[str, dict[str, Any], str]] = [
     (
         "wallet-prod",
         {"certificate_tags": {}},
-        "wallet-prod: certificate_arn: None is not valid; prod serves HTTPS only: set certificate_arn, or certificate_tags to look the certificate up",
+        "wallet-prod: certificate_arn: None is not valid; prod (production) serves HTTPS only: set certificate_arn, or certificate_tags to look the certificate up",
     ),
     (
         "wallet-dev",
@@ -218,7 +214,22 @@ RULES: list[tuple[str, dict[str, Any], str]] = [
     ),
     ("wallet-prod", {"max_capcity": 12}, "wallet-prod: unknown field 'max_capcity'; did you mean 'max_capacity'?"),
     ("wallet-prod", {"colour": "blue"}, "wallet-prod: unknown field 'colour'"),
-    ("wallet-prod", {"environment": "dev"}, "wallet-prod: environment: cannot be overridden; the stack name fixes it"),
+    (
+        "wallet-prod",
+        {"environment": "dev"},
+        "wallet-prod: environment: cannot be overridden; the environment table in stacks/config.py fixes it",
+    ),
+    ("wallet-prod", {"tier": "development"}, "wallet-prod: tier: cannot be overridden; the environment table in stacks/config.py fixes it"),
+    (
+        "wallet-dev",
+        {"private_subnet_ids": ["subnet-12345678", "subnet-87654321", "subnet-12345678"]},
+        "wallet-dev: private_subnet_ids: ['subnet-12345678', 'subnet-87654321', 'subnet-12345678'] is not valid; expected each subnet once",
+    ),
+    (
+        "wallet-prod",
+        {"log_retention_days": 180},
+        "wallet-prod: log_retention_days: 180 is not valid; the production tier keeps logs at least 365 days",
+    ),
 ]
 
 
@@ -272,7 +283,7 @@ def test_every_field_has_a_json_type_the_overrides_understand() -> None:
     for item in dataclasses.fields(config.EnvironmentConfig):
         if item.name in config.FIXED_FIELDS:
             continue
-        value = getattr(config.PROD, item.name)
+        value = getattr(config.DEFAULTS["wallet-prod"], item.name)
         json_value = list(value) if isinstance(value, tuple) else value
         assert overrides.coerce({item.name: json_value}, {item.name: hints[item.name]}) == {item.name: value}
 
@@ -304,22 +315,71 @@ def test_no_cdktf_json_means_no_overrides(monkeypatch: pytest.MonkeyPatch, tmp_p
     assert overrides.read_context(tmp_path) == {}
 
 
-GUARDRAILS = [
-    ("wallet-staging", "db_deletion_protection", "staging"),
-    ("wallet-prod", "db_deletion_protection", "prod"),
-    ("wallet-prod", "db_multi_az", "prod"),
-    ("wallet-prod", "db_prevent_destroy", "prod"),
+TIER_GUARDRAILS = [
+    ("wallet-staging", "db_deletion_protection", "pre-production"),
+    ("wallet-prod", "db_deletion_protection", "production"),
+    ("wallet-prod", "db_multi_az", "production"),
+    ("wallet-prod", "db_prevent_destroy", "production"),
+    ("wallet-prod", "alb_deletion_protection", "production"),
+    ("wallet-prod", "alb_access_logs", "production"),
 ]
 
 
-@pytest.mark.parametrize(("stack", "field", "environment"), GUARDRAILS)
-def test_data_protection_cannot_be_switched_off_by_override(stack: str, field: str, environment: str) -> None:
+@pytest.mark.parametrize(("stack", "field", "tier"), TIER_GUARDRAILS)
+def test_guardrails_cannot_be_switched_off_by_override(stack: str, field: str, tier: str) -> None:
     with pytest.raises(ConfigError) as raised:
         config.load({stack: {field: False}})
     assert (
         str(raised.value)
-        == f"{stack}: {field}: False is not valid; {environment} requires true (data protection; edit stacks/config.py to change it)"
+        == f"{stack}: {field}: False is not valid; the {tier} tier requires true (edit GUARDRAILS in stacks/config.py to change it)"
     )
+
+
+def test_guardrails_follow_the_tier_not_the_name() -> None:
+    """A new environment gets its tier's guardrails: an entry of the production tier under another name is refused
+    without deletion protection, and one of the development tier is not."""
+    prod = config.DEFAULTS["wallet-prod"]
+    with pytest.raises(ConfigError, match=r"^db_deletion_protection: False is not valid; the production tier requires true"):
+        dataclasses.replace(prod, environment="live", db_deletion_protection=False)
+    sandbox = dataclasses.replace(config.DEFAULTS["wallet-dev"], environment="sandbox")
+    assert (sandbox.tier, sandbox.db_deletion_protection) == ("development", False)
+
+
+def test_every_tier_has_its_guardrails_and_the_table_uses_all_tiers() -> None:
+    assert set(config.GUARDRAILS) == set(config.MIN_LOG_RETENTION_DAYS) == set(config.TIERS)
+    assert {c.tier for c in config.ENVIRONMENTS} == set(config.TIERS)
+
+
+def test_environment_names_are_short_lowercase_labels() -> None:
+    with pytest.raises(ConfigError) as raised:
+        dataclasses.replace(config.DEFAULTS["wallet-dev"], environment="Dev_1")
+    assert str(raised.value) == "environment: 'Dev_1' is not valid; expected 2-12 lowercase letters and digits, starting with a letter"
+
+
+def test_override_of_a_stack_must_be_an_object() -> None:
+    with pytest.raises(ConfigError) as raised:
+        config.load({"wallet-prod": "vpc-0123456789abcdef0"})
+    assert (
+        str(raised.value)
+        == "wallet-prod: 'vpc-0123456789abcdef0' is not valid; expected an object of field -> value, such as {\"max_capacity\": 4}"
+    )
+
+
+def test_alarm_thresholds_by_alarm_name() -> None:
+    [prod] = [c for c in config.load({"wallet-prod": {"alarm_http_5xx_per_minute": 25}}) if c.environment == "prod"]
+    assert prod.alarm_thresholds == {
+        "cpu-high": 80,
+        "memory-high": 80,
+        "db-cpu-high": 80,
+        "db-connections-high": 80,
+        "db-storage-low": 2,
+        "db-read-latency-high": 1,
+        "db-write-latency-high": 1,
+        "target-5xx": 25,
+        "alb-5xx": 25,
+        "response-time-high": 5,
+        "requests-high": 1000,
+    }
 
 
 def test_engine_version_is_one_of_the_supported_majors() -> None:
