@@ -58,6 +58,9 @@ class DatabaseProps:
     """Retention of the exported PostgreSQL and upgrade logs. Default: 30 days."""
     log_kms_key_arn: str | None = None
     """KMS key encrypting the exported logs. Default: CloudWatch Logs' own encryption."""
+    performance_insights_kms_key_arn: str | None = None
+    """KMS key encrypting Performance Insights data, on classes that support it (AWS allows no change of this key
+    once Performance Insights has been on). Default: the AWS-managed key."""
     partition: str = "aws"
     """ARN partition of the region (aws-cn, aws-us-gov elsewhere). Default: aws."""
 
@@ -109,6 +112,7 @@ class Database(Construct):
             for kind in LOG_EXPORTS
         ]
         monitoring_role = self._monitoring_role()
+        insights = self.performance_insights_supported(props.instance_class)
         instance = DbInstance(
             self,
             "instance",
@@ -141,7 +145,8 @@ class Database(Construct):
             enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
             monitoring_interval=60,
             monitoring_role_arn=monitoring_role.arn,
-            performance_insights_enabled=self.performance_insights_supported(props.instance_class),
+            performance_insights_enabled=insights,
+            performance_insights_kms_key_id=props.performance_insights_kms_key_arn if insights else None,
             iam_database_authentication_enabled=True,
             depends_on=[*log_groups, monitoring_role],
             lifecycle=TerraformResourceLifecycle(prevent_destroy=True) if props.prevent_destroy else None,

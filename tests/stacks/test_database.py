@@ -10,7 +10,8 @@ from cdktf import Testing as CdktfTesting
 from cdktf_cdktf_provider_aws.db_instance import DbInstance
 from cdktf_cdktf_provider_aws.db_parameter_group import DbParameterGroup
 
-from tests.conftest import config_of
+from tests.conftest import ENV_STACKS
+from tests.expected import EXPECTED
 from tests.helpers import walk
 
 
@@ -19,7 +20,7 @@ def db_instance(parsed: dict[str, dict[str, Any]], stack: str) -> dict[str, Any]
 
 
 def test_size_and_engine_follow_the_environment(synthesized: dict[str, str], env_stack: str) -> None:
-    c = config_of(env_stack)
+    c = EXPECTED[env_stack]
     assert CdktfTesting.to_have_resource_with_properties(
         synthesized[env_stack],
         DbInstance.TF_RESOURCE_TYPE,
@@ -28,12 +29,12 @@ def test_size_and_engine_follow_the_environment(synthesized: dict[str, str], env
             "engine": "postgres",
             "engine_version": "17",
             "auto_minor_version_upgrade": True,
-            "instance_class": c.db_instance_class,
-            "allocated_storage": c.db_allocated_storage,
+            "instance_class": c.db_class,
+            "allocated_storage": c.storage,
             "storage_type": "gp3",
             "storage_encrypted": True,
-            "multi_az": c.db_multi_az,
-            "backup_retention_period": c.db_backup_retention_days,
+            "multi_az": c.multi_az,
+            "backup_retention_period": c.backup_days,
             "publicly_accessible": False,
             "manage_master_user_password": True,
             "username": "wallet_admin",
@@ -45,30 +46,32 @@ def test_size_and_engine_follow_the_environment(synthesized: dict[str, str], env
     )
 
 
-def test_storage_autoscaling_ceiling(parsed: dict[str, dict[str, Any]]) -> None:
-    ceilings = {stack: db_instance(parsed, stack).get("max_allocated_storage") for stack in ("wallet-dev", "wallet-staging", "wallet-prod")}
-    assert ceilings == {"wallet-dev": None, "wallet-staging": 100, "wallet-prod": 500}
-
-
-PROTECTION = {
-    # stack: (deletion_protection, final snapshot kept, automated backups kept, prevent_destroy, multi_az, retention days)
-    "wallet-dev": (False, False, False, False, False, 1),
-    "wallet-staging": (True, True, True, False, False, 7),
-    "wallet-prod": (True, True, True, True, True, 30),
-}
+def test_storage_autoscaling_ceiling(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
+    assert db_instance(parsed, env_stack).get("max_allocated_storage") == EXPECTED[env_stack].max_storage
 
 
 def test_data_protection_per_environment(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
+    c = EXPECTED[env_stack]
     db = db_instance(parsed, env_stack)
-    actual = (
-        db["deletion_protection"],
-        not db["skip_final_snapshot"] and db.get("final_snapshot_identifier") == f"wallet-service-{config_of(env_stack).environment}-final",
-        not db["delete_automated_backups"],
-        db.get("lifecycle", {}).get("prevent_destroy", False),
-        db["multi_az"],
-        db["backup_retention_period"],
+    assert (db["deletion_protection"], db["skip_final_snapshot"], db["delete_automated_backups"]) == (
+        c.protected,
+        not c.protected,
+        not c.protected,
     )
-    assert actual == PROTECTION[env_stack]
+    assert db.get("final_snapshot_identifier") == (f"wallet-service-{c.environment}-final" if c.protected else None)
+    assert db.get("lifecycle", {}).get("prevent_destroy", False) == c.prevent_destroy
+    assert (db["multi_az"], db["backup_retention_period"]) == (c.multi_az, c.backup_days)
+
+
+def test_subnet_group_is_the_private_subnets(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
+    group = parsed[env_stack]["resource"]["aws_db_subnet_group"]["database_subnet_group"]
+    assert group["subnet_ids"] == "${data.aws_subnets.network_private_subnets.ids}"
+    assert db_instance(parsed, env_stack)["db_subnet_group_name"] == "${aws_db_subnet_group.database_subnet_group.name}"
+
+
+def test_performance_insights_off_on_the_small_burstable_classes(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
+    db = db_instance(parsed, env_stack)
+    assert (db["performance_insights_enabled"], db.get("performance_insights_kms_key_id")) == (False, None)
 
 
 # The attributes whose change makes the AWS provider replace the instance: a new empty database.
@@ -89,12 +92,12 @@ REPLACEMENT_ATTRIBUTES = (
 )
 
 
-@pytest.mark.parametrize(("stack", "environment"), [("wallet-dev", "dev"), ("wallet-staging", "staging"), ("wallet-prod", "prod")])
-def test_replacement_guard(parsed: dict[str, dict[str, Any]], stack: str, environment: str) -> None:
+@pytest.mark.parametrize("stack", ENV_STACKS)
+def test_replacement_guard(parsed: dict[str, dict[str, Any]], stack: str) -> None:
     db = db_instance(parsed, stack)
     pinned = {name: db.get(name) for name in REPLACEMENT_ATTRIBUTES}
     assert pinned == {
-        "identifier": f"wallet-service-{environment}",
+        "identifier": f"wallet-service-{EXPECTED[stack].environment}",
         "engine": "postgres",
         "storage_encrypted": True,
         "kms_key_id": None,
@@ -151,11 +154,11 @@ def test_no_password_or_secret_value_in_the_output(parsed: dict[str, dict[str, A
 
 
 def test_exported_logs_expire(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
-    c = config_of(env_stack)
+    c = EXPECTED[env_stack]
     groups = parsed[env_stack]["resource"]["aws_cloudwatch_log_group"]
     for kind in ("postgresql", "upgrade"):
         group = groups[f"database_{kind}_logs"]
         assert (group["name"], group["retention_in_days"]) == (
             f"/aws/rds/instance/wallet-service-{c.environment}/{kind}",
-            c.log_retention_days,
+            c.log_days,
         )
