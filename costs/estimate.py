@@ -19,9 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from stacks.config import ENVIRONMENTS
+
 PROJECT = Path(__file__).resolve().parent.parent
 PRICES = PROJECT / "costs" / "prices-us-east-1.toml"
-ENVIRONMENTS = ("dev", "staging", "prod")
+
+
+class UnpricedError(Exception):
+    """Something the synthesized stack uses that the price table has no price for (one line for the user)."""
 
 
 @dataclass
@@ -43,7 +48,14 @@ def _resources(document: dict[str, Any], kind: str) -> list[dict[str, Any]]:
     return list(document.get("resource", {}).get(kind, {}).values())
 
 
-def estimate(environment: str, document: dict[str, Any], prices: dict[str, Any], azs: int) -> Estimate:
+def _price(table: dict[str, float], key: str, what: str) -> float:
+    if key not in table:
+        raise UnpricedError(f"{what} {key!r} has no price in {PRICES.relative_to(PROJECT)}; priced: {', '.join(table)}")
+    return table[key]
+
+
+def estimate(environment: str, tier: str, document: dict[str, Any], prices: dict[str, Any], azs: int) -> Estimate:
+    """``tier`` picks the usage assumptions (requests, log volume) of the price table."""
     hours = prices["hours_per_month"]
     result = Estimate(environment)
     definitions = {f"${{aws_ecs_task_definition.{name}.arn}}": d for name, d in document["resource"]["aws_ecs_task_definition"].items()}
@@ -58,7 +70,7 @@ def estimate(environment: str, document: dict[str, Any], prices: dict[str, Any],
         result.add(
             "database",
             f"RDS {db['instance_class']}{' Multi-AZ' if copies == 2 else ''}",
-            copies * hours * rds["instance_hour"][db["instance_class"]],
+            copies * hours * _price(rds["instance_hour"], db["instance_class"], "RDS instance class"),
         )
         result.add("database", f"gp3 storage {db['allocated_storage']} GiB", copies * db["allocated_storage"] * rds["gp3_gb_month"])
         if db.get("manage_master_user_password"):
@@ -67,7 +79,7 @@ def estimate(environment: str, document: dict[str, Any], prices: dict[str, Any],
     for _ in _resources(document, "aws_lb"):
         result.add("edge", f"ALB with {alb['assumed_lcus']} LCU", hours * (alb["hour"] + alb["assumed_lcus"] * alb["lcu_hour"]))
     for acl in _resources(document, "aws_wafv2_web_acl"):
-        requests = waf["assumed_million_requests"][environment]
+        requests = _price(waf["assumed_million_requests"], tier, "assumed WAF requests of tier")
         monthly = waf["web_acl_month"] + len(acl["rule"]) * waf["rule_month"] + requests * waf["requests_million"]
         result.add("edge", f"WAF, {len(acl['rule'])} rules, {requests:g} M requests (assumed)", monthly)
     interface = [e for e in _resources(document, "aws_vpc_endpoint") if e["vpc_endpoint_type"] == "Interface"]
@@ -81,7 +93,7 @@ def estimate(environment: str, document: dict[str, Any], prices: dict[str, Any],
     result.add("observability", f"{alarms} alarms", alarms * obs["alarm_month"])
     result.add("observability", f"{dashboards} dashboard", dashboards * obs["dashboard_month"])
     result.add("observability", f"{keys} KMS keys", keys * obs["kms_key_month"])
-    logs_gb = obs["logs_ingested_gb"][environment]
+    logs_gb = _price(obs["logs_ingested_gb"], tier, "assumed log volume of tier")
     result.add("observability", f"logs, {logs_gb} GB ingested (assumed)", logs_gb * obs["logs_gb_ingested_price"])
     return result
 
@@ -97,11 +109,15 @@ def main(argv: list[str] | None = None) -> int:
     prices = tomllib.loads(PRICES.read_text())
     estimates = []
     for environment in ENVIRONMENTS:
-        path = args.outdir / "stacks" / f"wallet-{environment}" / "cdk.tf.json"
+        path = args.outdir / "stacks" / environment.stack_name / "cdk.tf.json"
         if not path.exists():
             print(f"error: {path}: not found; run `pipenv run synth` first", file=sys.stderr)
             return 2
-        estimates.append(estimate(environment, json.loads(path.read_text()), prices, args.azs))
+        try:
+            estimates.append(estimate(environment.environment, environment.tier, json.loads(path.read_text()), prices, args.azs))
+        except UnpricedError as error:
+            print(f"error: {environment.stack_name}: {error}", file=sys.stderr)
+            return 2
     print(f"Monthly estimate, {prices['region']}, {prices['currency']} (prices checked {prices['checked']})\n")
     groups = list(dict.fromkeys(group for e in estimates for group in e.groups))
     print(f"{'group':16}" + "".join(f"{e.environment:>10}" for e in estimates))

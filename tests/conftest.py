@@ -1,17 +1,27 @@
-"""Shared fixtures. Every stack is synthesized once per session, in this process.
+"""Shared fixtures. Every configuration is synthesized once per session, in this process.
 
-The subprocess runs of main.py (eager import) and of the real cdktf CLI start when the session starts (see
-pytest_sessionstart), so they run on the second core while the other tests run; pytest_collection_finish stops
-those no collected test needs.
+Two configurations are under test:
+
+* ``defaults``: the environment table of stacks/config.py alone. The tests that state literal values per environment
+  (thresholds, sizes, ports, retention) read this build, so they hold whatever a team keeps in cdktf.json.
+* ``effective``: what `python main.py` and `cdktf synth` build here, with the context of cdktf.json or
+  CDKTF_CONTEXT_JSON. The guardrails, the golden addresses, checkov, the cost estimate and the byte-identity checks
+  of main.py and the real CLI run on it as well. When the context changes nothing, it is the defaults build.
+
+The subprocess runs of main.py (eager import), of the real cdktf CLI and of the suite's core checks in a project copy
+with a realistic context start when the session starts (see pytest_sessionstart), so they run on the second core
+while the other tests run; pytest_collection_finish stops those no collected test needs.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,30 +32,60 @@ from stacks import runtime
 runtime.prepare()  # before anything imports cdktf: supported Node, lazy AWS bindings
 
 from stacks import config, overrides  # noqa: E402
+from stacks.errors import ConfigError  # noqa: E402
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-ENV_STACKS = [c.stack_name for c in (config.DEV, config.STAGING, config.PROD)]
+ENV_STACKS = list(config.STACK_NAMES)
 ALL_STACKS = [*ENV_STACKS, config.STATE_STACK]
-
-
 CDKTF_CLI = PROJECT_DIR / "tools" / "cdktf" / "node_modules" / ".bin" / "cdktf"
+# Set to 0 by the nested run of the core checks (tests/test_realistic_context.py): it needs none of the runs.
+BACKGROUND_ENV = "WALLET_TEST_BACKGROUND"
+# What a project copy needs to synthesize (main.py) and to run the suite's core checks.
+PROJECT_FILES = ("main.py", "cdktf.json", "pyproject.toml", "README.md")
+PROJECT_FOLDERS = ("stacks", "constructs_lib", "tests", "security", "costs")
 
 
-def cli_environment() -> dict[str, str]:
-    """The caller's environment without overrides or an output folder of its own, and no cdktf telemetry."""
-    env = {key: value for key, value in os.environ.items() if key not in (overrides.CONTEXT_ENV, "CDKTF_OUTDIR")}
+def effective_context() -> dict[str, Any]:
+    """The context main.py reads here: CDKTF_CONTEXT_JSON if set, else cdktf.json's."""
+    return overrides.read_context(PROJECT_DIR)
+
+
+def _effective_differs() -> bool:
+    try:
+        return config.load(effective_context()) != config.load({})
+    except ConfigError:
+        return True  # the effective build's fixture reports the error
+
+
+CONFIGURATIONS = ["defaults", "effective"] if _effective_differs() else ["defaults"]
+
+
+def copy_project(target: Path, context: dict[str, Any] | None = None) -> Path:
+    """A copy of what synthesizing and the tests need, with ``context`` in its cdktf.json when given."""
+    for name in PROJECT_FOLDERS:
+        shutil.copytree(PROJECT_DIR / name, target / name, ignore=shutil.ignore_patterns("__pycache__", "golden.txt.new"))
+    for name in PROJECT_FILES:
+        shutil.copy(PROJECT_DIR / name, target / name)
+    if context is not None:
+        document = json.loads((PROJECT_DIR / "cdktf.json").read_text())
+        (target / "cdktf.json").write_text(json.dumps({**document, "context": context}, indent=2))
+    return target
+
+
+def subprocess_environment(*, keep_context: bool = False) -> dict[str, str]:
+    """The caller's environment without an output folder of its own (and without overrides unless kept), no telemetry."""
+    dropped = {"CDKTF_OUTDIR"} | (set() if keep_context else {overrides.CONTEXT_ENV})
+    env = {key: value for key, value in os.environ.items() if key not in dropped}
     return {**env, "CHECKPOINT_DISABLE": "1"}
 
 
 class Background:
     """A command started when the session starts, so it runs on the second core while the tests run."""
 
-    def __init__(self, command: list[str], outdir: Path, extra_env: dict[str, str]) -> None:
+    def __init__(self, command: list[str], outdir: Path, env: dict[str, str], cwd: Path = PROJECT_DIR) -> None:
         self.outdir = outdir
-        env = cli_environment()
-        env.update(extra_env)
         self.process = subprocess.Popen(
-            command, cwd=PROJECT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+            command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
         )
 
     def stop(self) -> None:
@@ -54,26 +94,47 @@ class Background:
         self.process.communicate()
 
     def result(self) -> subprocess.CompletedProcess[str]:
-        stdout, stderr = self.process.communicate(timeout=600)
+        stdout, stderr = self.process.communicate(timeout=900)
         return subprocess.CompletedProcess(self.process.args, self.process.returncode, stdout, stderr)
 
 
 BACKGROUND = pytest.StashKey[dict[str, Background]]()
+SUMMARY = pytest.StashKey[list[str]]()
+"""Lines for the end of the session's report (e.g. what checkov scanned)."""
+FIXTURE_OF_RUN = {"eager": "eager_synth", "synth": "cli_runs", "realistic": "realistic_run"}
+
+
+def _cli_run(base: Path) -> Background:
+    """`cdktf synth` as users run it. The CLI reads the context from cdktf.json only (it overwrites CDKTF_CONTEXT_JSON
+    with it), so a CDKTF_CONTEXT_JSON of the caller is handed to it as the cdktf.json of a project copy that shares
+    this project's Pipfile and virtual environment."""
+    cwd, env = PROJECT_DIR, subprocess_environment()
+    if overrides.CONTEXT_ENV in os.environ:
+        cwd = copy_project(base / "cli-project", effective_context())
+        env["PIPENV_PIPFILE"] = str(PROJECT_DIR / "Pipfile")
+    command = ["nice", "-n", "10", str(CDKTF_CLI), "synth", "--output", str(base / "synth")]
+    return Background(command, base / "synth", env, cwd)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     """Starts, before collection (which imports cdktf and the bindings: seconds the subprocesses can use):
 
-    * ``eager``: `python main.py` with the eager import of the AWS bindings (WALLET_EAGER_AWS_IMPORT=1), whose
-      output must equal the in-process build (lazy loader) byte for byte;
-    * ``synth``: `cdktf synth` of the real CLI as users run it from cdktf.json (app `pipenv run python main.py`),
-      at lower priority: the eager run is the longest.
+    * ``eager``: `python main.py` with the eager import of the AWS bindings (WALLET_EAGER_AWS_IMPORT=1) and the
+      effective context, whose output must equal the in-process effective build (lazy loader) byte for byte;
+    * ``synth``: `cdktf synth` of the real CLI as users run it (app `pipenv run python main.py`), at lower priority;
+    * ``realistic``: the suite's core checks in a copy of the project with a realistic team context in cdktf.json.
     """
+    if os.environ.get(BACKGROUND_ENV) == "0":
+        session.config.stash[BACKGROUND] = {}
+        return
     base = session.config._tmp_path_factory.mktemp("background")  # type: ignore[attr-defined]
-    env = {runtime.EAGER_ENV: "1", "CDKTF_OUTDIR": str(base / "eager")}
-    runs = {"eager": Background([sys.executable, "main.py"], base / "eager", env)}
+    eager_env = {**subprocess_environment(keep_context=True), runtime.EAGER_ENV: "1", "CDKTF_OUTDIR": str(base / "eager")}
+    runs = {"eager": Background([sys.executable, "main.py"], base / "eager", eager_env)}
     if CDKTF_CLI.exists():  # not installed: the tests that need it fail and say how
-        runs["synth"] = Background(["nice", "-n", "10", str(CDKTF_CLI), "synth", "--output", str(base / "synth")], base / "synth", {})
+        runs["synth"] = _cli_run(base)
+    from tests.test_realistic_context import start_realistic_run
+
+    runs["realistic"] = start_realistic_run(base / "realistic")
     session.config.stash[BACKGROUND] = runs
 
 
@@ -81,7 +142,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     """Stops the runs no collected test needs (e.g. `pipenv run scan`)."""
     needed = {name for item in session.items for name in getattr(item, "fixturenames", ())}
     runs = session.config.stash[BACKGROUND]
-    for name, fixture in (("eager", "eager_synth"), ("synth", "cli_runs")):
+    for name, fixture in FIXTURE_OF_RUN.items():
         if name in runs and fixture not in needed:
             runs.pop(name).stop()
 
@@ -91,6 +152,20 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     for run in session.config.stash.get(BACKGROUND, {}).values():
         if run.process.poll() is None:
             run.stop()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    for line in config.stash.get(SUMMARY, []):
+        terminalreporter.write_line(line)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    context = {key: sorted(value) for key, value in effective_context().items() if isinstance(value, dict)}
+    source = overrides.CONTEXT_ENV if overrides.CONTEXT_ENV in os.environ else "cdktf.json"
+    if len(CONFIGURATIONS) == 1:
+        return f"configuration under test: defaults ({source} context changes nothing)"
+    fields = "; ".join(f"{stack}: {', '.join(names)}" for stack, names in context.items())
+    return f"configuration under test: defaults, and effective from {source} ({fields})"
 
 
 @pytest.fixture(scope="session")
@@ -106,28 +181,64 @@ def cli_runs(request: pytest.FixtureRequest) -> dict[str, Background]:
 
 
 @pytest.fixture(scope="session")
-def configs() -> list[config.EnvironmentConfig]:
-    return config.load({})
+def realistic_run(request: pytest.FixtureRequest) -> Background:
+    return request.config.stash[BACKGROUND]["realistic"]
 
 
-@pytest.fixture(scope="session")
-def synth_dir(tmp_path_factory: pytest.TempPathFactory, configs: list[config.EnvironmentConfig]) -> Path:
+@dataclass(frozen=True)
+class Build:
+    """One configuration of every stack, synthesized."""
+
+    label: str
+    configs: dict[str, config.EnvironmentConfig]
+    outdir: Path
+    synthesized: dict[str, str]
+    """Stack name -> the cdk.tf.json text, as the Testing matchers take it."""
+    parsed: dict[str, dict[str, Any]]
+
+
+def build(label: str, configs: list[config.EnvironmentConfig], outdir: Path) -> Build:
     from stacks.app import build_app
 
-    outdir = tmp_path_factory.mktemp("synth") / "cdktf.out"
     build_app(configs, outdir=str(outdir)).synth()
-    return outdir
+    synthesized = {name: (outdir / "stacks" / name / "cdk.tf.json").read_text() for name in ALL_STACKS}
+    parsed = {name: json.loads(text) for name, text in synthesized.items()}
+    return Build(label, {c.stack_name: c for c in configs}, outdir, synthesized, parsed)
 
 
 @pytest.fixture(scope="session")
-def synthesized(synth_dir: Path) -> dict[str, str]:
-    """Stack name -> the cdk.tf.json text, as the Testing matchers take it."""
-    return {name: (synth_dir / "stacks" / name / "cdk.tf.json").read_text() for name in ALL_STACKS}
+def defaults_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    return build("defaults", config.load({}), tmp_path_factory.mktemp("defaults") / "cdktf.out")
 
 
 @pytest.fixture(scope="session")
-def parsed(synthesized: dict[str, str]) -> dict[str, dict[str, Any]]:
-    return {name: json.loads(text) for name, text in synthesized.items()}
+def effective_build(tmp_path_factory: pytest.TempPathFactory, defaults_build: Build) -> Build:
+    if len(CONFIGURATIONS) == 1:
+        return defaults_build
+    return build("effective", config.load(effective_context()), tmp_path_factory.mktemp("effective") / "cdktf.out")
+
+
+@pytest.fixture(params=CONFIGURATIONS)
+def any_build(request: pytest.FixtureRequest) -> Build:
+    """Parametrizes a test over the defaults and, when the context changes anything, the effective configuration."""
+    return request.getfixturevalue(f"{request.param}_build")  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="session")
+def synth_dir(defaults_build: Build) -> Path:
+    return defaults_build.outdir
+
+
+@pytest.fixture(scope="session")
+def synthesized(defaults_build: Build) -> dict[str, str]:
+    """Stack name -> the defaults' cdk.tf.json text."""
+    return defaults_build.synthesized
+
+
+@pytest.fixture(scope="session")
+def parsed(defaults_build: Build) -> dict[str, dict[str, Any]]:
+    """Stack name -> the defaults' Terraform JSON."""
+    return defaults_build.parsed
 
 
 # One stack built with every kind of override, for the tests of what the overrides change (built once).
@@ -152,15 +263,11 @@ def customized() -> dict[str, Any]:
 
     from stacks.wallet_stack import WalletStack
 
-    staging = config.load({"wallet-staging": CUSTOMIZED})[1]
+    [staging] = [c for c in config.load({"wallet-staging": CUSTOMIZED}) if c.stack_name == "wallet-staging"]
     return dict(json.loads(CdktfTesting.synth(WalletStack(App(), "wallet-staging", config=staging))))
 
 
 @pytest.fixture(params=ENV_STACKS)
 def env_stack(request: pytest.FixtureRequest) -> str:
-    """Parametrizes a test over wallet-dev, wallet-staging and wallet-prod."""
+    """Parametrizes a test over every environment's stack."""
     return str(request.param)
-
-
-def config_of(stack_name: str) -> config.EnvironmentConfig:
-    return config.DEFAULTS[stack_name]

@@ -7,6 +7,7 @@ deliberate. After a reviewed change: `pipenv run update-golden`, then commit the
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import sys
 import tempfile
@@ -14,6 +15,26 @@ from pathlib import Path
 from typing import Any
 
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
+
+# Addresses that exist or not by configuration (the golden lists hold the defaults). An effective configuration's
+# addresses may differ from the golden list only here; any other difference is a rename (a replacement) or a new
+# resource, and needs the golden list updated after review. Pattern -> the setting that decides it.
+CONDITIONAL = {
+    "aws_sns_topic_subscription.alarms_email_*": "alarm_emails",
+    "aws_vpc_security_group_ingress_rule.load_balancer_ingress_*": "ingress_cidrs, certificate_arn / certificate_tags",
+    "aws_lb_listener.load_balancer_https": "certificate_arn / certificate_tags",
+    "data.aws_acm_certificate.load_balancer_certificate": "certificate_tags (looked up) or certificate_arn (given)",
+    "*.load_balancer_access_logs_*": "alb_access_logs",
+    "data.aws_elb_service_account.load_balancer_elb_account": "alb_access_logs",
+    "*.waf_*": "waf",
+    "*.endpoints_*": "vpc_endpoints (and enable_ecs_exec: endpoints_ssmmessages)",
+    "aws_vpc_security_group_egress_rule.*_task_egress_aws_apis": "vpc_endpoints false: HTTPS through the VPC's NAT",
+    "*.service_task_iam_exec_policy*": "enable_ecs_exec",
+}
+
+
+def conditional(address: str) -> bool:
+    return any(fnmatch.fnmatchcase(address, pattern) for pattern in CONDITIONAL)
 
 
 def addresses(document: dict[str, Any]) -> list[str]:

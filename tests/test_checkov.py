@@ -1,27 +1,31 @@
-"""Policy scan: checkov over every synthesized stack; zero findings outside the reviewed allowlist.
+"""Policy scan: checkov over every synthesized stack, of the defaults and of the effective configuration (cdktf.json or
+CDKTF_CONTEXT_JSON); zero findings outside the reviewed allowlist.
 
 checkov's terraform_json parser stops at a plain string under `terraform` (our `required_version`) and then scans
-nothing, so each stack is scanned from a copy without that one key. A parsing error, a stack with no checks run,
-a finding not allowlisted, or an allowlist entry that matches no finding fails the test.
+nothing, so each stack is scanned from a copy without that one key; both configurations go through one checkov run.
+A parsing error, a stack with no checks run, a finding not allowlisted (in either configuration), or an allowlist
+entry that matches no finding of the defaults fails the test. Allowlist entries name tiers, not environments, so a
+new environment of a tier is held to the same list.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import subprocess
 import sys
 import tomllib
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import ALL_STACKS, PROJECT_DIR
+from stacks import config
+from tests.conftest import ALL_STACKS, CONFIGURATIONS, PROJECT_DIR, SUMMARY, Build
 from tests.golden import read_golden
 
 ALLOWLIST = PROJECT_DIR / "security" / "checkov-allowlist.toml"
+STACKS_OF_TIER = {tier: [c.stack_name for c in config.ENVIRONMENTS if c.tier == tier] for tier in config.TIERS}
 
 
 @dataclass(frozen=True)
@@ -32,55 +36,100 @@ class Finding:
 
 
 @pytest.fixture(scope="session")
-def checkov_report(synth_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def checkov_reports(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    """Configuration label -> its results (one checkov run over both)."""
     scan_dir = tmp_path_factory.mktemp("scan")
-    for stack in ALL_STACKS:
-        document = json.loads((synth_dir / "stacks" / stack / "cdk.tf.json").read_text())
-        document["terraform"].pop("required_version")
-        (scan_dir / stack).mkdir()
-        (scan_dir / stack / "cdk.tf.json").write_text(json.dumps(document))
+    for label in CONFIGURATIONS:
+        built: Build = request.getfixturevalue(f"{label}_build")
+        for stack in ALL_STACKS:
+            document = json.loads(built.synthesized[stack])
+            document["terraform"].pop("required_version")
+            (scan_dir / label / stack).mkdir(parents=True)
+            (scan_dir / label / stack / "cdk.tf.json").write_text(json.dumps(document))
     result = subprocess.run(
         [sys.executable, "-m", "checkov.main", "-d", str(scan_dir), "--framework", "terraform_json", "--skip-download",
          "--compact", "--output", "json"],
-        capture_output=True, text=True, check=False, timeout=300,
+        capture_output=True, text=True, check=False, timeout=600,
     )  # fmt: skip
     assert result.returncode in (0, 1), result.stderr  # 1: there are findings (judged below)
-    return dict(json.loads(result.stdout))
+    report = json.loads(result.stdout)
+    assert report["summary"]["parsing_errors"] == 0
+    reports: dict[str, dict[str, list[dict[str, Any]]]] = {label: {"passed_checks": [], "failed_checks": []} for label in CONFIGURATIONS}
+    for kind in ("passed_checks", "failed_checks"):
+        for check in report["results"][kind]:
+            reports[str(check["file_path"]).strip("/").split("/")[0]][kind].append(check)
+    counts = ", ".join(f"{label} ({len(r['passed_checks']) + len(r['failed_checks'])} checks)" for label, r in reports.items())
+    request.config.stash.setdefault(SUMMARY, []).append(f"checkov scanned: {counts}")
+    return reports
 
 
 def stack_of(check: dict[str, Any]) -> str:
-    return str(check["file_path"]).strip("/").split("/")[0]
+    return str(check["file_path"]).strip("/").split("/")[1]
 
 
 def findings(report: dict[str, Any]) -> set[Finding]:
-    return {Finding(c["check_id"], stack_of(c), str(c["resource"]).split(".")[-1]) for c in report["results"]["failed_checks"]}
+    return {Finding(c["check_id"], stack_of(c), str(c["resource"]).split(".")[-1]) for c in report["failed_checks"]}
 
 
-def allowlist() -> Iterator[tuple[Finding, dict[str, Any]]]:
-    for entry in tomllib.loads(ALLOWLIST.read_text())["allow"]:
-        for stack in entry["stacks"]:
-            yield Finding(entry["check"], stack, entry["resource"].split(".")[-1]), entry
+@dataclass(frozen=True)
+class Entry:
+    """An allowlist entry: a check on the resources matching ``pattern`` (``*`` for e.g. one rule per CIDR) in ``stacks``."""
+
+    check: str
+    stacks: frozenset[str]
+    pattern: str
+    raw: dict[str, Any]
+
+    def allows(self, finding: Finding) -> bool:
+        return finding.check == self.check and finding.stack in self.stacks and fnmatch.fnmatchcase(finding.logical_id, self.pattern)
 
 
-def test_scan_parsed_everything_and_ran_checks_on_every_stack(checkov_report: dict[str, Any]) -> None:
-    assert checkov_report["summary"]["parsing_errors"] == 0
-    ran = {stack_of(check) for kind in ("passed_checks", "failed_checks") for check in checkov_report["results"][kind]}
+def allowlist() -> list[Entry]:
+    """The entries, each for the stacks of its tiers (default: all tiers) or the stacks it names (wallet-state)."""
+    entries = []
+    for raw in tomllib.loads(ALLOWLIST.read_text())["allow"]:
+        stacks = raw.get("stacks") or [stack for tier in raw.get("tiers", config.TIERS) for stack in STACKS_OF_TIER[tier]]
+        entries.append(Entry(raw["check"], frozenset(stacks), raw["resource"].split(".")[-1], raw))
+    return entries
+
+
+@pytest.mark.parametrize("label", CONFIGURATIONS)
+def test_scan_ran_checks_on_every_stack(checkov_reports: dict[str, dict[str, Any]], label: str) -> None:
+    report = checkov_reports[label]
+    ran = {stack_of(check) for kind in ("passed_checks", "failed_checks") for check in report[kind]}
     assert ran == set(ALL_STACKS)
-    assert checkov_report["summary"]["passed"] > 500
+    assert len(report["passed_checks"]) > 500
 
 
-def test_no_finding_outside_the_allowlist(checkov_report: dict[str, Any]) -> None:
-    allowed = {finding for finding, _ in allowlist()}
-    unexpected = sorted(findings(checkov_report) - allowed, key=str)
-    assert not unexpected, "checkov findings not in security/checkov-allowlist.toml:\n" + "\n".join(map(str, unexpected))
+@pytest.mark.parametrize("label", CONFIGURATIONS)
+def test_no_finding_outside_the_allowlist(checkov_reports: dict[str, dict[str, Any]], label: str) -> None:
+    entries = allowlist()
+    unexpected = sorted((f for f in findings(checkov_reports[label]) if not any(e.allows(f) for e in entries)), key=str)
+    assert not unexpected, (
+        f"checkov findings of the {label} configuration not in security/checkov-allowlist.toml (change the configuration, "
+        "or add a reviewed entry):\n" + "\n".join(map(str, unexpected))
+    )
 
 
-def test_every_allowlist_entry_still_matches_a_finding(checkov_report: dict[str, Any]) -> None:
-    stale = sorted({finding for finding, _ in allowlist()} - findings(checkov_report), key=str)
-    assert not stale, "allowlist entries that match no finding (delete them):\n" + "\n".join(map(str, stale))
+def test_every_allowlist_entry_still_matches_a_finding_of_the_defaults(checkov_reports: dict[str, dict[str, Any]]) -> None:
+    found = findings(checkov_reports["defaults"])
+    stale = [f"{e.check} {e.raw['resource']}" for e in allowlist() if not any(e.allows(f) for f in found)]
+    assert not stale, "allowlist entries that match no finding (delete them):\n" + "\n".join(stale)
 
 
-def test_allowlist_entries_name_real_addresses_and_give_reasons() -> None:
-    for finding, entry in allowlist():
-        assert entry["resource"] in read_golden(finding.stack), entry
-        assert len(entry["reason"]) > 40, entry
+def test_allowlist_entries_name_tiers_real_addresses_and_reasons() -> None:
+    for entry in allowlist():
+        assert set(entry.raw) <= {"check", "tiers", "stacks", "resource", "reason"}, entry.raw
+        assert set(entry.raw.get("tiers", ())) <= set(config.TIERS), entry.raw
+        assert set(entry.raw.get("stacks", ())) <= {config.STATE_STACK}, f"name environments by tier: {entry.raw}"
+        assert any(fnmatch.filter(read_golden(stack), entry.raw["resource"]) for stack in entry.stacks), entry.raw
+        assert len(entry.raw["reason"]) > 40, entry.raw
+
+
+def test_the_production_tier_has_none_of_the_development_exceptions() -> None:
+    """What a payment service's production is never allowed: plain HTTP, no access logs, no deletion protection, a
+    single-AZ database, log retention under a year."""
+    production = set(STACKS_OF_TIER["production"])
+    allowed_checks = {entry.check for entry in allowlist() if entry.stacks & production}
+    forbidden = {"CKV_AWS_2", "CKV_AWS_103", "CKV2_AWS_20", "CKV_AWS_91", "CKV_AWS_150", "CKV_AWS_157", "CKV_AWS_293", "CKV_AWS_338"}
+    assert not allowed_checks & forbidden

@@ -16,7 +16,7 @@ import pytest
 
 from stacks import config, overrides, runtime
 from stacks.errors import ConfigError
-from tests.conftest import ALL_STACKS, CDKTF_CLI, PROJECT_DIR, Background, cli_environment
+from tests.conftest import ALL_STACKS, CDKTF_CLI, PROJECT_DIR, Background, Build, subprocess_environment
 
 
 # Malformed inputs through the user's real interfaces: (id, field the line must name, CDKTF_CONTEXT_JSON or None,
@@ -62,6 +62,18 @@ BAD_INPUTS: list[tuple[str, str, str | None, str | None]] = [
     ("context-json-malformed", "CDKTF_CONTEXT_JSON", '{"wallet-prod": {"max_capacity": 3,}}', None),
     ("cdktf-json-malformed", "cdktf.json", None, '{"language": "python", "context": {'),
     ("context-not-object", "context", "[1, 2]", None),
+    ("stack-override-not-object", "wallet-prod", context({"wallet-prod": "vpc-0123456789abcdef0"}), None),
+    ("stack-override-not-object-in-cdktf-json", "wallet", None, cdktf_json({"wallet": ["state_bucket"]})),
+    ("unknown-stack-not-object", "wallet-qa", context({"wallet-qa": "x"}), None),
+    (
+        "duplicate-subnets",
+        "private_subnet_ids",
+        context({"wallet-dev": {"private_subnet_ids": ["subnet-12345678", "subnet-12345678"]}}),
+        None,
+    ),
+    ("tier-override", "tier", context({"wallet-prod": {"tier": "development"}}), None),
+    ("production-access-logs-off", "alb_access_logs", context({"wallet-prod": {"alb_access_logs": False}}), None),
+    ("production-short-log-retention", "log_retention_days", context({"wallet-prod": {"log_retention_days": 30}}), None),
 ]
 
 
@@ -126,24 +138,25 @@ def test_malformed_json_names_the_position(bad_input_runs: dict[str, tuple[Path,
     assert bad_input_runs["cdktf-json-malformed"][1].stderr.startswith("error: cdktf.json: malformed JSON: ")
 
 
-def assert_same_output(run: Background, synth_dir: Path) -> None:
+def assert_same_output(run: Background, built: Build) -> None:
     result = run.result()
     assert result.returncode == 0, result.stdout + result.stderr
     assert "end-of-life" not in result.stdout + result.stderr  # jsii ran on the project's supported Node
     for name in ALL_STACKS:
-        assert (run.outdir / "stacks" / name / "cdk.tf.json").read_bytes() == (synth_dir / "stacks" / name / "cdk.tf.json").read_bytes(), (
-            name
-        )
+        assert (run.outdir / "stacks" / name / "cdk.tf.json").read_bytes() == (
+            built.outdir / "stacks" / name / "cdk.tf.json"
+        ).read_bytes(), name
 
 
-def test_main_with_eager_import_equals_in_process_lazy_synthesis(eager_synth: Background, synth_dir: Path) -> None:
-    """`python main.py` with the eager import writes byte-identical JSON to the in-process build with the lazy loader."""
-    assert_same_output(eager_synth, synth_dir)
+def test_main_with_eager_import_equals_in_process_lazy_synthesis(eager_synth: Background, effective_build: Build) -> None:
+    """`python main.py` with the eager import writes byte-identical JSON to the in-process build with the lazy loader,
+    both with the effective context (cdktf.json or CDKTF_CONTEXT_JSON)."""
+    assert_same_output(eager_synth, effective_build)
 
 
-def test_cdktf_synth_equals_in_process_synthesis(cli_runs: dict[str, Background], synth_dir: Path) -> None:
+def test_cdktf_synth_equals_in_process_synthesis(cli_runs: dict[str, Background], effective_build: Build) -> None:
     """`cdktf synth` (app `pipenv run python main.py` from cdktf.json) writes what the tests test."""
-    assert_same_output(cli_runs["synth"], synth_dir)
+    assert_same_output(cli_runs["synth"], effective_build)
 
 
 def test_cdktf_list_shows_the_four_stacks(cli_runs: dict[str, Background]) -> None:
@@ -152,7 +165,7 @@ def test_cdktf_list_shows_the_four_stacks(cli_runs: dict[str, Background]) -> No
     assert cli_runs["synth"].result().returncode == 0
     result = subprocess.run(
         [str(CDKTF_CLI), "list", "--app", "true", "--output", str(cli_runs["synth"].outdir)],
-        cwd=PROJECT_DIR, env=cli_environment(), capture_output=True, text=True, check=False, timeout=120,
+        cwd=PROJECT_DIR, env=subprocess_environment(), capture_output=True, text=True, check=False, timeout=120,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     listed = re.findall(r"^(wallet-[a-z]+)\s", re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", result.stdout), re.MULTILINE)

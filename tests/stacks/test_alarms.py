@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
 from cdktf import Testing as CdktfTesting
 from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
 
-from tests.conftest import config_of
+from tests.expected import EXPECTED as ENVIRONMENTS
 from tests.helpers import data_sources, resources
 
 TOPIC = "${aws_sns_topic.alarms_topic.arn}"
@@ -44,30 +43,28 @@ def alarms_by_name(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def test_the_full_alarm_pack(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
-    c = config_of(env_stack)
+    """Every alarm: one-minute periods, 2 of 3 datapoints, the literal thresholds of the defaults; running-tasks-low
+    fires below the environment's minimum task count."""
+    c = ENVIRONMENTS[env_stack]
     prefix = f"wallet-service-{c.environment}"
     alarms = alarms_by_name(parsed[env_stack])
     assert set(alarms) == {f"{prefix}-{what}" for what in EXPECTED}
     for what, (namespace, metric, statistic, dimensions, comparison, threshold, missing) in EXPECTED.items():
         alarm = alarms[f"{prefix}-{what}"]
-        expected_threshold = c.min_capacity if threshold is None else threshold
+        expected_threshold = c.min_tasks if threshold is None else threshold
         actual = (alarm["namespace"], alarm["metric_name"], alarm["statistic"], alarm["dimensions"], alarm["comparison_operator"],
                   alarm["threshold"], alarm["treat_missing_data"])  # fmt: skip
         assert actual == (namespace, metric, statistic, dimensions, comparison, expected_threshold, missing), what
+        assert (alarm["period"], alarm["evaluation_periods"], alarm["datapoints_to_alarm"]) == (60, 3, 2), what
         assert (alarm["alarm_actions"], alarm["ok_actions"]) == ([TOPIC], [TOPIC]), what
         assert alarm["alarm_description"], what
-
-
-@pytest.mark.parametrize(("stack", "minimum"), [("wallet-dev", 1), ("wallet-staging", 2), ("wallet-prod", 2)])
-def test_running_task_threshold_follows_minimum_capacity(parsed: dict[str, dict[str, Any]], stack: str, minimum: int) -> None:
-    environment = stack.removeprefix("wallet-")
-    assert alarms_by_name(parsed[stack])[f"wallet-service-{environment}-running-tasks-low"]["threshold"] == minimum
 
 
 def test_thresholds_come_from_the_configuration(customized: dict[str, Any]) -> None:
     alarms = alarms_by_name(customized)
     assert alarms["wallet-service-staging-db-connections-high"]["threshold"] == 150
     assert alarms["wallet-service-staging-response-time-high"]["threshold"] == 2.5
+    assert alarms["wallet-service-staging-cpu-high"]["threshold"] == 80  # not overridden: the default
 
 
 def test_topic_is_encrypted_with_a_rotating_customer_key(
@@ -95,7 +92,7 @@ def test_topic_is_encrypted_with_a_rotating_customer_key(
 
 def test_topic_policy_admits_exactly_the_two_publishers(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
     document = parsed[env_stack]
-    prefix = f"wallet-service-{config_of(env_stack).environment}"
+    prefix = f"wallet-service-{ENVIRONMENTS[env_stack].environment}"
     [policy] = resources(document, "aws_sns_topic_policy").values()
     assert policy["arn"] == TOPIC
     statements = data_sources(document, "aws_iam_policy_document")["alarms_topic_policy_document"]["statement"]
@@ -136,7 +133,7 @@ def test_failed_deployments_are_announced(synthesized: dict[str, str], parsed: d
 
 
 def test_deployment_watches_5xx_and_unhealthy_hosts_by_literal_name(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
-    prefix = f"wallet-service-{config_of(env_stack).environment}"
+    prefix = f"wallet-service-{ENVIRONMENTS[env_stack].environment}"
     service = resources(parsed[env_stack], "aws_ecs_service")["service_service"]
     assert service["alarms"] == {"alarm_names": [f"{prefix}-target-5xx", f"{prefix}-unhealthy-hosts"], "enable": True, "rollback": True}
     assert set(service["alarms"]["alarm_names"]) <= set(alarms_by_name(parsed[env_stack]))
@@ -145,7 +142,7 @@ def test_deployment_watches_5xx_and_unhealthy_hosts_by_literal_name(parsed: dict
 def test_dashboard_shows_every_alarm_metric(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
     document = parsed[env_stack]
     [dashboard] = resources(document, "aws_cloudwatch_dashboard").values()
-    assert dashboard["dashboard_name"] == f"wallet-service-{config_of(env_stack).environment}"
+    assert dashboard["dashboard_name"] == f"wallet-service-{ENVIRONMENTS[env_stack].environment}"
     body = json.loads(dashboard["dashboard_body"])
     graphed = {tuple(widget["properties"]["metrics"][0]) for widget in body["widgets"] if widget["type"] == "metric"}
     alarmed = {

@@ -15,7 +15,7 @@ from cdktf_cdktf_provider_aws.lb_listener import LbListener
 from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup
 from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
 
-from tests.conftest import config_of
+from tests.expected import EXPECTED
 from tests.helpers import container, resources
 
 PRIVATE_SUBNETS = "${data.aws_subnets.network_private_subnets.ids}"
@@ -23,7 +23,7 @@ DB_SECRET = "${aws_db_instance.database_instance.master_user_secret[0].secret_ar
 
 
 def test_load_balancer(synthesized: dict[str, str], env_stack: str) -> None:
-    c = config_of(env_stack)
+    c = EXPECTED[env_stack]
     assert CdktfTesting.to_have_resource_with_properties(
         synthesized[env_stack],
         Lb.TF_RESOURCE_TYPE,
@@ -34,13 +34,26 @@ def test_load_balancer(synthesized: dict[str, str], env_stack: str) -> None:
             "subnets": "${data.aws_subnets.network_public_subnets.ids}",
             "drop_invalid_header_fields": True,
             "desync_mitigation_mode": "defensive",
-            "enable_deletion_protection": c.environment == "prod",
+            "enable_deletion_protection": c.alb_protected,
         },
     )
     assert CdktfTesting.to_have_resource_with_properties(
         synthesized[env_stack],
         LbTargetGroup.TF_RESOURCE_TYPE,
-        {"target_type": "ip", "protocol": "HTTP", "port": 8080, "health_check": {"path": "/health", "matcher": "200-399"}},
+        {
+            "target_type": "ip",
+            "protocol": "HTTP",
+            "port": 8080,
+            "deregistration_delay": "30",
+            "health_check": {
+                "path": "/health",
+                "matcher": "200-399",
+                "interval": 15,
+                "timeout": 5,
+                "healthy_threshold": 2,
+                "unhealthy_threshold": 3,
+            },
+        },
     )
 
 
@@ -69,7 +82,7 @@ def test_access_logs_in_prod_only(parsed: dict[str, dict[str, Any]], env_stack: 
     document = parsed[env_stack]
     alb = resources(document, Lb.TF_RESOURCE_TYPE)["load_balancer_alb"]
     buckets = resources(document, "aws_s3_bucket")
-    if env_stack != "wallet-prod":
+    if not EXPECTED[env_stack].access_logs:
         assert "access_logs" not in alb
         assert not buckets
         return
@@ -90,7 +103,7 @@ def test_access_logs_in_prod_only(parsed: dict[str, dict[str, Any]], env_stack: 
 
 
 def test_cluster_and_log_groups(synthesized: dict[str, str], parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
-    c = config_of(env_stack)
+    c = EXPECTED[env_stack]
     assert CdktfTesting.to_have_resource_with_properties(
         synthesized[env_stack],
         EcsCluster.TF_RESOURCE_TYPE,
@@ -100,13 +113,13 @@ def test_cluster_and_log_groups(synthesized: dict[str, str], parsed: dict[str, d
     assert groups["service_task_log_group"] == {
         **groups["service_task_log_group"],
         "name": f"/aws/ecs/wallet-service/{c.environment}",
-        "retention_in_days": c.log_retention_days,
+        "retention_in_days": c.log_days,
     }
     assert groups["migration_task_log_group"]["name"] == f"/aws/ecs/WalletMigrations/{c.environment}"
 
 
 def test_task_definitions(synthesized: dict[str, str], env_stack: str) -> None:
-    c = config_of(env_stack)
+    c = EXPECTED[env_stack]
     common = {
         "requires_compatibilities": ["FARGATE"],
         "network_mode": "awsvpc",
@@ -122,7 +135,7 @@ def test_task_definitions(synthesized: dict[str, str], env_stack: str) -> None:
 
 
 def test_containers_are_hardened_and_get_secrets_by_reference(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
-    c = config_of(env_stack)
+    c = EXPECTED[env_stack]
     for task_definition, log_group in (
         ("service_task_definition", f"/aws/ecs/wallet-service/{c.environment}"),
         ("migration_task_definition", f"/aws/ecs/WalletMigrations/{c.environment}"),
@@ -133,6 +146,11 @@ def test_containers_are_hardened_and_get_secrets_by_reference(parsed: dict[str, 
             == "${data.aws_ecr_repository.image_repository.repository_url}@${data.aws_ecr_image.image_tagged.image_digest}"
         )
         assert (definition["readonlyRootFilesystem"], definition["privileged"]) == (True, False)
+        assert (definition["essential"], definition["stopTimeout"], definition["linuxParameters"]) == (
+            True,
+            30,
+            {"initProcessEnabled": True},
+        )
         assert definition["mountPoints"] == [{"sourceVolume": "scratch", "containerPath": "/tmp", "readOnly": False}]
         assert definition["logConfiguration"] == {
             "logDriver": "awslogs",
@@ -168,13 +186,13 @@ def test_image_tag_is_resolved_to_a_digest(parsed: dict[str, dict[str, Any]], en
 
 
 def test_service(synthesized: dict[str, str], env_stack: str) -> None:
-    c = config_of(env_stack)
+    c = EXPECTED[env_stack]
     assert CdktfTesting.to_have_resource_with_properties(
         synthesized[env_stack],
         EcsService.TF_RESOURCE_TYPE,
         {
             "name": f"wallet-service-{c.environment}",
-            "desired_count": c.desired_count,
+            "desired_count": c.desired,
             "launch_type": "FARGATE",
             "platform_version": "LATEST",
             "network_configuration": {
@@ -194,7 +212,7 @@ def test_service(synthesized: dict[str, str], env_stack: str) -> None:
             "deployment_maximum_percent": 200,
             "health_check_grace_period_seconds": 60,
             "propagate_tags": "SERVICE",
-            "enable_execute_command": c.environment == "dev",
+            "enable_execute_command": c.ecs_exec,
             "lifecycle": {"ignore_changes": ["desired_count"]},
         },
     )
@@ -202,19 +220,19 @@ def test_service(synthesized: dict[str, str], env_stack: str) -> None:
 
 def test_ecs_exec_permissions_in_dev_only(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
     policies = resources(parsed[env_stack], "aws_iam_role_policy")
-    assert ("service_task_iam_exec_policy" in policies) == (env_stack == "wallet-dev")
+    assert ("service_task_iam_exec_policy" in policies) == EXPECTED[env_stack].ecs_exec
     assert "migration_task_iam_exec_policy" not in policies
 
 
 def test_autoscaling(synthesized: dict[str, str], env_stack: str) -> None:
-    c = config_of(env_stack)
+    c = EXPECTED[env_stack]
     text = synthesized[env_stack]
     assert CdktfTesting.to_have_resource_with_properties(
         text,
         AppautoscalingTarget.TF_RESOURCE_TYPE,
         {
-            "min_capacity": c.min_capacity,
-            "max_capacity": c.max_capacity,
+            "min_capacity": c.min_tasks,
+            "max_capacity": c.max_tasks,
             "resource_id": "service/${aws_ecs_cluster.service_cluster.name}/${aws_ecs_service.service_service.name}",
             "scalable_dimension": "ecs:service:DesiredCount",
         },
@@ -228,6 +246,8 @@ def test_autoscaling(synthesized: dict[str, str], env_stack: str) -> None:
                 "target_tracking_scaling_policy_configuration": {
                     "target_value": target,
                     "predefined_metric_specification": {"predefined_metric_type": metric},
+                    "scale_in_cooldown": 300,
+                    "scale_out_cooldown": 60,
                 },
             },
         )
@@ -245,7 +265,7 @@ def test_migration_command_output_is_complete(parsed: dict[str, dict[str, Any]],
 
 def test_vpc_endpoints(synthesized: dict[str, str], parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
     text = synthesized[env_stack]
-    interface = ["ecr.api", "ecr.dkr", "logs", "secretsmanager"] + (["ssmmessages"] if env_stack == "wallet-dev" else [])  # ECS Exec
+    interface = ["ecr.api", "ecr.dkr", "logs", "secretsmanager"] + (["ssmmessages"] if EXPECTED[env_stack].ecs_exec else [])  # ECS Exec
     endpoints = resources(parsed[env_stack], VpcEndpoint.TF_RESOURCE_TYPE).values()
     assert sorted(e["service_name"] for e in endpoints if e["vpc_endpoint_type"] == "Interface") == [
         f"com.amazonaws.us-east-1.{service}" for service in sorted(interface)
@@ -291,6 +311,6 @@ def test_outputs(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
         "db_endpoint",
         "db_secret_arn",
     }
-    scheme = "https" if env_stack == "wallet-prod" else "http"
+    scheme = "https" if EXPECTED[env_stack].https else "http"
     assert outputs["service_url"]["value"] == f"{scheme}://${{aws_lb.load_balancer_alb.dns_name}}"
     assert all(output["description"] for output in outputs.values())

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import config_of
+from tests.expected import EXPECTED
 from tests.helpers import resources
 
 
 def test_web_acl_protects_the_load_balancer(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
     document = parsed[env_stack]
-    name = f"wallet-service-{config_of(env_stack).environment}"
+    name = f"wallet-service-{EXPECTED[env_stack].environment}"
     [association] = resources(document, "aws_wafv2_web_acl_association").values()
     assert association == {
         **association,
@@ -36,9 +36,9 @@ def test_web_acl_protects_the_load_balancer(parsed: dict[str, dict[str, Any]], e
 
 def test_waf_logs_are_kept_and_redact_credentials(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
     document = parsed[env_stack]
-    c = config_of(env_stack)
+    c = EXPECTED[env_stack]
     group = resources(document, "aws_cloudwatch_log_group")["waf_logs"]
-    assert (group["name"], group["retention_in_days"]) == (f"aws-waf-logs-wallet-service-{c.environment}", c.log_retention_days)
+    assert (group["name"], group["retention_in_days"]) == (f"aws-waf-logs-wallet-service-{c.environment}", c.log_days)
     [logging] = resources(document, "aws_wafv2_web_acl_logging_configuration").values()
     assert logging["log_destination_configs"] == ["${aws_cloudwatch_log_group.waf_logs.arn}"]
     assert logging["redacted_fields"] == [{"single_header": {"name": "authorization"}}, {"single_header": {"name": "cookie"}}]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import fnmatch
 from typing import Any
 
+from tests.conftest import ENV_STACKS, Build
+from tests.expected import EXPECTED
 from tests.helpers import data_sources, resources
 
 LB_GROUP = "${aws_security_group.load_balancer_security_group.id}"
@@ -23,7 +25,7 @@ def rules(document: dict[str, Any], direction: str) -> dict[str, dict[str, Any]]
 
 
 def listener_ports(stack: str) -> set[int]:
-    return {80, 443} if stack == "wallet-prod" else {80}
+    return {80, 443} if EXPECTED[stack].https else {80}
 
 
 def test_internet_reaches_only_the_load_balancer_listeners(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
@@ -85,8 +87,8 @@ def test_the_expected_paths_and_no_others(parsed: dict[str, dict[str, Any]], env
     assert paths == expected
 
 
-def test_security_groups_have_no_inline_rules(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
-    for name, group in resources(parsed[env_stack], "aws_security_group").items():
+def test_security_groups_have_no_inline_rules(any_build: Build, env_stack: str) -> None:
+    for name, group in resources(any_build.parsed[env_stack], "aws_security_group").items():
         assert "ingress" not in group and "egress" not in group, name
         assert group["description"], name
 
@@ -97,7 +99,7 @@ def statements(document: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     ]
 
 
-KEY_POLICIES = {"alarms_key_policy", "logs_key_policy"}  # in a KMS key policy "*" as resource means the key itself
+KEY_POLICIES = {"alarms_key_policy", "logs_key_policy", "database_key_policy"}  # in a KMS key policy "*" as resource means the key itself
 
 
 def is_account_root_key_admin(name: str, statement: dict[str, Any]) -> bool:
@@ -113,16 +115,16 @@ def is_account_root_key_admin(name: str, statement: dict[str, Any]) -> bool:
     )
 
 
-def test_no_star_action_in_any_allow(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
-    for name, statement in statements(parsed[env_stack]):
+def test_no_star_action_in_any_allow(any_build: Build, env_stack: str) -> None:
+    for name, statement in statements(any_build.parsed[env_stack]):
         if statement.get("effect", "Allow") == "Deny" or is_account_root_key_admin(name, statement):
             continue  # the TLS-only bucket policies deny s3:* on purpose
         assert not [action for action in statement.get("actions", []) if action == "*" or action.endswith(":*")], name
         assert "not_actions" not in statement, name
 
 
-def test_star_resource_only_where_aws_allows_nothing_narrower(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
-    for name, statement in statements(parsed[env_stack]):
+def test_star_resource_only_where_aws_allows_nothing_narrower(any_build: Build, env_stack: str) -> None:
+    for name, statement in statements(any_build.parsed[env_stack]):
         if "*" in statement.get("resources", []) and name not in KEY_POLICIES:
             assert set(statement["actions"]) <= STAR_RESOURCE_ACTIONS, name
 
@@ -132,6 +134,7 @@ def test_execution_roles_are_scoped_to_exact_arns(parsed: dict[str, dict[str, An
     for task in ("service", "migration"):
         by_sid = {s["sid"]: s for s in policies[f"{task}_task_iam_execution_policy_document"]["statement"]}
         assert by_sid["EcrPull"]["resources"] == ["${data.aws_ecr_repository.image_repository.arn}"]
+        assert by_sid["EcrPull"]["actions"] == ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
         assert by_sid["Logs"]["resources"] == [f"${{aws_cloudwatch_log_group.{task}_task_log_group.arn}}:log-stream:*"]
         assert by_sid["Secrets"] == {
             "sid": "Secrets",
@@ -146,7 +149,7 @@ def test_execution_roles_are_scoped_to_exact_arns(parsed: dict[str, dict[str, An
 
 
 def test_task_role_has_no_permissions_outside_dev(parsed: dict[str, dict[str, Any]]) -> None:
-    for stack in ("wallet-staging", "wallet-prod"):
+    for stack in [stack for stack in ENV_STACKS if not EXPECTED[stack].ecs_exec]:
         attached = [policy["role"] for policy in resources(parsed[stack], "aws_iam_role_policy").values()]
         assert "${aws_iam_role.service_task_iam_task_role.id}" not in attached
         assert not resources(parsed[stack], "aws_iam_role_policy_attachment").keys() - {"database_monitoring_policy"}

@@ -7,6 +7,8 @@ from typing import Any
 from cdktf import Testing as CdktfTesting
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
 
+from tests.conftest import ENV_STACKS
+
 STATE = "wallet-state"
 
 
@@ -24,8 +26,16 @@ def test_bucket_is_named_from_config_and_cannot_be_destroyed(synthesized: dict[s
 
 def test_environment_stacks_use_the_bucket_it_creates(parsed: dict[str, dict[str, Any]]) -> None:
     bucket = parsed[STATE]["resource"]["aws_s3_bucket"]["state_bucket"]["bucket"]
-    for name in ("wallet-dev", "wallet-staging", "wallet-prod"):
+    for name in ENV_STACKS:
         assert parsed[name]["terraform"]["backend"]["s3"]["bucket"] == bucket
+
+
+def test_state_versions_are_kept_90_days(parsed: dict[str, dict[str, Any]]) -> None:
+    resources = parsed[STATE]["resource"]
+    [versioning] = resources["aws_s3_bucket_versioning"].values()
+    assert versioning["versioning_configuration"] == {"status": "Enabled"}
+    [lifecycle] = resources["aws_s3_bucket_lifecycle_configuration"].values()
+    assert [rule["noncurrent_version_expiration"] for rule in lifecycle["rule"]] == [[{"noncurrent_days": 90}]]
 
 
 def test_tags_without_environment(parsed: dict[str, dict[str, Any]]) -> None:

@@ -13,11 +13,17 @@ from cdktf_cdktf_provider_aws.data_aws_vpc import DataAwsVpc
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 
 from stacks import config, rules
-from tests.conftest import config_of
+from tests.conftest import ENV_STACKS
+from tests.expected import EXPECTED
+
+
+def test_every_environment_has_literal_expectations() -> None:
+    assert list(EXPECTED) == ENV_STACKS, "tests/expected.py needs the literal expectations of every environment, in table order"
+    assert [(e.environment, e.tier) for e in EXPECTED.values()] == [(c.environment, c.tier) for c in config.ENVIRONMENTS]
 
 
 def test_provider_has_region_and_default_tags(synthesized: dict[str, str], env_stack: str) -> None:
-    environment = config_of(env_stack).environment
+    environment = EXPECTED[env_stack].environment
     assert CdktfTesting.to_have_provider_with_properties(
         synthesized[env_stack],
         AwsProvider.TF_RESOURCE_TYPE,
@@ -54,7 +60,7 @@ def test_backend_is_s3_encrypted_with_native_locking(parsed: dict[str, dict[str,
     assert terraform["backend"] == {
         "s3": {
             "bucket": "wallet-service-terraform-state",
-            "key": f"wallet-service/{config_of(env_stack).environment}/terraform.tfstate",
+            "key": f"wallet-service/{EXPECTED[env_stack].environment}/terraform.tfstate",
             "region": "us-east-1",
             "encrypt": True,
             "use_lockfile": True,
@@ -64,8 +70,8 @@ def test_backend_is_s3_encrypted_with_native_locking(parsed: dict[str, dict[str,
 
 
 def test_state_keys_differ_per_environment(parsed: dict[str, dict[str, Any]]) -> None:
-    keys = [parsed[c.stack_name]["terraform"]["backend"]["s3"]["key"] for c in config.load({})]
-    assert len(set(keys)) == 3
+    keys = [parsed[stack]["terraform"]["backend"]["s3"]["key"] for stack in ENV_STACKS]
+    assert len(set(keys)) == len(ENV_STACKS)
 
 
 def test_image_tag_variable_is_required_and_validated(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
@@ -91,7 +97,7 @@ def test_image_tag_override_becomes_the_default(customized: dict[str, Any]) -> N
 
 def test_network_lookups(synthesized: dict[str, str], env_stack: str) -> None:
     text = synthesized[env_stack]
-    vpc = {"id": "vpc-aa8468cc"} if env_stack == "wallet-dev" else {"tags": {"Name": config_of(env_stack).stack_name}}
+    vpc = {"id": "vpc-aa8468cc"} if env_stack == "wallet-dev" else {"tags": {"Name": env_stack}}
     assert CdktfTesting.to_have_data_source_with_properties(text, DataAwsVpc.TF_RESOURCE_TYPE, vpc)
     for kind in ("Private", "Public"):
         assert CdktfTesting.to_have_data_source_with_properties(
@@ -113,7 +119,7 @@ def test_network_lookups(synthesized: dict[str, str], env_stack: str) -> None:
 
 
 def test_no_resource_name_carries_the_environment(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
-    environment = config_of(env_stack).environment
+    environment = EXPECTED[env_stack].environment
     for block in ("resource", "data"):
         for items in parsed[env_stack].get(block, {}).values():
             assert not [name for name in items if environment in name]

@@ -1,0 +1,52 @@
+"""What an operator relies on in each environment of the defaults, written out as literals.
+
+These are the expectations the stack tests compare the synthesized JSON with; they are deliberately not read from
+stacks/config.py, so a change of the environment table shows up as a failing test to review. A new environment needs
+its column here (tests/stacks/test_wallet_stack.py::test_every_environment_has_literal_expectations says so).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, kw_only=True)
+class Expected:
+    environment: str
+    tier: str
+    desired: int
+    min_tasks: int
+    max_tasks: int
+    db_class: str
+    storage: int
+    max_storage: int | None
+    """None: storage autoscaling off."""
+    multi_az: bool
+    protected: bool
+    """Deletion protection, final snapshot, automated backups kept."""
+    prevent_destroy: bool
+    backup_days: int
+    log_days: int
+    https: bool
+    ecs_exec: bool
+    alb_protected: bool
+    access_logs: bool
+
+
+EXPECTED = {
+    "wallet-dev": Expected(
+        environment="dev", tier="development", desired=1, min_tasks=1, max_tasks=2, db_class="db.t3.micro", storage=20,
+        max_storage=None, multi_az=False, protected=False, prevent_destroy=False, backup_days=1, log_days=7, https=False,
+        ecs_exec=True, alb_protected=False, access_logs=False,
+    ),
+    "wallet-staging": Expected(
+        environment="staging", tier="pre-production", desired=2, min_tasks=2, max_tasks=4, db_class="db.t3.small", storage=50,
+        max_storage=100, multi_az=False, protected=True, prevent_destroy=False, backup_days=7, log_days=30, https=False,
+        ecs_exec=False, alb_protected=False, access_logs=False,
+    ),
+    "wallet-prod": Expected(
+        environment="prod", tier="production", desired=2, min_tasks=2, max_tasks=10, db_class="db.t3.small", storage=100,
+        max_storage=500, multi_az=True, protected=True, prevent_destroy=True, backup_days=30, log_days=365, https=True,
+        ecs_exec=False, alb_protected=True, access_logs=True,
+    ),
+}  # fmt: skip
