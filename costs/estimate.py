@@ -98,6 +98,30 @@ def estimate(environment: str, tier: str, document: dict[str, Any], prices: dict
     return result
 
 
+def estimate_all(outdir: Path, azs: int = 2) -> list[Estimate]:
+    """Every environment of the table, in its order, from the synthesized stacks in ``outdir``."""
+    prices = tomllib.loads(PRICES.read_text())
+    estimates = []
+    for environment in ENVIRONMENTS:
+        path = outdir / "stacks" / environment.stack_name / "cdk.tf.json"
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: not found; run `pipenv run synth` first")
+        try:
+            estimates.append(estimate(environment.environment, environment.tier, json.loads(path.read_text()), prices, azs))
+        except UnpricedError as error:
+            raise UnpricedError(f"{environment.stack_name}: {error}") from None
+    return estimates
+
+
+def markdown(estimates: list[Estimate]) -> str:
+    """The README's table: USD a month per group and environment."""
+    rows = ["| group | " + " | ".join(e.environment for e in estimates) + " |", "|---|" + "---|" * len(estimates)]
+    for group in dict.fromkeys(group for e in estimates for group in e.groups):
+        rows.append(f"| {group} | " + " | ".join(f"{e.groups.get(group, 0.0):.2f}" for e in estimates) + " |")
+    rows.append("| **total, USD a month** | " + " | ".join(f"**{e.total:.2f}**" for e in estimates) + " |")
+    return "\n".join(rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--outdir", type=Path, default=PROJECT / "cdktf.out", help="synthesized output (default: cdktf.out)")
@@ -106,18 +130,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.azs < 1:
         print(f"error: --azs: {args.azs} is not valid; expected 1 or more", file=sys.stderr)
         return 2
+    try:
+        estimates = estimate_all(args.outdir, args.azs)
+    except (FileNotFoundError, UnpricedError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     prices = tomllib.loads(PRICES.read_text())
-    estimates = []
-    for environment in ENVIRONMENTS:
-        path = args.outdir / "stacks" / environment.stack_name / "cdk.tf.json"
-        if not path.exists():
-            print(f"error: {path}: not found; run `pipenv run synth` first", file=sys.stderr)
-            return 2
-        try:
-            estimates.append(estimate(environment.environment, environment.tier, json.loads(path.read_text()), prices, args.azs))
-        except UnpricedError as error:
-            print(f"error: {environment.stack_name}: {error}", file=sys.stderr)
-            return 2
     print(f"Monthly estimate, {prices['region']}, {prices['currency']} (prices checked {prices['checked']})\n")
     groups = list(dict.fromkeys(group for e in estimates for group in e.groups))
     print(f"{'group':16}" + "".join(f"{e.environment:>10}" for e in estimates))

@@ -1,18 +1,21 @@
-"""The configuration reference in the README, generated from EnvironmentConfig so it cannot drift.
+"""The README's generated blocks: the configuration reference (from EnvironmentConfig and the environment table)
+and the cost estimate of the defaults, so neither can drift.
 
-`pipenv run docs` rewrites the block between the markers in README.md; a test fails when the README differs
-from what this prints, or when a field of EnvironmentConfig has no entry in MEANINGS.
+`pipenv run docs` rewrites the blocks between the markers in README.md; a test fails when the README differs from
+them, or when a field of EnvironmentConfig has no entry in MEANINGS.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import sys
+import tempfile
 from pathlib import Path
 
 from stacks.config import ENVIRONMENTS, GUARDRAILS, EnvironmentConfig
 
 START, END = "<!-- config-reference:start -->", "<!-- config-reference:end -->"
+COST_START, COST_END = "<!-- cost-estimate:start -->", "<!-- cost-estimate:end -->"
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 # What each field means and the rule it must follow.
@@ -100,20 +103,34 @@ def table() -> str:
     return "\n".join(rows)
 
 
-def readme_block(text: str) -> str:
-    return text[text.index(START) + len(START) : text.index(END)].strip()
+def readme_block(text: str, start: str = START, end: str = END) -> str:
+    return text[text.index(start) + len(start) : text.index(end)].strip()
 
 
-def with_block(text: str, block: str) -> str:
+def with_block(text: str, block: str, start: str = START, end: str = END) -> str:
     """``text`` with everything between the markers replaced by ``block``."""
-    return text[: text.index(START) + len(START)] + "\n" + block + "\n" + text[text.index(END) :]
+    return text[: text.index(start) + len(start)] + "\n" + block + "\n" + text[text.index(end) :]
+
+
+def cost_table() -> str:
+    """The cost estimate of the defaults (synthesized here, in a temporary folder; about 5 s)."""
+    from costs import estimate
+    from stacks import config, runtime
+
+    runtime.prepare()
+    from stacks.app import build_app
+
+    with tempfile.TemporaryDirectory() as outdir:
+        build_app(config.load({}), outdir=outdir).synth()
+        return estimate.markdown(estimate.estimate_all(Path(outdir)))
 
 
 def main() -> int:
     text = README.read_text()
     if "--write" in sys.argv:
-        README.write_text(with_block(text, table()))
-        print("README.md: configuration reference rewritten")
+        text = with_block(with_block(text, table()), cost_table(), COST_START, COST_END)
+        README.write_text(text)
+        print("README.md: configuration reference and cost estimate rewritten")
         return 0
     print(table())
     return 0

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from costs import estimate
-from stacks import config
+from stacks import config, reference
 from tests.conftest import Build
 
 PRICES = tomllib.loads(estimate.PRICES.read_text())
@@ -68,6 +68,11 @@ def test_an_unpriced_instance_class_is_one_line(defaults_build: Build, tmp_path:
         "error: wallet-prod: RDS instance class 'db.x9z.huge' has no price in costs/prices-us-east-1.toml; priced: "
         "db.t3.micro, db.t3.small, db.t3.medium, db.t4g.micro, db.t4g.small, db.m6g.large\n"
     )
+
+
+def test_readme_cost_table_is_the_estimate_of_the_defaults(defaults_build: Build) -> None:
+    block = reference.readme_block(reference.README.read_text(), reference.COST_START, reference.COST_END)
+    assert block == estimate.markdown(estimate.estimate_all(defaults_build.outdir)), "run `pipenv run docs` and commit README.md"
 
 
 def test_command_without_synth_output_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 import subprocess
+import sys
 import sysconfig
 from pathlib import Path
 
@@ -26,6 +29,18 @@ def test_pipeline_runs_the_readme_commands_and_gates_prod() -> None:
     for command in ("pipenv sync --dev", "pipenv run setup-cli", "pipenv run synth", "pipenv run test", "cdktf diff"):
         assert command in infra, command
     assert "cdktf deploy" in deploy and "environment: ${{ inputs.environment }}" in deploy
-    assert infra.index("deploy-dev:") < infra.index("deploy-staging:") < infra.index("deploy-prod:")
-    assert "needs: deploy-staging" in infra and "needs: deploy-dev" in infra
     assert "id-token: write" in infra  # OIDC, no stored AWS keys
+
+
+def test_pipeline_takes_the_environments_from_the_table_in_promotion_order() -> None:
+    infra = (PROJECT_DIR / ".github" / "workflows" / "infra.yml").read_text()
+    assert 'run: echo "list=$(python -m stacks.cli environments)" >> "$GITHUB_OUTPUT"' in infra
+    assert infra.count("environment: ${{ fromJSON(needs.environments.outputs.list) }}") == 2  # diff and deploy
+    deploy_job = infra[infra.index("\n  deploy:") :]
+    assert "max-parallel: 1" in deploy_job and "fail-fast: true" in deploy_job
+    for workflow in WORKFLOWS:  # no environment is named in a workflow
+        assert not re.search(r"(?<![-\w])(dev|staging|prod)\b", re.sub(r"#.*", "", workflow.read_text())), workflow.name
+    result = subprocess.run(
+        [sys.executable, "-m", "stacks.cli", "environments"], cwd=PROJECT_DIR, capture_output=True, text=True, check=True
+    )
+    assert json.loads(result.stdout) == ["dev", "staging", "prod"]
