@@ -33,7 +33,12 @@ class Expected:
     access_logs: bool
 
 
-EXPECTED = {
+class ExpectedTable(dict[str, Expected]):
+    def __missing__(self, stack: str) -> Expected:
+        raise KeyError(f"{stack} has no literal expectations: add its entry to EXPECTED in tests/expected.py")
+
+
+EXPECTED = ExpectedTable({
     "wallet-dev": Expected(
         environment="dev", tier="development", desired=1, min_tasks=1, max_tasks=2, db_class="db.t3.micro", storage=20,
         max_storage=None, multi_az=False, protected=False, prevent_destroy=False, backup_days=1, log_days=7, https=False,
@@ -49,4 +54,4 @@ EXPECTED = {
         max_storage=500, multi_az=True, protected=True, prevent_destroy=True, backup_days=30, log_days=365, https=True,
         ecs_exec=False, alb_protected=True, access_logs=True,
     ),
-}  # fmt: skip
+})  # fmt: skip

@@ -53,7 +53,7 @@ def test_command_prints_every_environment(effective_build: Build, capsys: pytest
     """The configuration the user deploys (cdktf.json) is priced, every environment in table order."""
     assert estimate.main(["--outdir", str(effective_build.outdir)]) == 0
     header, total = table_rows(capsys.readouterr().out)
-    assert header == ["group", "dev", "staging", "prod"]
+    assert header == ["group", *(c.environment for c in config.ENVIRONMENTS)]
     assert total[0] == "total" and all(float(value) > 0 for value in total[1:])
 
 

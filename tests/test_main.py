@@ -53,7 +53,7 @@ BAD_INPUTS: list[tuple[str, str, str | None, str | None]] = [
     ("type-bool-for-number", "desired_count", context({"wallet-dev": {"desired_count": True}}), None),
     ("type-string-for-list", "alarm_emails", context({"wallet-dev": {"alarm_emails": "a@example.com"}}), None),
     ("unknown-field", "max_capcity", context({"wallet-prod": {"max_capcity": 3}}), None),
-    ("unknown-stack", "wallet-qa", context({"wallet-qa": {"max_capacity": 3}}), None),
+    ("unknown-stack", "wallet-sandbox1", context({"wallet-sandbox1": {"max_capacity": 3}}), None),
     ("environment-override", "environment", context({"wallet-dev": {"environment": "prod"}}), None),
     ("prod-deletion-protection-off", "db_deletion_protection", context({"wallet-prod": {"db_deletion_protection": False}}), None),
     ("state-bucket-disagrees", "state_bucket", context({"wallet-dev": {"state_bucket": "other-bucket"}}), None),
@@ -64,7 +64,7 @@ BAD_INPUTS: list[tuple[str, str, str | None, str | None]] = [
     ("context-not-object", "context", "[1, 2]", None),
     ("stack-override-not-object", "wallet-prod", context({"wallet-prod": "vpc-0123456789abcdef0"}), None),
     ("stack-override-not-object-in-cdktf-json", "wallet", None, cdktf_json({"wallet": ["state_bucket"]})),
-    ("unknown-stack-not-object", "wallet-qa", context({"wallet-qa": "x"}), None),
+    ("unknown-stack-not-object", "wallet-sandbox1", context({"wallet-sandbox1": "x"}), None),
     (
         "duplicate-subnets",
         "private_subnet_ids",

@@ -10,6 +10,7 @@ import sys
 import sysconfig
 from pathlib import Path
 
+from stacks import config
 from tests.conftest import PROJECT_DIR
 
 WORKFLOWS = sorted((PROJECT_DIR / ".github" / "workflows").glob("*.yml"))
@@ -43,4 +44,4 @@ def test_pipeline_takes_the_environments_from_the_table_in_promotion_order() -> 
     result = subprocess.run(
         [sys.executable, "-m", "stacks.cli", "environments"], cwd=PROJECT_DIR, capture_output=True, text=True, check=True
     )
-    assert json.loads(result.stdout) == ["dev", "staging", "prod"]
+    assert json.loads(result.stdout) == [c.environment for c in config.ENVIRONMENTS]

@@ -243,7 +243,7 @@ def test_each_rule_names_field_value_and_what_is_allowed(stack: str, override: d
 def test_unknown_stack_suggests_the_closest() -> None:
     with pytest.raises(
         ConfigError,
-        match=r"^context: unknown stack 'walet-prod'; expected one of wallet, wallet-dev, wallet-staging, wallet-prod; did you mean 'wallet-prod'\?$",
+        match=rf"^context: unknown stack 'walet-prod'; expected one of wallet, {', '.join(config.STACK_NAMES)}; did you mean 'wallet-prod'\?$",
     ):
         config.load({"walet-prod": {"max_capacity": 3}})
 
@@ -254,7 +254,7 @@ def test_state_bucket_must_be_shared() -> None:
 
 
 def test_overrides_apply_per_stack_and_shared_key_first() -> None:
-    dev, staging, prod = config.load(
+    configs = config.load(
         {
             "wallet": {"state_bucket": "acme-wallet-state", "owner": "platform-team"},
             "wallet-prod": {
@@ -266,6 +266,8 @@ def test_overrides_apply_per_stack_and_shared_key_first() -> None:
             "excludeStackIdFromLogicalIds": "true",  # a cdktf feature flag: not ours, left alone
         }
     )
+    by_name = {c.environment: c for c in configs}
+    dev, staging, prod = by_name["dev"], by_name["staging"], by_name["prod"]
     assert (prod.vpc_id, prod.max_capacity, prod.owner, prod.alarm_emails) == (
         "vpc-0123456789abcdef0",
         12,
