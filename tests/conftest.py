@@ -63,7 +63,7 @@ CONFIGURATIONS = ["defaults", "effective"] if _effective_differs() else ["defaul
 def copy_project(target: Path, context: dict[str, Any] | None = None) -> Path:
     """A copy of what synthesizing and the tests need, with ``context`` in its cdktf.json when given."""
     for name in PROJECT_FOLDERS:
-        shutil.copytree(PROJECT_DIR / name, target / name, ignore=shutil.ignore_patterns("__pycache__", "golden.txt.new"))
+        shutil.copytree(PROJECT_DIR / name, target / name, ignore=shutil.ignore_patterns("__pycache__"))
     for name in PROJECT_FILES:
         shutil.copy(PROJECT_DIR / name, target / name)
     if context is not None:
@@ -190,7 +190,6 @@ class Build:
     """One configuration of every stack, synthesized."""
 
     label: str
-    configs: dict[str, config.EnvironmentConfig]
     outdir: Path
     synthesized: dict[str, str]
     """Stack name -> the cdk.tf.json text, as the Testing matchers take it."""
@@ -203,7 +202,7 @@ def build(label: str, configs: list[config.EnvironmentConfig], outdir: Path) -> 
     build_app(configs, outdir=str(outdir)).synth()
     synthesized = {name: (outdir / "stacks" / name / "cdk.tf.json").read_text() for name in ALL_STACKS}
     parsed = {name: json.loads(text) for name, text in synthesized.items()}
-    return Build(label, {c.stack_name: c for c in configs}, outdir, synthesized, parsed)
+    return Build(label, outdir, synthesized, parsed)
 
 
 @pytest.fixture(scope="session")
