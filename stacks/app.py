@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from cdktf import App
+import json
+import os
+from pathlib import Path
+
+from cdktf import App, TerraformStack
 
 from stacks.config import STATE_STACK, EnvironmentConfig
 from stacks.state_stack import StateStack
@@ -23,3 +27,19 @@ def build_app(configs: list[EnvironmentConfig], outdir: str | None = None) -> Ap
         tags={key: value for key, value in shared.tags.items() if key != "Environment"},
     )
     return app
+
+
+def summary(app: App) -> list[str]:
+    """After ``app.synth()``: one line per stack, in the app's order, with its resource count and Terraform JSON."""
+    outdir = Path(app.outdir)
+    manifest = json.loads((outdir / "manifest.json").read_text())["stacks"]
+    lines = []
+    for stack in app.node.children:
+        if not TerraformStack.is_stack(stack):
+            continue
+        name = stack.node.id
+        path = outdir / manifest[name]["synthesizedStackPath"]
+        count = sum(len(blocks) for blocks in json.loads(path.read_text()).get("resource", {}).values())
+        shown = os.path.relpath(path)
+        lines.append(f"{name:<16}{count:>4} resources  {path if shown.startswith('..') else shown}")
+    return lines

