@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.data_aws_ecr_image import DataAwsEcrImage
@@ -47,6 +48,8 @@ class EcsTaskProps:
     """Allow ECS Exec sessions (task role permission). Default: off."""
     log_kms_key_arn: str | None = None
     """KMS key encrypting the log group. Default: CloudWatch Logs' own encryption."""
+    cpu_architecture: Literal["X86_64", "ARM64"] = "X86_64"
+    """The architecture the image is built for. Default: X86_64."""
 
 
 class EcsTask(Construct):
@@ -86,7 +89,7 @@ class EcsTask(Construct):
             memory=str(props.memory),
             execution_role_arn=iam.execution_role_arn,
             task_role_arn=iam.task_role_arn,
-            runtime_platform=EcsTaskDefinitionRuntimePlatform(operating_system_family="LINUX", cpu_architecture="X86_64"),
+            runtime_platform=EcsTaskDefinitionRuntimePlatform(operating_system_family="LINUX", cpu_architecture=props.cpu_architecture),
             volume=[EcsTaskDefinitionVolume(name=SCRATCH_VOLUME)],
             container_definitions=container_definitions(props.container),
         )

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 
 from cdktf import ITerraformDependable, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.ecs_cluster import EcsCluster, EcsClusterSetting
+from cdktf_cdktf_provider_aws.ecs_cluster_capacity_providers import EcsClusterCapacityProviders
 from cdktf_cdktf_provider_aws.ecs_service import (
     EcsService,
     EcsServiceAlarms,
+    EcsServiceCapacityProviderStrategy,
     EcsServiceDeploymentCircuitBreaker,
     EcsServiceLoadBalancer,
     EcsServiceNetworkConfiguration,
@@ -18,6 +20,22 @@ from constructs import Construct
 
 from constructs_lib.ecs_task import EcsTask, EcsTaskProps
 from constructs_lib.firewall import Peer
+
+
+@dataclass(frozen=True, kw_only=True)
+class SpotCapacity:
+    """How the service's tasks split between on-demand Fargate and Fargate Spot."""
+
+    percent: int
+    """Share (1-100) of the tasks above ``on_demand_base`` that run on Fargate Spot."""
+    on_demand_base: int = 0
+    """Tasks that always run on on-demand Fargate, placed first. Default: none."""
+
+    def strategy(self) -> list[EcsServiceCapacityProviderStrategy]:
+        """The capacity provider strategy: weights are the percentages; a provider with neither weight nor base is left out."""
+        on_demand = EcsServiceCapacityProviderStrategy(capacity_provider="FARGATE", base=self.on_demand_base, weight=100 - self.percent)
+        spot = EcsServiceCapacityProviderStrategy(capacity_provider="FARGATE_SPOT", weight=self.percent)
+        return [on_demand, spot] if self.on_demand_base or self.percent < 100 else [spot]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -39,6 +57,8 @@ class FargateServiceProps:
     """ECS Exec. Default: off."""
     deployment_alarm_names: Sequence[str] = ()
     """CloudWatch alarms that roll a deployment back when they fire. Default: none (the circuit breaker only)."""
+    spot: SpotCapacity | None = None
+    """Run some or all tasks on Fargate Spot. Default: on-demand only (launch type FARGATE)."""
 
 
 class FargateService(Construct):
@@ -50,6 +70,11 @@ class FargateService(Construct):
         cluster = EcsCluster(
             self, "cluster", name=props.cluster_name, setting=[EcsClusterSetting(name="containerInsights", value="enabled")]
         )
+        # Both Fargate providers on every cluster: a strategy may only name providers of its cluster, and a one-off
+        # task (the migrations) can pick either. docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-capacity-providers.html
+        providers = EcsClusterCapacityProviders(
+            self, "capacity_providers", cluster_name=cluster.name, capacity_providers=["FARGATE", "FARGATE_SPOT"]
+        )
         self.task = EcsTask(self, "task", props=props.task)
         service = EcsService(
             self,
@@ -58,7 +83,11 @@ class FargateService(Construct):
             cluster=cluster.arn,
             task_definition=self.task.arn,
             desired_count=props.desired_count,
-            launch_type="FARGATE",
+            # The provider changes a strategy in place only with force_new_deployment, and replaces the service when it
+            # goes from a launch type to a strategy or back (its aws_ecs_service docs, capacity_provider_strategy).
+            launch_type=None if props.spot else "FARGATE",
+            capacity_provider_strategy=props.spot.strategy() if props.spot else None,
+            force_new_deployment=True if props.spot else None,
             platform_version="LATEST",
             network_configuration=EcsServiceNetworkConfiguration(
                 subnets=list(props.subnet_ids), security_groups=[self.task.security_group_id], assign_public_ip=False
@@ -80,7 +109,7 @@ class FargateService(Construct):
             enable_execute_command=props.enable_execute_command,
             # `cdktf deploy` returns when the new tasks are healthy, and fails if the circuit breaker rolled back.
             wait_for_steady_state=True,
-            depends_on=list(props.listeners),
+            depends_on=[*props.listeners, providers],
             lifecycle=TerraformResourceLifecycle(ignore_changes=["desired_count"]),
         )
         self.port = port

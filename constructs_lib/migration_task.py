@@ -28,6 +28,8 @@ class MigrationTask(Construct):
         self.task_definition_arn: str = self.task.arn
         self.log_group_name: str = self.task.log_group_name
         subnets = Fn.join(",", list(props.subnet_ids))
+        # On-demand Fargate even where the service uses Spot: a Spot interruption would stop a migration halfway, and
+        # a few minutes of one task cost cents. (Fargate Spot: docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-capacity-providers.html)
         self.run_task_command: str = (
             f"aws ecs run-task --cluster {props.cluster_name} --task-definition {self.task.arn} --launch-type FARGATE "
             f'--network-configuration "awsvpcConfiguration={{subnets=[{subnets}],'

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from cdktf import Fn, Op, Precondition, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
 from constructs import Construct
@@ -29,6 +30,10 @@ class VpcEndpointsProps:
     """Route tables of the private subnets, for the S3 gateway endpoint (ECR keeps image layers in S3)."""
     ecs_exec: bool = False
     """Add the Session Manager messages endpoint that ECS Exec sessions use. Default: off."""
+    az_count: int | None = None
+    """Put the interface endpoints in the first ``az_count`` of ``subnet_ids`` (sorted by id; one subnet per AZ), not
+    in all: each endpoint is billed per AZ, and tasks in other AZs reach it across zones (and lose it when its AZs
+    fail). Default: every subnet."""
 
 
 class VpcEndpoints(Construct):
@@ -42,6 +47,19 @@ class VpcEndpoints(Construct):
             vpc_id=props.vpc_id,
         )
         services = {**INTERFACE_SERVICES, **({"ssmmessages": "ssmmessages"} if props.ecs_exec else {})}
+        subnet_ids: list[str] = list(props.subnet_ids)
+        lifecycle = None
+        if props.az_count is not None:
+            # A list of az_count elements, so the synthesized JSON says how many AZs are billed (costs/estimate.py).
+            subnet_ids = [Fn.element(Fn.sort(props.subnet_ids), index) for index in range(props.az_count)]
+            lifecycle = TerraformResourceLifecycle(
+                precondition=[
+                    Precondition(
+                        condition=Op.gte(Fn.length_of(props.subnet_ids), props.az_count),  # element() would wrap around
+                        error_message=f"vpc_endpoint_azs is {props.az_count}, more than the VPC's private subnets.",
+                    )
+                ]
+            )
         for endpoint_id, service in services.items():
             VpcEndpoint(
                 self,
@@ -50,8 +68,9 @@ class VpcEndpoints(Construct):
                 service_name=f"com.amazonaws.{props.region}.{service}",
                 vpc_endpoint_type="Interface",
                 private_dns_enabled=True,
-                subnet_ids=list(props.subnet_ids),
+                subnet_ids=subnet_ids,
                 security_group_ids=[self._security_group.id],
+                lifecycle=lifecycle,
             )
         s3 = VpcEndpoint(
             self,

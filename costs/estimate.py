@@ -3,10 +3,12 @@
     pipenv run cost                 # after `pipenv run synth`; reads cdktf.out/stacks/wallet-*/cdk.tf.json
     pipenv run cost --azs 3         # interface endpoints are billed per Availability Zone (private subnets)
 
-Counts come from the Terraform JSON (desired tasks and their size, the DB class, Multi-AZ and storage, load
-balancers, web ACL rules, interface endpoints, alarms, dashboards, KMS keys); prices and the few usage assumptions
-(LCUs, requests, log volume) from costs/prices-us-east-1.toml. Not included: data transfer, endpoint data processing, LCUs above the
-assumption, backup storage beyond the database's size, Container Insights and enhanced-monitoring metrics.
+Counts come from the Terraform JSON (desired tasks, their size, CPU architecture and capacity provider strategy, the
+DB class, Multi-AZ and storage, load balancers, web ACL rules, interface endpoints and the subnets they are in, alarms,
+dashboards, KMS keys); prices and the few usage assumptions (LCUs, requests, log volume) from
+costs/prices-us-east-1.toml. Each environment's assumptions are printed with it. Not included: data transfer,
+endpoint data processing, LCUs above the assumption, backup storage beyond the database's size, Container Insights and
+enhanced-monitoring metrics.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import argparse
 import json
 import sys
 import tomllib
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +37,8 @@ class Estimate:
     environment: str
     groups: dict[str, float] = field(default_factory=dict)
     lines: list[tuple[str, str, float]] = field(default_factory=list)
+    assumptions: list[str] = field(default_factory=list)
+    """What the estimate assumes that the synthesized stack does not say."""
 
     def add(self, group: str, what: str, monthly: float) -> None:
         self.groups[group] = self.groups.get(group, 0.0) + monthly
@@ -54,16 +59,41 @@ def _price(table: dict[str, float], key: str, what: str) -> float:
     return table[key]
 
 
+def task_split(service: dict[str, Any]) -> dict[str, float]:
+    """Capacity provider -> tasks of the service's desired count: the base first, the rest by weight (as ECS places
+    them; fractions where the weights do not divide the count)."""
+    count = service["desired_count"]
+    strategy = service.get("capacity_provider_strategy")
+    if not strategy:
+        return {service["launch_type"]: count}
+    split = {item["capacity_provider"]: float(min(item.get("base", 0), count)) for item in strategy}
+    rest, weights = count - sum(split.values()), sum(item["weight"] for item in strategy)
+    for item in strategy:
+        split[item["capacity_provider"]] += rest * item["weight"] / weights
+    return {provider: tasks for provider, tasks in split.items() if tasks}
+
+
 def estimate(environment: str, tier: str, document: dict[str, Any], prices: dict[str, Any], azs: int) -> Estimate:
-    """``tier`` picks the usage assumptions (requests, log volume) of the price table."""
+    """``tier`` picks the usage assumptions (requests, log volume) of the price table; ``azs`` is the number of
+    private subnets, for interface endpoints the stack puts in all of them."""
     hours = prices["hours_per_month"]
     result = Estimate(environment)
+    rates = {"FARGATE": prices["fargate"], "FARGATE_SPOT": prices["fargate_spot"]}
     definitions = {f"${{aws_ecs_task_definition.{name}.arn}}": d for name, d in document["resource"]["aws_ecs_task_definition"].items()}
     for service in _resources(document, "aws_ecs_service"):
         task = definitions[service["task_definition"]]
-        vcpu, gb, count = int(task["cpu"]) / 1024, int(task["memory"]) / 1024, service["desired_count"]
-        monthly = count * hours * (vcpu * prices["fargate"]["vcpu_hour"] + gb * prices["fargate"]["gb_hour"])
-        result.add("compute", f"Fargate: {count} x {vcpu:g} vCPU / {gb:g} GB", monthly)
+        vcpu, gb, arch = int(task["cpu"]) / 1024, int(task["memory"]) / 1024, task["runtime_platform"]["cpu_architecture"]
+        split = task_split(service)
+        for provider, tasks in split.items():
+            if provider not in rates:
+                raise UnpricedError(f"capacity provider or launch type {provider!r} has no price; priced: {', '.join(rates)}")
+            rate = rates[provider]
+            hourly = vcpu * _price(rate["vcpu_hour"], arch, f"{provider} vCPU of architecture") + gb * _price(
+                rate["gb_hour"], arch, f"{provider} memory of architecture"
+            )
+            result.add("compute", f"{provider}: {tasks:g} x {vcpu:g} vCPU / {gb:g} GB {arch}", tasks * hours * hourly)
+        if "FARGATE_SPOT" in split:
+            result.assumptions.append("Fargate Spot at the recorded rate; it moves with supply and demand")
     rds = prices["rds"]
     for db in _resources(document, "aws_db_instance"):
         copies = 2 if db["multi_az"] else 1
@@ -78,14 +108,16 @@ def estimate(environment: str, tier: str, document: dict[str, Any], prices: dict
     alb, waf = prices["alb"], prices["waf"]
     for _ in _resources(document, "aws_lb"):
         result.add("edge", f"ALB with {alb['assumed_lcus']} LCU", hours * (alb["hour"] + alb["assumed_lcus"] * alb["lcu_hour"]))
+    requests = _price(waf["assumed_million_requests"], tier, "assumed WAF requests of tier")
     for acl in _resources(document, "aws_wafv2_web_acl"):
-        requests = _price(waf["assumed_million_requests"], tier, "assumed WAF requests of tier")
         monthly = waf["web_acl_month"] + len(acl["rule"]) * waf["rule_month"] + requests * waf["requests_million"]
         result.add("edge", f"WAF, {len(acl['rule'])} rules, {requests:g} M requests (assumed)", monthly)
     interface = [e for e in _resources(document, "aws_vpc_endpoint") if e["vpc_endpoint_type"] == "Interface"]
-    if interface:
-        monthly = len(interface) * azs * hours * prices["endpoints"]["interface_az_hour"]
-        result.add("network", f"{len(interface)} interface endpoints x {azs} AZs", monthly)
+    for zones, endpoints in Counter(_endpoint_azs(e, azs) for e in interface).items():
+        monthly = endpoints * zones * hours * prices["endpoints"]["interface_az_hour"]
+        result.add("network", f"{endpoints} interface endpoints x {zones} AZ{'s' if zones > 1 else ''}", monthly)
+    if any(isinstance(e["subnet_ids"], str) for e in interface):
+        result.assumptions.append(f"interface endpoints in every private subnet: {azs} AZs (--azs)")
     obs = prices["observability"]
     alarms, dashboards, keys = (
         len(_resources(document, kind)) for kind in ("aws_cloudwatch_metric_alarm", "aws_cloudwatch_dashboard", "aws_kms_key")
@@ -95,7 +127,13 @@ def estimate(environment: str, tier: str, document: dict[str, Any], prices: dict
     result.add("observability", f"{keys} KMS keys", keys * obs["kms_key_month"])
     logs_gb = _price(obs["logs_ingested_gb"], tier, "assumed log volume of tier")
     result.add("observability", f"logs, {logs_gb} GB ingested (assumed)", logs_gb * obs["logs_gb_ingested_price"])
+    result.assumptions.append(f"{tier} usage: {requests:g} M requests, {logs_gb} GB of logs, {alb['assumed_lcus']} LCU a month")
     return result
+
+
+def _endpoint_azs(endpoint: dict[str, Any], azs: int) -> int:
+    """An endpoint's billed AZs: its subnets when the JSON lists them, else (a reference to every private subnet) ``azs``."""
+    return len(endpoint["subnet_ids"]) if isinstance(endpoint["subnet_ids"], list) else azs
 
 
 def estimate_all(outdir: Path, azs: int = 2) -> list[Estimate]:
@@ -145,7 +183,9 @@ def main(argv: list[str] | None = None) -> int:
     for e in estimates:
         print(f"\n{e.environment}:")
         for group, what, monthly in e.lines:
-            print(f"  {group:14} {what:40} {monthly:>8.2f}")
+            print(f"  {group:14} {what:44} {monthly:>8.2f}")
+        for assumption in e.assumptions:
+            print(f"  assumed: {assumption}")
     return 0
 
 

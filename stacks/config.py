@@ -29,6 +29,7 @@ from stacks.rules import (
     HEALTH_CHECK_PATH,
     IMAGE_TAG,
     LOG_RETENTION_DAYS,
+    MAX_AZS,
     MAX_STORAGE_GIB,
     MAX_TASKS,
     MIN_STORAGE_GIB,
@@ -119,6 +120,15 @@ class EnvironmentConfig:
     health_check_path: str = "/health"
     task_cpu: int = 256
     task_memory: int = 512
+    cpu_architecture: Literal["X86_64", "ARM64"] = "X86_64"
+    """CPU architecture of the service and migration tasks; the image must be built for it (the application team's
+    decision). ARM64 (Graviton) costs about 20 % less per hour, and cannot run on Fargate Spot."""
+    fargate_spot_percent: int = 0
+    """Share (0-100) of the service's tasks above fargate_on_demand_base that run on Fargate Spot: about 70 % cheaper,
+    but AWS may stop a task with two minutes' warning when it needs the capacity back, and does not fall back to
+    on-demand when Spot has none. 0: on-demand only (launch type FARGATE)."""
+    fargate_on_demand_base: int = 0
+    """With Spot: tasks that always run on on-demand Fargate, placed before the Spot share applies."""
     alarm_emails: tuple[str, ...] = ()
     certificate_arn: str | None = None
     """ACM certificate for the HTTPS listener. Default: none; see certificate_tags."""
@@ -137,6 +147,11 @@ class EnvironmentConfig:
     vpc_endpoints: bool = True
     """Interface endpoints (ECR, Logs, Secrets Manager) and the S3 gateway endpoint. Turn off for VPCs that
     already have them or reach AWS through a NAT gateway (the tasks then get HTTPS egress to anywhere)."""
+    vpc_endpoint_azs: int | None = None
+    """Availability Zones that get a network interface of each interface endpoint (billed per AZ and hour): the first
+    N private subnets by id. Default: every private subnet's AZ. Fewer is cheaper, but when such an AZ fails, the tasks
+    in the others lose their private path to ECR, CloudWatch Logs and Secrets Manager: no image pulls, so no new tasks,
+    and no logs, until it is back."""
     enable_ecs_exec: bool = False
     """ECS Exec into running containers. Default: off; dev: on."""
     health_check_grace_seconds: int = 60
@@ -298,6 +313,26 @@ class EnvironmentConfig:
                 f"the {self.tier} tier keeps logs at least {MIN_LOG_RETENTION_DAYS[self.tier]} days",
             )
 
+    def _check_capacity_providers(self) -> None:
+        if self.cpu_architecture not in get_args(get_type_hints(EnvironmentConfig)["cpu_architecture"]):
+            fail("cpu_architecture", self.cpu_architecture, "expected 'X86_64' or 'ARM64'")
+        check_range("fargate_spot_percent", self.fargate_spot_percent, 0, 100)
+        check_range("fargate_on_demand_base", self.fargate_on_demand_base, 0, MAX_TASKS)
+        if self.fargate_on_demand_base and not self.fargate_spot_percent:
+            fail("fargate_on_demand_base", self.fargate_on_demand_base, "applies only with fargate_spot_percent above 0")
+        # docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-capacity-providers.html: "Linux tasks with the
+        # ARM64 architecture don't support the Fargate Spot capacity provider."
+        if self.fargate_spot_percent and self.cpu_architecture != "X86_64":
+            fail("fargate_spot_percent", self.fargate_spot_percent, "Fargate Spot runs X86_64 tasks only: expected 0 with ARM64")
+        if self.vpc_endpoint_azs is not None:
+            check_range("vpc_endpoint_azs", self.vpc_endpoint_azs, 1, MAX_AZS)
+            if self.private_subnet_ids and self.vpc_endpoint_azs > len(self.private_subnet_ids):
+                fail(
+                    "vpc_endpoint_azs",
+                    self.vpc_endpoint_azs,
+                    f"expected at most the {len(self.private_subnet_ids)} private_subnet_ids, or null",
+                )
+
     def _check_service(self) -> None:
         check_pattern("ecr_repository", self.ecr_repository, ECR_REPOSITORY, "expected an ECR repository name such as 'wallet-service'")
         check_range("container_port", self.container_port, 1, 65535)
@@ -323,6 +358,7 @@ class EnvironmentConfig:
         check_range("waf_rate_limit_per_5_minutes", self.waf_rate_limit_per_5_minutes, 10, 2000000000)
         if not self.migration_command or not all(self.migration_command):
             fail("migration_command", list(self.migration_command), "expected a non-empty list of non-empty strings")
+        self._check_capacity_providers()
         if self.image_tag is not None:
             check_pattern(
                 "image_tag", self.image_tag, IMAGE_TAG, "expected a Docker tag: 1-128 of A-Z a-z 0-9 _ . -, not starting with . or -"
@@ -348,6 +384,8 @@ ENVIRONMENTS: tuple[EnvironmentConfig, ...] = (
         db_backup_retention_days=1,
         log_retention_days=7,
         enable_ecs_exec=True,
+        fargate_spot_percent=100,
+        vpc_endpoint_azs=1,
     ),
     EnvironmentConfig(
         environment="staging",
@@ -362,6 +400,8 @@ ENVIRONMENTS: tuple[EnvironmentConfig, ...] = (
         db_deletion_protection=True,
         db_backup_retention_days=7,
         log_retention_days=30,
+        fargate_spot_percent=100,
+        fargate_on_demand_base=1,
     ),
     EnvironmentConfig(
         environment="prod",

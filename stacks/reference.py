@@ -51,6 +51,13 @@ MEANINGS: dict[str, str] = {
     "health_check_path": "path the load balancer checks, starting with /",
     "task_cpu": "Fargate CPU units: 256, 512, 1024, 2048, 4096, 8192, 16384",
     "task_memory": "MiB; a value Fargate accepts with task_cpu",
+    "cpu_architecture": "X86_64 or ARM64 (Graviton, about 20 % cheaper): the architecture the image is built for; ARM64 runs on-demand only",
+    "fargate_spot_percent": "share (0-100) of the tasks above the base on Fargate Spot: about 70 % cheaper, stopped with two minutes' "
+    "warning when AWS needs the capacity, no fallback to on-demand; X86_64 only; 0: on-demand (launch type FARGATE)",
+    "fargate_on_demand_base": "with Spot: tasks that always run on-demand, placed first; 0-100",
+    "vpc_endpoint_azs": "AZs that get the interface endpoints (each billed per AZ): the first N private subnets by id, 1-6; null: "
+    "all. Fewer is cheaper, but an outage of such an AZ cuts the others' tasks off ECR, Logs and Secrets Manager (no new tasks, "
+    "no logs) until it is back",
     "alarm_emails": "e-mail addresses subscribed to the alarm topic",
     "certificate_arn": "ACM certificate ARN for HTTPS; null: see certificate_tags",
     "certificate_tags": "without certificate_arn: the issued ACM certificate with these tags; prod needs one of the two",

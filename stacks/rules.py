@@ -25,6 +25,7 @@ FARGATE_MEMORY_BY_CPU: dict[int, tuple[int, ...]] = {
 }
 
 MAX_TASKS = 100
+MAX_AZS = 6  # the most Availability Zones a region has (us-east-1)
 MIN_STORAGE_GIB = 20
 MAX_STORAGE_GIB = 65536
 

@@ -61,6 +61,7 @@ class TaskContext:
             ),
             cpu=config.task_cpu,
             memory=config.task_memory,
+            cpu_architecture=config.cpu_architecture,
             account_id=self.account_id,
             vpc_id=self.network.vpc_id,
             ecr_repository_arn=self.image.repository_arn,

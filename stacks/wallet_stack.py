@@ -13,7 +13,7 @@ from constructs_lib.dashboard import Dashboard, DashboardProps
 from constructs_lib.database import Database, DatabaseProps
 from constructs_lib.ecs_task import EcrImage
 from constructs_lib.encryption_key import EncryptionKey, EncryptionKeyProps, log_groups_grant
-from constructs_lib.fargate_service import FargateService, FargateServiceProps
+from constructs_lib.fargate_service import FargateService, FargateServiceProps, SpotCapacity
 from constructs_lib.load_balancer import LoadBalancer, LoadBalancerProps
 from constructs_lib.migration_task import MigrationTask, MigrationTaskProps
 from constructs_lib.network import Network, NetworkProps, SubnetSelection
@@ -221,6 +221,9 @@ class WalletStack(AddressedStack):
                 health_check_grace_seconds=config.health_check_grace_seconds,
                 enable_execute_command=config.enable_ecs_exec,
                 deployment_alarm_names=[alarm_name(self.name, what) for what in DEPLOYMENT_ALARMS],
+                spot=SpotCapacity(percent=config.fargate_spot_percent, on_demand_base=config.fargate_on_demand_base)
+                if config.fargate_spot_percent
+                else None,
             ),
         )
         ServiceAutoscaling(
@@ -254,6 +257,7 @@ class WalletStack(AddressedStack):
                     subnet_ids=self.network.private_subnet_ids,
                     route_table_ids=self.network.private_route_table_ids,
                     ecs_exec=config.enable_ecs_exec,
+                    az_count=config.vpc_endpoint_azs,
                 ),
             )
         load_balancer.allow_to("service", security_group_id=service.security_group_id, description="To the service's tasks")

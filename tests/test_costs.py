@@ -17,17 +17,80 @@ from tests.conftest import Build
 PRICES = tomllib.loads(estimate.PRICES.read_text())
 
 
+ON_DEMAND_TASK = 730 * (0.25 * 0.04048 + 0.5 * 0.004445)  # a month of 0.25 vCPU / 0.5 GB, X86_64
+SPOT_TASK = 730 * (0.25 * 0.01334053 + 0.5 * 0.00146489)
+
+
 def test_dev_by_hand(parsed: dict[str, dict[str, Any]]) -> None:
     dev = estimate.estimate("dev", "development", parsed["wallet-dev"], PRICES, azs=2)
     assert dev.groups == pytest.approx(
         {
-            "compute": 1 * 730 * (0.25 * 0.04048 + 0.5 * 0.004445),
+            "compute": 1 * SPOT_TASK,  # all Spot
             "database": 730 * 0.018 + 20 * 0.115 + 0.40,
             "edge": 730 * (0.0225 + 0.008) + 5.00 + 4 * 1.00 + 0.1 * 0.60,
-            "network": 5 * 2 * 730 * 0.01,  # with dev's ECS Exec endpoint
+            "network": 5 * 1 * 730 * 0.01,  # with dev's ECS Exec endpoint, in the one AZ its JSON lists (not azs=2)
             "observability": 13 * 0.10 + 3.00 + 3 * 1.00 + 1 * 0.50,  # keys: logs, alarms, database
         }
     )
+    assert "Fargate Spot at the recorded rate; it moves with supply and demand" in dev.assumptions
+
+
+def test_staging_runs_one_task_on_demand_and_the_rest_on_spot(parsed: dict[str, dict[str, Any]]) -> None:
+    staging = estimate.estimate("staging", "pre-production", parsed["wallet-staging"], PRICES, azs=2)
+    compute = {what: monthly for group, what, monthly in staging.lines if group == "compute"}
+    assert compute == pytest.approx(
+        {"FARGATE: 1 x 0.25 vCPU / 0.5 GB X86_64": ON_DEMAND_TASK, "FARGATE_SPOT: 1 x 0.25 vCPU / 0.5 GB X86_64": SPOT_TASK}
+    )
+    assert staging.groups["network"] == pytest.approx(4 * 2 * 730 * 0.01)
+    assert "interface endpoints in every private subnet: 2 AZs (--azs)" in staging.assumptions
+
+
+def test_defaults_meet_the_budget_and_each_saving_comes_from_the_json(defaults_build: Build) -> None:
+    """dev at most 95 USD a month, staging below 148.72 and prod at most 198.95 (the estimates before Spot and
+    per-environment endpoint AZs); putting dev's service back on the launch type and its endpoints back in every
+    subnet, in the JSON alone, gives dev's earlier 136.98 again."""
+    dev, staging, prod = estimate.estimate_all(defaults_build.outdir)
+    assert dev.total <= 95
+    assert staging.total < 148.72
+    assert prod.total <= 198.95
+    document = json.loads(json.dumps(defaults_build.parsed["wallet-dev"]))
+    [service] = document["resource"]["aws_ecs_service"].values()
+    del service["capacity_provider_strategy"]
+    service["launch_type"] = "FARGATE"
+    for endpoint in document["resource"]["aws_vpc_endpoint"].values():
+        if endpoint["vpc_endpoint_type"] == "Interface":
+            endpoint["subnet_ids"] = "${data.aws_subnets.network_private_subnets.ids}"
+    assert estimate.estimate("dev", "development", document, PRICES, azs=2).total == pytest.approx(136.98, abs=0.005)
+
+
+def test_arm64_is_priced_and_arm64_on_spot_is_not(parsed: dict[str, dict[str, Any]]) -> None:
+    document = json.loads(json.dumps(parsed["wallet-prod"]))
+    for definition in document["resource"]["aws_ecs_task_definition"].values():
+        definition["runtime_platform"]["cpu_architecture"] = "ARM64"
+    prod = estimate.estimate("prod", "production", document, PRICES, azs=2)
+    assert prod.groups["compute"] == pytest.approx(2 * 730 * (0.25 * 0.03238 + 0.5 * 0.00356))
+    [service] = document["resource"]["aws_ecs_service"].values()
+    service["capacity_provider_strategy"] = [{"capacity_provider": "FARGATE_SPOT", "weight": 100}]
+    with pytest.raises(estimate.UnpricedError) as raised:
+        estimate.estimate("prod", "production", document, PRICES, azs=2)
+    assert str(raised.value) == ("FARGATE_SPOT vCPU of architecture 'ARM64' has no price in costs/prices-us-east-1.toml; priced: X86_64")
+
+
+@pytest.mark.parametrize(
+    ("desired", "strategy", "split"),
+    [
+        (3, [{"capacity_provider": "FARGATE", "base": 1, "weight": 1}, {"capacity_provider": "FARGATE_SPOT", "weight": 1}],
+         {"FARGATE": 2, "FARGATE_SPOT": 1}),
+        (1, [{"capacity_provider": "FARGATE", "base": 2, "weight": 0}, {"capacity_provider": "FARGATE_SPOT", "weight": 100}],
+         {"FARGATE": 1}),
+        (4, [{"capacity_provider": "FARGATE_SPOT", "weight": 100}], {"FARGATE_SPOT": 4}),
+        (5, [{"capacity_provider": "FARGATE", "weight": 1}, {"capacity_provider": "FARGATE_SPOT", "weight": 3}],
+         {"FARGATE": 1.25, "FARGATE_SPOT": 3.75}),
+    ],
+    ids=["base-then-even", "base-above-desired", "all-spot", "fractions"],
+)  # fmt: skip
+def test_tasks_split_as_ecs_places_them(desired: int, strategy: list[dict[str, Any]], split: dict[str, float]) -> None:
+    assert estimate.task_split({"desired_count": desired, "capacity_provider_strategy": strategy}) == split
 
 
 def test_prod_pays_twice_for_multi_az(parsed: dict[str, dict[str, Any]]) -> None:
@@ -36,7 +99,7 @@ def test_prod_pays_twice_for_multi_az(parsed: dict[str, dict[str, Any]]) -> None
     assert database["RDS db.t3.small Multi-AZ"] == pytest.approx(2 * 730 * 0.036)
     assert database["gp3 storage 100 GiB"] == pytest.approx(2 * 100 * 0.115)
     assert prod.groups["network"] == pytest.approx(4 * 3 * 730 * 0.01)
-    assert prod.groups["compute"] == pytest.approx(2 * 730 * (0.25 * 0.04048 + 0.5 * 0.004445))
+    assert prod.groups["compute"] == pytest.approx(2 * ON_DEMAND_TASK)
 
 
 def test_usage_assumptions_and_classes_cover_the_environment_table() -> None:
@@ -52,9 +115,12 @@ def table_rows(out: str) -> list[list[str]]:
 def test_command_prints_every_environment(effective_build: Build, capsys: pytest.CaptureFixture[str]) -> None:
     """The configuration the user deploys (cdktf.json) is priced, every environment in table order."""
     assert estimate.main(["--outdir", str(effective_build.outdir)]) == 0
-    header, total = table_rows(capsys.readouterr().out)
+    out = capsys.readouterr().out
+    header, total = table_rows(out)
     assert header == ["group", *(c.environment for c in config.ENVIRONMENTS)]
     assert total[0] == "total" and all(float(value) > 0 for value in total[1:])
+    for tier in {c.tier for c in config.ENVIRONMENTS}:  # each environment's usage assumptions are printed with it
+        assert f"  assumed: {tier} usage: " in out
 
 
 def test_an_unpriced_instance_class_is_one_line(defaults_build: Build, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -74,6 +74,8 @@ BAD_INPUTS: list[tuple[str, str, str | None, str | None]] = [
     ("tier-override", "tier", context({"wallet-prod": {"tier": "development"}}), None),
     ("production-access-logs-off", "alb_access_logs", context({"wallet-prod": {"alb_access_logs": False}}), None),
     ("production-short-log-retention", "log_retention_days", context({"wallet-prod": {"log_retention_days": 30}}), None),
+    ("arm64-on-spot", "fargate_spot_percent", context({"wallet": {"cpu_architecture": "ARM64"}}), None),
+    ("endpoint-azs", "vpc_endpoint_azs", None, cdktf_json({"wallet-dev": {"vpc_endpoint_azs": 7}})),
 ]
 
 

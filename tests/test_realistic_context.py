@@ -33,6 +33,8 @@ REALISTIC_CONTEXT: dict[str, Any] = {
         "public_subnet_ids": ["subnet-0a1b2c3d4e5f60721", "subnet-0a1b2c3d4e5f60722"],
         "certificate_arn": CERTIFICATE,
         "alarm_emails": ["wallet-staging-alerts@example.com"],
+        "fargate_spot_percent": 50,
+        "vpc_endpoint_azs": 2,
     },
     "wallet-prod": {
         "vpc_id": "vpc-0b1c2d3e4f5a60718",
@@ -43,6 +45,7 @@ REALISTIC_CONTEXT: dict[str, Any] = {
         "max_capacity": 12,
         "task_cpu": 512,
         "task_memory": 1024,
+        "cpu_architecture": "ARM64",
         "ingress_cidrs": ["0.0.0.0/0", "::/0"],
         "alarm_emails": ["payments-oncall@example.com", "wallet-prod-alerts@example.com"],
         "alarm_db_connections": 400,

@@ -159,7 +159,7 @@ def test_eager_switch_skips_both_lazy_loaders(monkeypatch: pytest.MonkeyPatch) -
 
 def test_lazy_loader_loads_only_what_is_used(defaults_build: Build) -> None:
     """After this process built every stack, with the lazy Python bindings (conftest called runtime.prepare())."""
-    loaded = [name for name in sys.modules if name.startswith(runtime.AWS_PACKAGE + ".")]
-    assert f"{runtime.AWS_PACKAGE}.provider" in loaded
-    assert f"{runtime.AWS_PACKAGE}.wafv2_ip_set" not in loaded
-    assert len(loaded) < 100
+    loaded = {name.split(".")[1] for name in sys.modules if name.startswith(runtime.AWS_PACKAGE + ".")}
+    assert "provider" in loaded
+    assert "wafv2_ip_set" not in loaded
+    assert len(loaded) < 100  # of the package's ~2,200 submodules

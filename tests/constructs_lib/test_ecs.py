@@ -12,12 +12,12 @@ from cdktf_cdktf_provider_aws.ecs_service import EcsService
 
 from constructs_lib.container import ContainerProps, container_definitions, secret_reference
 from constructs_lib.ecs_task import EcsTaskProps
-from constructs_lib.fargate_service import FargateService, FargateServiceProps
+from constructs_lib.fargate_service import FargateService, FargateServiceProps, SpotCapacity
 from constructs_lib.migration_task import MigrationTask, MigrationTaskProps
 from tests.helpers import bare_stack, data_sources, resources
 
 
-def task_props(port: int | None = 8080, ecs_exec: bool = False) -> EcsTaskProps:
+def task_props(port: int | None = 8080, ecs_exec: bool = False, **overrides: Any) -> EcsTaskProps:
     return EcsTaskProps(
         family="example",
         container=ContainerProps(name="app", image="repo@sha256:abc", log_group_name="/example", region="eu-west-1", port=port),
@@ -28,6 +28,7 @@ def task_props(port: int | None = 8080, ecs_exec: bool = False) -> EcsTaskProps:
         ecr_repository_arn="arn:aws:ecr:eu-west-1:123456789012:repository/example",
         log_retention_days=14,
         ecs_exec=ecs_exec,
+        **overrides,
     )
 
 
@@ -54,6 +55,42 @@ def test_service_defaults() -> None:
     assert [g["retention_in_days"] for g in resources(document, "aws_cloudwatch_log_group").values()] == [14]
     [definition] = resources(document, "aws_ecs_task_definition").values()
     assert (definition["cpu"], definition["memory"]) == ("512", "1024")
+
+
+def test_on_demand_by_default() -> None:
+    [ecs] = resources(service(), EcsService.TF_RESOURCE_TYPE).values()
+    assert ecs["launch_type"] == "FARGATE"
+    assert "capacity_provider_strategy" not in ecs and "force_new_deployment" not in ecs
+
+
+@pytest.mark.parametrize(
+    ("spot", "strategy"),
+    [
+        (SpotCapacity(percent=100), [{"capacity_provider": "FARGATE_SPOT", "weight": 100}]),
+        (
+            SpotCapacity(percent=100, on_demand_base=2),
+            [{"capacity_provider": "FARGATE", "base": 2, "weight": 0}, {"capacity_provider": "FARGATE_SPOT", "weight": 100}],
+        ),
+        (
+            SpotCapacity(percent=75),
+            [{"capacity_provider": "FARGATE", "base": 0, "weight": 25}, {"capacity_provider": "FARGATE_SPOT", "weight": 75}],
+        ),
+    ],
+    ids=["all-spot", "base-then-spot", "three-quarters-spot"],
+)
+def test_spot_capacity_strategy(spot: SpotCapacity, strategy: list[dict[str, Any]]) -> None:
+    document = service(spot=spot)
+    [ecs] = resources(document, EcsService.TF_RESOURCE_TYPE).values()
+    assert ecs["capacity_provider_strategy"] == strategy
+    assert ecs["force_new_deployment"] is True
+    assert "launch_type" not in ecs
+    [providers] = resources(document, "aws_ecs_cluster_capacity_providers").values()
+    assert providers["capacity_providers"] == ["FARGATE", "FARGATE_SPOT"]
+
+
+def test_task_architecture_is_the_images() -> None:
+    [definition] = resources(service(task=task_props(cpu_architecture="ARM64")), "aws_ecs_task_definition").values()
+    assert definition["runtime_platform"] == {"operating_system_family": "LINUX", "cpu_architecture": "ARM64"}
 
 
 def test_deployment_alarms_roll_back() -> None:

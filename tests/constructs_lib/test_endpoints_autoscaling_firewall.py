@@ -33,6 +33,28 @@ def test_endpoints_in_the_given_region_admit_only_granted_groups() -> None:
     )
 
 
+def test_endpoints_in_fewer_azs_take_the_first_subnets_by_id() -> None:
+    stack = bare_stack()
+    VpcEndpoints(
+        stack,
+        "endpoints",
+        props=VpcEndpointsProps(
+            name="example", region="eu-west-1", vpc_id="vpc-12345678", subnet_ids=["subnet-2", "subnet-1", "subnet-3"],
+            route_table_ids=["rtb-1"], az_count=2,
+        ),
+    )  # fmt: skip
+    endpoints = resources(json.loads(CdktfTesting.synth(stack)), "aws_vpc_endpoint")
+    for endpoint in endpoints.values():
+        if endpoint["vpc_endpoint_type"] == "Gateway":
+            continue
+        assert endpoint["subnet_ids"] == [
+            '${element(sort(["subnet-2", "subnet-1", "subnet-3"]), 0)}',
+            '${element(sort(["subnet-2", "subnet-1", "subnet-3"]), 1)}',
+        ]
+        [check] = endpoint["lifecycle"]["precondition"]
+        assert check["error_message"] == "vpc_endpoint_azs is 2, more than the VPC's private subnets."
+
+
 def test_autoscaling_targets_are_configurable() -> None:
     stack = bare_stack()
     ServiceAutoscaling(

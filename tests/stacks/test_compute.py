@@ -187,13 +187,15 @@ def test_image_tag_is_resolved_to_a_digest(parsed: dict[str, dict[str, Any]], en
 
 def test_service(synthesized: dict[str, str], env_stack: str) -> None:
     c = EXPECTED[env_stack]
+    # Spot or not: a capacity provider strategy (changed in place only with force_new_deployment), or the launch type.
+    capacity = {"capacity_provider_strategy": c.capacity, "force_new_deployment": True} if c.capacity else {"launch_type": "FARGATE"}
     assert CdktfTesting.to_have_resource_with_properties(
         synthesized[env_stack],
         EcsService.TF_RESOURCE_TYPE,
         {
             "name": f"wallet-service-{c.environment}",
             "desired_count": c.desired,
-            "launch_type": "FARGATE",
+            **capacity,
             "platform_version": "LATEST",
             "network_configuration": {
                 "subnets": PRIVATE_SUBNETS,
@@ -216,6 +218,21 @@ def test_service(synthesized: dict[str, str], env_stack: str) -> None:
             "lifecycle": {"ignore_changes": ["desired_count"]},
         },
     )
+
+
+def test_spot_outside_production_only(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
+    """Both Fargate capacity providers are on every cluster (the strategy may only name those), the service runs on
+    Spot where the table says so, and never without the launch type or a strategy; the migrations stay on-demand."""
+    document = parsed[env_stack]
+    [providers] = resources(document, "aws_ecs_cluster_capacity_providers").values()
+    assert providers["capacity_providers"] == ["FARGATE", "FARGATE_SPOT"]
+    assert providers["cluster_name"] == "${aws_ecs_cluster.service_cluster.name}"
+    [service] = resources(document, "aws_ecs_service").values()
+    assert "aws_ecs_cluster_capacity_providers.service_capacity_providers" in service["depends_on"]
+    uses_spot = "FARGATE_SPOT" in str(service.get("capacity_provider_strategy"))
+    assert uses_spot == {"wallet-dev": True, "wallet-staging": True, "wallet-prod": False}[env_stack]
+    assert ("launch_type" in service) != ("capacity_provider_strategy" in service)
+    assert "--launch-type FARGATE " in document["output"]["migration_command"]["value"]
 
 
 def test_ecs_exec_permissions_in_dev_only(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
@@ -270,6 +287,10 @@ def test_vpc_endpoints(synthesized: dict[str, str], parsed: dict[str, dict[str, 
     assert sorted(e["service_name"] for e in endpoints if e["vpc_endpoint_type"] == "Interface") == [
         f"com.amazonaws.us-east-1.{service}" for service in sorted(interface)
     ]
+    azs = EXPECTED[env_stack].endpoint_azs
+    # Fewer AZs: the first of the private subnets by id, a JSON list of that length, and a plan-time check that the
+    # VPC has that many (element() would wrap around).
+    subnets = PRIVATE_SUBNETS if azs is None else [f"${{element(sort({PRIVATE_SUBNETS[2:-1]}), {i})}}" for i in range(azs)]
     for service in interface:
         assert CdktfTesting.to_have_resource_with_properties(
             text,
@@ -278,10 +299,16 @@ def test_vpc_endpoints(synthesized: dict[str, str], parsed: dict[str, dict[str, 
                 "service_name": f"com.amazonaws.us-east-1.{service}",
                 "vpc_endpoint_type": "Interface",
                 "private_dns_enabled": True,
-                "subnet_ids": PRIVATE_SUBNETS,
+                "subnet_ids": subnets,
                 "security_group_ids": ["${aws_security_group.endpoints_security_group.id}"],
             },
         )
+    for endpoint in endpoints:
+        if azs is not None and endpoint["vpc_endpoint_type"] == "Interface":
+            [check] = endpoint["lifecycle"]["precondition"]
+            assert check["condition"] == f"${{(length({PRIVATE_SUBNETS[2:-1]}) >= {azs})}}"
+        else:
+            assert "lifecycle" not in endpoint
     assert CdktfTesting.to_have_resource_with_properties(
         text,
         VpcEndpoint.TF_RESOURCE_TYPE,

@@ -21,12 +21,14 @@ def test_environment_table_is_the_expected_one() -> None:
         c.stack_name: (c.environment, c.tier, c.desired_count, c.min_capacity, c.max_capacity, c.db_instance_class,
                        c.db_allocated_storage, c.db_max_allocated_storage, c.db_multi_az, c.db_deletion_protection,
                        c.db_prevent_destroy, c.db_backup_retention_days, c.log_retention_days, c.enable_ecs_exec,
-                       c.alb_deletion_protection, c.alb_access_logs)
+                       c.alb_deletion_protection, c.alb_access_logs, c.fargate_spot_percent, c.fargate_on_demand_base,
+                       c.vpc_endpoint_azs)
         for c in config.load({})
     }  # fmt: skip
     expected = {
         stack: (e.environment, e.tier, e.desired, e.min_tasks, e.max_tasks, e.db_class, e.storage, e.max_storage or e.storage,
-                e.multi_az, e.protected, e.prevent_destroy, e.backup_days, e.log_days, e.ecs_exec, e.alb_protected, e.access_logs)
+                e.multi_az, e.protected, e.prevent_destroy, e.backup_days, e.log_days, e.ecs_exec, e.alb_protected, e.access_logs,
+                {"wallet-dev": 100, "wallet-staging": 100, "wallet-prod": 0}[stack], {"wallet-staging": 1}.get(stack, 0), e.endpoint_azs)
         for stack, e in EXPECTED.items()
     }  # fmt: skip
     assert actual == expected
@@ -229,6 +231,33 @@ RULES: list[tuple[str, dict[str, Any], str]] = [
         "wallet-prod",
         {"log_retention_days": 180},
         "wallet-prod: log_retention_days: 180 is not valid; the production tier keeps logs at least 365 days",
+    ),
+    ("wallet-prod", {"cpu_architecture": "ARM"}, "wallet-prod: cpu_architecture: 'ARM' is not valid; expected one of 'X86_64', 'ARM64'"),
+    (
+        "wallet-dev",
+        {"cpu_architecture": "ARM64"},
+        "wallet-dev: fargate_spot_percent: 100 is not valid; Fargate Spot runs X86_64 tasks only: expected 0 with ARM64",
+    ),
+    (
+        "wallet-prod",
+        {"fargate_spot_percent": 101},
+        "wallet-prod: fargate_spot_percent: 101 is not valid; expected a whole number from 0 to 100",
+    ),
+    (
+        "wallet-prod",
+        {"fargate_on_demand_base": 2},
+        "wallet-prod: fargate_on_demand_base: 2 is not valid; applies only with fargate_spot_percent above 0",
+    ),
+    (
+        "wallet-staging",
+        {"fargate_on_demand_base": -1},
+        "wallet-staging: fargate_on_demand_base: -1 is not valid; expected a whole number from 0 to 100",
+    ),
+    ("wallet-dev", {"vpc_endpoint_azs": 0}, "wallet-dev: vpc_endpoint_azs: 0 is not valid; expected a whole number from 1 to 6"),
+    (
+        "wallet-dev",
+        {"vpc_endpoint_azs": 3, "private_subnet_ids": ["subnet-12345678", "subnet-87654321"]},
+        "wallet-dev: vpc_endpoint_azs: 3 is not valid; expected at most the 2 private_subnet_ids, or null",
     ),
 ]
 
