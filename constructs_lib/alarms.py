@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
 from cdktf_cdktf_provider_aws.cloudwatch_event_target import CloudwatchEventTarget, CloudwatchEventTargetInputTransformer
-from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
+from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import (
+    CloudwatchMetricAlarm,
+    CloudwatchMetricAlarmMetricQuery,
+    CloudwatchMetricAlarmMetricQueryMetric,
+)
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocument,
     DataAwsIamPolicyDocumentStatement,
@@ -26,8 +30,9 @@ from constructs_lib.encryption_key import EncryptionKey, EncryptionKeyProps, Ser
 GIB = 1024**3
 Comparison = Literal["GreaterThanThreshold", "LessThanThreshold"]
 MissingData = Literal["breaching", "notBreaching", "missing", "ignore"]
-# The alarms the service's deployment watches: a new task definition that serves errors is rolled back.
-DEPLOYMENT_ALARMS = ("target-5xx", "unhealthy-hosts")
+# The alarms the service's deployment watches: a new revision that serves errors, is slow or fails its health checks is
+# rolled back. They judge rates per target group, so a canary's errors count at the canary's share of traffic.
+DEPLOYMENT_ALARMS = ("deploy-5xx-rate", "deploy-p99-latency", "unhealthy-hosts")
 # What a publisher needs of the key that encrypts an SNS topic.
 PUBLISHER_KEY_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey")
 
@@ -42,7 +47,20 @@ class Metric:
     namespace: str
     name: str
     dimensions: Mapping[str, str]
-    statistic: Literal["Average", "Sum", "Maximum", "Minimum"]
+    statistic: Literal["Average", "Sum", "Maximum", "Minimum", "p99"]
+    period: int = 60
+
+
+@dataclass(frozen=True, kw_only=True)
+class MetricMath:
+    """A CloudWatch metric math expression (docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html)
+    over ``metrics`` and the intermediate ``steps``, each by its id."""
+
+    expression: str
+    label: str
+    metrics: Mapping[str, Metric]
+    steps: Mapping[str, str]
+    """Intermediate expressions, in order; ``expression`` and later steps may use their ids."""
     period: int = 60
 
 
@@ -51,8 +69,8 @@ class AlarmSpec:
     what: str
     """Suffix of the alarm name: <prefix>-<what>."""
     group: str
-    """Dashboard row: Service, Load balancer or Database."""
-    metric: Metric
+    """Dashboard row: Service, Deployment, Load balancer or Database."""
+    metric: Metric | MetricMath
     comparison: Comparison
     threshold: float
     treat_missing_data: MissingData
@@ -76,7 +94,10 @@ class AlarmsProps:
     min_running_tasks: int
     db_identifier: str
     load_balancer_arn_suffix: str
-    target_group_arn_suffix: str
+    target_group_arn_suffixes: Sequence[str]
+    """Every target group the service's tasks can be in (two with canary, linear and blue/green deployments)."""
+    min_requests_per_minute: int
+    """Requests a minute a target group must serve before its 5xx rate counts."""
     thresholds: Mapping[str, float]
     """Threshold per alarm name (the <what> of <prefix>-<what>), for every alarm of the pack except running-tasks-low
     (min_running_tasks) and unhealthy-hosts (0). A missing or an unknown name is an error."""
@@ -119,17 +140,12 @@ class Alarms(Construct):
         )
         self._topic_policy(props, topic, rule.arn)
         for spec in self.specs:
-            metric = spec.metric
             CloudwatchMetricAlarm(
                 self,
                 spec.what.replace("-", "_"),
                 alarm_name=alarm_name(props.prefix, spec.what),
                 alarm_description=spec.description,
-                namespace=metric.namespace,
-                metric_name=metric.name,
-                dimensions=dict(metric.dimensions),
-                statistic=metric.statistic,
-                period=metric.period,
+                **_alarm_metric(spec.metric),
                 evaluation_periods=spec.evaluation_periods,
                 datapoints_to_alarm=spec.datapoints_to_alarm,
                 comparison_operator=spec.comparison,
@@ -191,6 +207,81 @@ class Alarms(Construct):
         SnsTopicPolicy(self, "topic_policy", arn=topic.arn, policy=policy.json)
 
 
+def _statistic(metric: Metric) -> dict[str, str]:
+    """Percentiles go in extended_statistic, the others in statistic (aws_cloudwatch_metric_alarm)."""
+    return {"extended_statistic": metric.statistic} if metric.statistic.startswith("p") else {"statistic": metric.statistic}
+
+
+def _alarm_metric(metric: Metric | MetricMath) -> dict[str, Any]:
+    """The metric arguments of aws_cloudwatch_metric_alarm: one metric, or metric queries with the expression returned."""
+    if isinstance(metric, Metric):
+        return {
+            "namespace": metric.namespace,
+            "metric_name": metric.name,
+            "dimensions": dict(metric.dimensions),
+            "period": metric.period,
+            **_statistic(metric),
+        }
+    queries = [
+        CloudwatchMetricAlarmMetricQuery(
+            id=query_id,
+            return_data=False,
+            metric=CloudwatchMetricAlarmMetricQueryMetric(
+                namespace=part.namespace, metric_name=part.name, dimensions=dict(part.dimensions), period=part.period, stat=part.statistic
+            ),
+        )
+        for query_id, part in metric.metrics.items()
+    ]
+    queries += [CloudwatchMetricAlarmMetricQuery(id=step_id, expression=step, return_data=False) for step_id, step in metric.steps.items()]
+    queries.append(CloudwatchMetricAlarmMetricQuery(id="result", expression=metric.expression, label=metric.label, return_data=True))
+    return {"metric_query": queries}
+
+
+def per_target_group(props: AlarmsProps, name: str, statistic: Literal["Sum", "Maximum", "p99"], prefix: str) -> dict[str, Metric]:
+    """One ALB metric for each target group, by id <prefix><index>."""
+    return {
+        f"{prefix}{index}": Metric(
+            namespace="AWS/ApplicationELB",
+            name=name,
+            dimensions={"LoadBalancer": props.load_balancer_arn_suffix, "TargetGroup": suffix},
+            statistic=statistic,
+        )
+        for index, suffix in enumerate(props.target_group_arn_suffixes)
+    }
+
+
+def deployment_metrics(props: AlarmsProps) -> dict[str, MetricMath]:
+    """What the rollback alarms judge, worst target group first: whichever group holds the new revision decides."""
+    groups = range(len(props.target_group_arn_suffixes))
+    minimum = props.min_requests_per_minute
+    # A group's 5xx share of its requests, or 0 in a minute with fewer than `minimum` requests (a quiet minute is no
+    # outage). FILL: ALB reports no 5xx datapoint in a minute without errors, and no requests in an idle minute.
+    rates = {f"rate{i}": f"IF(FILL(requests{i}, 0) >= {minimum}, 100 * FILL(errors{i}, 0) / FILL(requests{i}, 0), 0)" for i in groups}
+    return {
+        "deploy-5xx-rate": MetricMath(
+            expression=f"MAX([{', '.join(rates)}])",
+            label="5xx % of the worst target group",
+            metrics={
+                **per_target_group(props, "RequestCount", "Sum", "requests"),
+                **per_target_group(props, "HTTPCode_Target_5XX_Count", "Sum", "errors"),
+            },
+            steps=rates,
+        ),
+        "deploy-p99-latency": MetricMath(
+            expression=f"MAX([{', '.join(f'latency{i}' for i in groups)}])",
+            label="p99 response time of the slowest target group",
+            metrics=per_target_group(props, "TargetResponseTime", "p99", "latency"),
+            steps={},
+        ),
+        "unhealthy-hosts": MetricMath(
+            expression=f"MAX([{', '.join(f'unhealthy{i}' for i in groups)}])",
+            label="unhealthy targets of the worst target group",
+            metrics=per_target_group(props, "UnHealthyHostCount", "Maximum", "unhealthy"),
+            steps={},
+        ),
+    }
+
+
 def alarm_specs(props: AlarmsProps) -> list[AlarmSpec]:
     """The alarm pack, in dashboard order: one named record per alarm."""
     thresholds = dict(props.thresholds)
@@ -203,7 +294,7 @@ def alarm_specs(props: AlarmsProps) -> list[AlarmSpec]:
     service = {"ClusterName": props.cluster_name, "ServiceName": props.service_name}
     database = {"DBInstanceIdentifier": props.db_identifier}
     balancer = {"LoadBalancer": props.load_balancer_arn_suffix}
-    targets = {**balancer, "TargetGroup": props.target_group_arn_suffix}
+    deployment = deployment_metrics(props)
     specs = [
         AlarmSpec(
             what="cpu-high", group="Service", comparison="GreaterThanThreshold", threshold=configured("cpu-high"),
@@ -223,10 +314,27 @@ def alarm_specs(props: AlarmsProps) -> list[AlarmSpec]:
             description="Fewer tasks run than the minimum: read the service events and the task stop reasons.",
         ),
         AlarmSpec(
+            what="deploy-5xx-rate", group="Deployment", comparison="GreaterThanThreshold", threshold=configured("deploy-5xx-rate"),
+            metric=deployment["deploy-5xx-rate"], treat_missing_data="notBreaching",
+            description="A target group answers this percent of its requests with 5xx: a deployment in progress is rolled back; "
+            "otherwise read the service's logs.",
+        ),
+        AlarmSpec(
+            what="deploy-p99-latency", group="Deployment", comparison="GreaterThanThreshold",
+            threshold=configured("deploy-p99-latency"), metric=deployment["deploy-p99-latency"], treat_missing_data="notBreaching",
+            description="The slowest 1 % of a target group's responses take longer than this: a deployment in progress is rolled "
+            "back; otherwise check the database and the service's CPU.",
+        ),
+        AlarmSpec(
+            what="unhealthy-hosts", group="Deployment", comparison="GreaterThanThreshold", threshold=0,
+            metric=deployment["unhealthy-hosts"], treat_missing_data="notBreaching",
+            description="A task fails its health check: read its logs. A deployment in progress is rolled back.",
+        ),
+        AlarmSpec(
             what="target-5xx", group="Load balancer", comparison="GreaterThanThreshold", threshold=configured("target-5xx"),
-            metric=Metric(namespace="AWS/ApplicationELB", name="HTTPCode_Target_5XX_Count", dimensions=targets, statistic="Sum"),
+            metric=Metric(namespace="AWS/ApplicationELB", name="HTTPCode_Target_5XX_Count", dimensions=balancer, statistic="Sum"),
             treat_missing_data="notBreaching",
-            description="The service answers with 5xx errors: read its logs. A deployment in progress is rolled back.",
+            description="The service answers with many 5xx errors (all target groups): read its logs.",
         ),
         AlarmSpec(
             what="alb-5xx", group="Load balancer", comparison="GreaterThanThreshold", threshold=configured("alb-5xx"),
@@ -236,14 +344,8 @@ def alarm_specs(props: AlarmsProps) -> list[AlarmSpec]:
         AlarmSpec(
             what="response-time-high", group="Load balancer", comparison="GreaterThanThreshold",
             threshold=configured("response-time-high"),
-            metric=Metric(namespace="AWS/ApplicationELB", name="TargetResponseTime", dimensions=targets, statistic="Average"),
+            metric=Metric(namespace="AWS/ApplicationELB", name="TargetResponseTime", dimensions=balancer, statistic="Average"),
             treat_missing_data="notBreaching", description="Responses are slow: check database latency and the service's CPU.",
-        ),
-        AlarmSpec(
-            what="unhealthy-hosts", group="Load balancer", comparison="GreaterThanThreshold", threshold=0,
-            metric=Metric(namespace="AWS/ApplicationELB", name="UnHealthyHostCount", dimensions=targets, statistic="Maximum"),
-            treat_missing_data="notBreaching",
-            description="A task fails its health check: read its logs. A deployment in progress is rolled back.",
         ),
         AlarmSpec(
             what="requests-high", group="Load balancer", comparison="GreaterThanThreshold", threshold=configured("requests-high"),

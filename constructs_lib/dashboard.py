@@ -10,7 +10,7 @@ from itertools import groupby
 from cdktf_cdktf_provider_aws.cloudwatch_dashboard import CloudwatchDashboard
 from constructs import Construct
 
-from constructs_lib.alarms import AlarmSpec
+from constructs_lib.alarms import AlarmSpec, Metric, MetricMath
 
 WIDTH, HEIGHT, PER_ROW = 8, 6, 3
 
@@ -39,8 +39,6 @@ def dashboard_body(props: DashboardProps) -> dict[str, object]:
         for index, spec in enumerate(specs):
             if index and index % PER_ROW == 0:
                 y += HEIGHT
-            metric = spec.metric
-            dimensions = [part for pair in metric.dimensions.items() for part in pair]
             widgets.append(
                 {
                     "type": "metric",
@@ -52,12 +50,25 @@ def dashboard_body(props: DashboardProps) -> dict[str, object]:
                         "title": spec.what,
                         "region": props.region,
                         "view": "timeSeries",
-                        "stat": metric.statistic,
-                        "period": metric.period,
-                        "metrics": [[metric.namespace, metric.name, *dimensions]],
+                        "period": spec.metric.period,
+                        "metrics": graph_metrics(spec.metric),
                         "annotations": {"horizontal": [{"label": "alarm", "value": spec.threshold}]},
                     },
                 }
             )
         y += HEIGHT
     return {"widgets": widgets}
+
+
+def _graph_metric(metric: Metric, options: dict[str, object]) -> list[object]:
+    dimensions = [part for pair in metric.dimensions.items() for part in pair]
+    return [metric.namespace, metric.name, *dimensions, {"stat": metric.statistic, **options}]
+
+
+def graph_metrics(metric: Metric | MetricMath) -> list[list[object]]:
+    """A widget's ``metrics``: the metric; or the expression, with its inputs and steps computed but not drawn."""
+    if isinstance(metric, Metric):
+        return [_graph_metric(metric, {})]
+    hidden: list[list[object]] = [_graph_metric(part, {"id": query_id, "visible": False}) for query_id, part in metric.metrics.items()]
+    hidden += [[{"expression": step, "id": step_id, "visible": False}] for step_id, step in metric.steps.items()]
+    return [*hidden, [{"expression": metric.expression, "id": "result", "label": metric.label}]]

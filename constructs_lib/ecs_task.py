@@ -19,15 +19,27 @@ from constructs_lib.firewall import Peer
 from constructs_lib.task_iam import TaskIam, TaskIamProps
 
 
+@dataclass(frozen=True)
+class ImageRef:
+    reference: str
+    """<repository URL>@<digest>"""
+    repository_arn: str
+
+
 class EcrImage(Construct):
-    """An image tag resolved to its digest at plan time: the task runs exactly that image, and a missing tag fails the plan."""
+    """An image tag resolved to its digest at plan time: the task runs exactly that image, and a missing tag fails the
+    plan. ``tagged`` resolves more tags of the same repository."""
 
     def __init__(self, scope: Construct, id_: str, *, repository_name: str, tag: str) -> None:
         super().__init__(scope, id_)
-        repository = DataAwsEcrRepository(self, "repository", name=repository_name)
-        image = DataAwsEcrImage(self, "tagged", repository_name=repository.name, image_tag=tag)
-        self.repository_arn: str = repository.arn
-        self.reference: str = f"{repository.repository_url}@{image.image_digest}"
+        self._repository = DataAwsEcrRepository(self, "repository", name=repository_name)
+        self.ref = self.tagged("tagged", tag)
+        self.repository_arn: str = self.ref.repository_arn
+        self.reference: str = self.ref.reference
+
+    def tagged(self, id_: str, tag: str) -> ImageRef:
+        image = DataAwsEcrImage(self, id_, repository_name=self._repository.name, image_tag=tag)
+        return ImageRef(reference=f"{self._repository.repository_url}@{image.image_digest}", repository_arn=self._repository.arn)
 
 
 @dataclass(frozen=True, kw_only=True)

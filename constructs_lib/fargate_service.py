@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from cdktf import ITerraformDependable, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.ecs_cluster import EcsCluster, EcsClusterSetting
@@ -13,13 +14,18 @@ from cdktf_cdktf_provider_aws.ecs_service import (
     EcsServiceAlarms,
     EcsServiceCapacityProviderStrategy,
     EcsServiceDeploymentCircuitBreaker,
+    EcsServiceDeploymentConfiguration,
+    EcsServiceDeploymentConfigurationCanaryConfiguration,
+    EcsServiceDeploymentConfigurationLinearConfiguration,
     EcsServiceLoadBalancer,
+    EcsServiceLoadBalancerAdvancedConfiguration,
     EcsServiceNetworkConfiguration,
 )
 from constructs import Construct
 
 from constructs_lib.ecs_task import EcsTask, EcsTaskProps
 from constructs_lib.firewall import Peer
+from constructs_lib.traffic_shift_role import TrafficShiftRole, TrafficShiftRoleProps
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -36,6 +42,43 @@ class SpotCapacity:
         on_demand = EcsServiceCapacityProviderStrategy(capacity_provider="FARGATE", base=self.on_demand_base, weight=100 - self.percent)
         spot = EcsServiceCapacityProviderStrategy(capacity_provider="FARGATE_SPOT", weight=self.percent)
         return [on_demand, spot] if self.on_demand_base or self.percent < 100 else [spot]
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrafficShift:
+    """An ECS-native canary, linear or blue/green deployment (docs.aws.amazon.com/AmazonECS/latest/developerguide/
+    canary-deployment.html): the new revision starts behind the target group that is not serving, and ECS moves the
+    production listener rule's traffic to it, step by step, through a role this construct creates."""
+
+    strategy: Literal["CANARY", "LINEAR", "BLUE_GREEN"]
+    alternate_target_group_arn: str
+    production_rule_arn: str
+    listener_arns: Sequence[str]
+    """The listeners of the production (and test) rule."""
+    test_rule_arn: str | None = None
+    """A rule that gets the new revision first, for test traffic. Default: none."""
+    bake_minutes: int = 10
+    """Minutes the old revision stays ready after all traffic moved."""
+    canary_percent: float = 10
+    canary_bake_minutes: int = 5
+    linear_step_percent: float = 10
+    linear_step_bake_minutes: int = 6
+
+    def configuration(self) -> EcsServiceDeploymentConfiguration:
+        return EcsServiceDeploymentConfiguration(
+            strategy=self.strategy,
+            bake_time_in_minutes=str(self.bake_minutes),
+            canary_configuration=EcsServiceDeploymentConfigurationCanaryConfiguration(
+                canary_percent=self.canary_percent, canary_bake_time_in_minutes=str(self.canary_bake_minutes)
+            )
+            if self.strategy == "CANARY"
+            else None,
+            linear_configuration=EcsServiceDeploymentConfigurationLinearConfiguration(
+                step_percent=self.linear_step_percent, step_bake_time_in_minutes=str(self.linear_step_bake_minutes)
+            )
+            if self.strategy == "LINEAR"
+            else None,
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,6 +102,8 @@ class FargateServiceProps:
     """CloudWatch alarms that roll a deployment back when they fire. Default: none (the circuit breaker only)."""
     spot: SpotCapacity | None = None
     """Run some or all tasks on Fargate Spot. Default: on-demand only (launch type FARGATE)."""
+    traffic_shift: TrafficShift | None = None
+    """Release by shifting traffic between two target groups. Default: a rolling deployment behind the one."""
 
 
 class FargateService(Construct):
@@ -76,6 +121,30 @@ class FargateService(Construct):
             self, "capacity_providers", cluster_name=cluster.name, capacity_providers=["FARGATE", "FARGATE_SPOT"]
         )
         self.task = EcsTask(self, "task", props=props.task)
+        shift = props.traffic_shift
+        advanced, depends_on, ignored = None, [*props.listeners, providers], ["desired_count"]
+        if shift is not None:
+            role = TrafficShiftRole(
+                self,
+                "traffic_shift",
+                props=TrafficShiftRoleProps(
+                    name=f"{props.service_name}-traffic-shift",
+                    account_id=props.task.account_id,
+                    target_group_arns=[props.target_group_arn, shift.alternate_target_group_arn],
+                    listener_arns=shift.listener_arns,
+                    rule_arns=[shift.production_rule_arn, *([shift.test_rule_arn] if shift.test_rule_arn else [])],
+                ),
+            )
+            advanced = EcsServiceLoadBalancerAdvancedConfiguration(
+                alternate_target_group_arn=shift.alternate_target_group_arn,
+                production_listener_rule=shift.production_rule_arn,
+                test_listener_rule=shift.test_rule_arn,
+                role_arn=role.arn,
+            )
+            depends_on.append(role.policy)  # ECS uses the role as soon as the service exists
+            # After each deployment ECS serves from the other target group and records that in the service's load
+            # balancer block; Terraform must not swap it back (terraform-provider-aws issue 45678).
+            ignored.append("load_balancer")
         service = EcsService(
             self,
             "service",
@@ -94,9 +163,13 @@ class FargateService(Construct):
             ),
             load_balancer=[
                 EcsServiceLoadBalancer(
-                    target_group_arn=props.target_group_arn, container_name=self.task.container_name, container_port=port
+                    target_group_arn=props.target_group_arn,
+                    container_name=self.task.container_name,
+                    container_port=port,
+                    advanced_configuration=advanced,
                 )
             ],
+            deployment_configuration=shift.configuration() if shift else EcsServiceDeploymentConfiguration(strategy="ROLLING"),
             health_check_grace_period_seconds=props.health_check_grace_seconds,
             deployment_circuit_breaker=EcsServiceDeploymentCircuitBreaker(enable=True, rollback=True),
             alarms=EcsServiceAlarms(alarm_names=list(props.deployment_alarm_names), enable=True, rollback=True)
@@ -109,8 +182,8 @@ class FargateService(Construct):
             enable_execute_command=props.enable_execute_command,
             # `cdktf deploy` returns when the new tasks are healthy, and fails if the circuit breaker rolled back.
             wait_for_steady_state=True,
-            depends_on=[*props.listeners, providers],
-            lifecycle=TerraformResourceLifecycle(ignore_changes=["desired_count"]),
+            depends_on=depends_on,
+            lifecycle=TerraformResourceLifecycle(ignore_changes=ignored),
         )
         self.port = port
         self.cluster_name: str = cluster.name

@@ -5,12 +5,20 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from cdktf import ITerraformDependable
+from cdktf import ITerraformDependable, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.data_aws_acm_certificate import DataAwsAcmCertificate
 from cdktf_cdktf_provider_aws.data_aws_elb_service_account import DataAwsElbServiceAccount
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import DataAwsIamPolicyDocumentStatementPrincipals
 from cdktf_cdktf_provider_aws.lb import Lb, LbAccessLogs
 from cdktf_cdktf_provider_aws.lb_listener import LbListener, LbListenerDefaultAction, LbListenerDefaultActionRedirect
+from cdktf_cdktf_provider_aws.lb_listener_rule import (
+    LbListenerRule,
+    LbListenerRuleAction,
+    LbListenerRuleActionForward,
+    LbListenerRuleActionForwardTargetGroup,
+    LbListenerRuleCondition,
+    LbListenerRuleConditionPathPattern,
+)
 from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup, LbTargetGroupHealthCheck
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from constructs import Construct
@@ -43,6 +51,17 @@ class LoadBalancerProps:
     deletion_protection: bool = False
     access_logs_bucket: str | None = None
     """Create this bucket and log every request to it. Default: no access logs."""
+    traffic_shift: bool = False
+    """For ECS canary, linear and blue/green deployments: a second (alternate) target group, and a production listener
+    rule forwarding to both whose weights ECS shifts (Terraform leaves them to ECS). Default: one target group."""
+    test_listener_port: int | None = None
+    """With traffic_shift: a listener on this port whose rule ECS points at the new revision before production
+    traffic moves. Default: none."""
+    test_ingress_cidrs: Sequence[str] = ()
+    """Who may reach the test listener."""
+    deregistration_delay_seconds: int = 30
+    slow_start_seconds: int = 0
+    """0: off; else 30-900."""
 
 
 class LoadBalancer(Construct):
@@ -62,15 +81,7 @@ class LoadBalancer(Construct):
             self, "security_group", name=f"{props.name}-alb", description=f"Load balancer of {props.name}", vpc_id=props.vpc_id
         )
         for port in listener_ports:
-            for index, cidr in enumerate(props.ingress_cidrs):
-                firewall.ingress(
-                    self,
-                    f"ingress_{port}_{index}",
-                    security_group_id=self._security_group.id,
-                    peer=Peer(cidr=cidr),
-                    port=port,
-                    description=f"Clients to the {'HTTPS' if port == HTTPS else 'HTTP'} listener",
-                )
+            self._admit(str(port), port, props.ingress_cidrs, f"Clients to the {'HTTPS' if port == HTTPS else 'HTTP'} listener")
         self._target_port = props.target_port
 
         log_bucket = self._access_logs_bucket(props.access_logs_bucket) if props.access_logs_bucket else None
@@ -89,42 +100,40 @@ class LoadBalancer(Construct):
             # ELB checks that it may write the access logs when they are switched on.
             depends_on=[log_bucket.policy] if log_bucket else None,
         )
-        target_group = LbTargetGroup(
-            self,
-            "target_group",
-            name=props.name,
-            port=props.target_port,
-            protocol="HTTP",
-            target_type="ip",
-            vpc_id=props.vpc_id,
-            deregistration_delay="30",
-            health_check=LbTargetGroupHealthCheck(
-                path=props.health_check_path, matcher="200-399", interval=15, timeout=5, healthy_threshold=2, unhealthy_threshold=3
-            ),
-        )
+        # Blue/green, linear and canary deployments need two target groups of the same shape; ECS registers each new
+        # revision in the one not serving (docs.aws.amazon.com/AmazonECS/latest/developerguide/alb-resources-for-blue-green.html).
+        target_groups = [self._target_group("target_group", props.name, props)]
+        if props.traffic_shift:
+            target_groups.append(self._target_group("alternate_target_group", f"{props.name}-alt", props))
+        target_group = target_groups[0]
         forward = LbListenerDefaultAction(type="forward", target_group_arn=target_group.arn)
         self.listeners: list[ITerraformDependable] = []
         if certificate_arn is not None:
-            self.listeners.append(
-                LbListener(
-                    self,
-                    "https",
-                    load_balancer_arn=alb.arn,
-                    port=HTTPS,
-                    protocol="HTTPS",
-                    ssl_policy=TLS_POLICY,
-                    certificate_arn=certificate_arn,
-                    default_action=[forward],
-                )
-            )
+            serving = _listener(self, "https", alb, HTTPS, certificate_arn=certificate_arn, action=forward)
             redirect = LbListenerDefaultAction(
                 type="redirect", redirect=LbListenerDefaultActionRedirect(protocol="HTTPS", port=str(HTTPS), status_code="HTTP_301")
             )
-            self.listeners.append(
-                LbListener(self, "http", load_balancer_arn=alb.arn, port=HTTP, protocol="HTTP", default_action=[redirect])
-            )
+            self.listeners += [
+                serving,
+                LbListener(self, "http", load_balancer_arn=alb.arn, port=HTTP, protocol="HTTP", default_action=[redirect]),
+            ]
         else:
-            self.listeners.append(LbListener(self, "http", load_balancer_arn=alb.arn, port=HTTP, protocol="HTTP", default_action=[forward]))
+            serving = LbListener(self, "http", load_balancer_arn=alb.arn, port=HTTP, protocol="HTTP", default_action=[forward])
+            self.listeners.append(serving)
+        self.production_rule_arn: str | None = None
+        self.test_rule_arn: str | None = None
+        self.shifted_listener_arns: list[str] = []
+        """The listeners whose rules ECS modifies during a deployment."""
+        if props.traffic_shift:
+            self.production_rule_arn = self._shifted_rule("live_rule", serving, target_groups)
+            self.shifted_listener_arns.append(serving.arn)
+            if props.test_listener_port is not None:
+                test = self._test_listener(alb, props, certificate_arn, forward)
+                self.listeners.append(test)
+                self.test_rule_arn = self._shifted_rule("test_rule", test, target_groups)
+                self.shifted_listener_arns.append(test.arn)
+        elif props.test_listener_port is not None:
+            raise ValueError("a test listener needs traffic_shift (an alternate target group)")
 
         self.security_group_id: str = self._security_group.id
         self.arn: str = alb.arn
@@ -132,7 +141,67 @@ class LoadBalancer(Construct):
         self.arn_suffix: str = alb.arn_suffix
         self.target_group_arn: str = target_group.arn
         self.target_group_arn_suffix: str = target_group.arn_suffix
+        self.target_group_arns: list[str] = [group.arn for group in target_groups]
+        self.target_group_arn_suffixes: list[str] = [group.arn_suffix for group in target_groups]
+        """The serving target group first, then the alternate one (with traffic_shift)."""
         self.url: str = f"{'https' if self.https else 'http'}://{alb.dns_name}"
+
+    def _target_group(self, id_: str, name: str, props: LoadBalancerProps) -> LbTargetGroup:
+        return LbTargetGroup(
+            self,
+            id_,
+            name=name,
+            port=props.target_port,
+            protocol="HTTP",
+            target_type="ip",
+            vpc_id=props.vpc_id,
+            deregistration_delay=str(props.deregistration_delay_seconds),
+            slow_start=props.slow_start_seconds,
+            health_check=LbTargetGroupHealthCheck(
+                path=props.health_check_path, matcher="200-399", interval=15, timeout=5, healthy_threshold=2, unhealthy_threshold=3
+            ),
+        )
+
+    def _shifted_rule(self, id_: str, listener: LbListener, target_groups: list[LbTargetGroup]) -> str:
+        """A rule matching every path that forwards to both target groups, all traffic to the first. ECS rewrites the
+        weights (and which group is first) in each deployment, so Terraform ignores the action once created. Only
+        forward actions on these listeners: ECS refuses a listener that mixes forward with other action types."""
+        weighted = [
+            LbListenerRuleActionForwardTargetGroup(arn=group.arn, weight=weight)
+            for group, weight in zip(target_groups, (100, 0), strict=True)
+        ]
+        rule = LbListenerRule(
+            self,
+            id_,
+            listener_arn=listener.arn,
+            priority=1,
+            action=[LbListenerRuleAction(type="forward", forward=LbListenerRuleActionForward(target_group=weighted))],
+            condition=[LbListenerRuleCondition(path_pattern=LbListenerRuleConditionPathPattern(values=["/*"]))],
+            lifecycle=TerraformResourceLifecycle(ignore_changes=["action"]),
+        )
+        return rule.arn
+
+    def _test_listener(
+        self, alb: Lb, props: LoadBalancerProps, certificate_arn: str | None, forward: LbListenerDefaultAction
+    ) -> LbListener:
+        port = props.test_listener_port
+        assert port is not None
+        if not props.test_ingress_cidrs:
+            raise ValueError("a test listener needs test_ingress_cidrs")
+        self._admit("test", port, props.test_ingress_cidrs, "Testers to the test listener (the new revision before production traffic)")
+        return _listener(self, "test", alb, port, certificate_arn=certificate_arn, action=forward)
+
+    def _admit(self, id_: str, port: int, cidrs: Sequence[str], description: str) -> None:
+        """Ingress rules ingress_<id>_<n>: each CIDR block to ``port``."""
+        for index, cidr in enumerate(cidrs):
+            firewall.ingress(
+                self,
+                f"ingress_{id_}_{index}",
+                security_group_id=self._security_group.id,
+                peer=Peer(cidr=cidr),
+                port=port,
+                description=description,
+            )
 
     def allow_to(self, id_: str, *, security_group_id: str, description: str) -> None:
         """Let the load balancer reach the targets' port in ``security_group_id``: its only egress."""
@@ -165,3 +234,20 @@ class LoadBalancer(Construct):
                 writer_prefix="AWSLogs/",
             ),
         )
+
+
+def _listener(
+    scope: Construct, id_: str, alb: Lb, port: int, *, certificate_arn: str | None, action: LbListenerDefaultAction
+) -> LbListener:
+    """HTTPS with the certificate and the TLS policy, or plain HTTP without a certificate."""
+    https = certificate_arn is not None
+    return LbListener(
+        scope,
+        id_,
+        load_balancer_arn=alb.arn,
+        port=port,
+        protocol="HTTPS" if https else "HTTP",
+        ssl_policy=TLS_POLICY if https else None,
+        certificate_arn=certificate_arn,
+        default_action=[action],
+    )

@@ -24,6 +24,23 @@ ECS_EXEC = [
 ]
 
 
+def service_trust(scope: Construct, id_: str, *, service: str, account_id: str) -> DataAwsIamPolicyDocument:
+    """A role trust policy: only ``service`` acting for ``account_id`` may assume the role (confused-deputy guard)."""
+    return DataAwsIamPolicyDocument(
+        scope,
+        id_,
+        statement=[
+            DataAwsIamPolicyDocumentStatement(
+                actions=["sts:AssumeRole"],
+                principals=[DataAwsIamPolicyDocumentStatementPrincipals(type="Service", identifiers=[service])],
+                condition=[
+                    DataAwsIamPolicyDocumentStatementCondition(test="StringEquals", variable="aws:SourceAccount", values=[account_id])
+                ],
+            )
+        ],
+    )
+
+
 @dataclass(frozen=True, kw_only=True)
 class TaskIamProps:
     name: str
@@ -43,21 +60,7 @@ class TaskIam(Construct):
 
     def __init__(self, scope: Construct, id_: str, *, props: TaskIamProps) -> None:
         super().__init__(scope, id_)
-        trust = DataAwsIamPolicyDocument(
-            self,
-            "trust",
-            statement=[
-                DataAwsIamPolicyDocumentStatement(
-                    actions=["sts:AssumeRole"],
-                    principals=[DataAwsIamPolicyDocumentStatementPrincipals(type="Service", identifiers=["ecs-tasks.amazonaws.com"])],
-                    condition=[
-                        DataAwsIamPolicyDocumentStatementCondition(
-                            test="StringEquals", variable="aws:SourceAccount", values=[props.account_id]
-                        )
-                    ],
-                )
-            ],
-        )
+        trust = service_trust(self, "trust", service="ecs-tasks.amazonaws.com", account_id=props.account_id)
         execution = IamRole(self, "execution_role", name=f"{props.name}-execution", assume_role_policy=trust.json)
         task = IamRole(self, "task_role", name=f"{props.name}-task", assume_role_policy=trust.json)
         self.execution_role_arn: str = execution.arn

@@ -119,10 +119,13 @@ def estimate(environment: str, tier: str, document: dict[str, Any], prices: dict
     if any(isinstance(e["subnet_ids"], str) for e in interface):
         result.assumptions.append(f"interface endpoints in every private subnet: {azs} AZs (--azs)")
     obs = prices["observability"]
-    alarms, dashboards, keys = (
-        len(_resources(document, kind)) for kind in ("aws_cloudwatch_metric_alarm", "aws_cloudwatch_dashboard", "aws_kms_key")
+    # A metric math alarm is billed for each metric it reads (aws.amazon.com/cloudwatch/pricing).
+    alarm_metrics = sum(
+        sum("metric" in query for query in alarm.get("metric_query", [])) or 1
+        for alarm in _resources(document, "aws_cloudwatch_metric_alarm")
     )
-    result.add("observability", f"{alarms} alarms", alarms * obs["alarm_month"])
+    dashboards, keys = (len(_resources(document, kind)) for kind in ("aws_cloudwatch_dashboard", "aws_kms_key"))
+    result.add("observability", f"{alarm_metrics} alarm metrics", alarm_metrics * obs["alarm_month"])
     result.add("observability", f"{dashboards} dashboard", dashboards * obs["dashboard_month"])
     result.add("observability", f"{keys} KMS keys", keys * obs["kms_key_month"])
     logs_gb = _price(obs["logs_ingested_gb"], tier, "assumed log volume of tier")

@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
-# Plan or deploy one environment of the table in stacks/config.py with an image tag:
-#   pipenv run plan prod v1.2.3     synthesize, then `terraform init` and `terraform plan` in cdktf.out/stacks/wallet-prod
-#   pipenv run deploy prod v1.2.3   `cdktf deploy wallet-prod --var image_tag=v1.2.3` (asks before applying)
+# Plan, deploy or release one environment of the table in stacks/config.py with an image tag:
+#   pipenv run plan prod v1.2.3      synthesize, then `terraform init` and `terraform plan` in cdktf.out/stacks/wallet-prod
+#   pipenv run deploy prod v1.2.3    `cdktf deploy wallet-prod --var image_tag=v1.2.3` (asks before applying)
+#   pipenv run release prod v1.2.4   the release order (README, "Releasing a new image"): 1. apply with the service on
+#                                    its current tag and the migration task on the new one, 2. run the migrations,
+#                                    3. apply the new tag to the service (a canary where configured). A failed
+#                                    migration stops at 2, with the current version still serving.
+# AUTO_APPROVE=1 applies without asking (the pipeline); otherwise Terraform asks before each apply.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-usage="usage: pipenv run {plan|deploy} <environment> <image tag>   (environments: python -m stacks.cli environments)"
+usage="usage: pipenv run {plan|deploy|release} <environment> <image tag>   (environments: python -m stacks.cli environments)"
 action=${1:-}
 environment=${2:-}
 tag=${3:-}
-case "$action" in plan | deploy) ;; *) echo "error: action: '$action' is not valid; expected plan or deploy ($usage)" >&2; exit 2 ;; esac
+case "$action" in plan | deploy | release) ;; *) echo "error: action: '$action' is not valid; expected plan, deploy or release ($usage)" >&2; exit 2 ;; esac
 if ! [[ "$tag" =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]]; then
   echo "error: image_tag: '$tag' is not valid; expected a Docker tag: 1-128 of A-Z a-z 0-9 _ . -, not starting with . or -" >&2
   exit 2
@@ -17,6 +22,23 @@ stack=$(python -m stacks.cli stack "$environment")  # one error line and exit 2 
 if [ "$action" = deploy ]; then
   exec tools/cdktf/node_modules/.bin/cdktf deploy "$stack" --var "image_tag=$tag"
 fi
+folder="cdktf.out/stacks/$stack"
 python main.py
-terraform -chdir="cdktf.out/stacks/$stack" init -input=false
-terraform -chdir="cdktf.out/stacks/$stack" plan -input=false -var "image_tag=$tag"
+terraform -chdir="$folder" init -input=false
+if [ "$action" = plan ]; then
+  exec terraform -chdir="$folder" plan -input=false -var "image_tag=$tag"
+fi
+approve=()
+if [ "${AUTO_APPROVE:-}" = 1 ]; then approve=(-auto-approve); fi
+current=$(terraform -chdir="$folder" output -raw service_image_tag 2>/dev/null || true)
+if [ -z "$current" ]; then
+  echo "error: $stack has no service_image_tag output: it was never deployed; deploy it first (README, \"First deploy\")" >&2
+  exit 2
+fi
+echo "release $stack: $current -> $tag"
+echo "1/3 the migration task to $tag; the service stays on $current"
+terraform -chdir="$folder" apply -input=false "${approve[@]}" -var "image_tag=$current" -var "migration_image_tag=$tag"
+echo "2/3 migrations"
+python -m release.migrate "$stack"
+echo "3/3 the service to $tag"
+terraform -chdir="$folder" apply -input=false "${approve[@]}" -var "image_tag=$tag"

@@ -155,6 +155,35 @@ class EnvironmentConfig:
     enable_ecs_exec: bool = False
     """ECS Exec into running containers. Default: off; dev: on."""
     health_check_grace_seconds: int = 60
+    deployment_strategy: Literal["rolling", "canary", "linear", "blue_green"] = "rolling"
+    """How ECS releases a new task definition. rolling: replaces tasks behind the one target group (circuit breaker
+    and deployment alarms roll back). canary, linear, blue_green: starts the new revision behind a second target group
+    and shifts the production listener rule's traffic to it (canary: canary_percent for canary_bake_minutes, then all;
+    linear: linear_step_percent every linear_step_bake_minutes; blue_green: all at once), keeping the old revision for
+    deployment_bake_minutes; a deployment alarm or the circuit breaker shifts traffic back."""
+    canary_percent: float = 10
+    """canary: share of production traffic the new revision gets first; 0.1-100 in steps of 0.1."""
+    canary_bake_minutes: int = 5
+    """canary: minutes at canary_percent before all traffic moves; 0-1440."""
+    linear_step_percent: float = 25
+    """linear: traffic moved per step; 3-100 in steps of 0.1."""
+    linear_step_bake_minutes: int = 5
+    """linear: minutes between steps; 0-1440."""
+    deployment_bake_minutes: int = 10
+    """canary, linear, blue_green: minutes the old revision stays ready after all traffic moved (a rollback in this
+    window is instant); 0-1440."""
+    test_listener_port: int | None = None
+    """canary, linear, blue_green: a listener on this port that sends test traffic to the new revision before it gets
+    production traffic (for checks by a lifecycle hook or a person). Default: none."""
+    test_listener_cidrs: tuple[str, ...] = ()
+    """Who may reach the test listener; required with test_listener_port."""
+    deregistration_delay_seconds: int = 30
+    """Seconds the load balancer lets in-flight requests finish on a task that leaves; 0-3600."""
+    slow_start_seconds: int = 0
+    """Seconds over which a new task's share of requests ramps up (rolling deployments and scale-out; a new revision
+    behind the empty second target group gets none); 0 (off) or 30-900."""
+    deploy_alarm_min_requests: int = 20
+    """Requests a minute a target group must serve before its 5xx rate counts, so an idle minute is no outage."""
     migration_command: tuple[str, ...] = ("migrate",)
     """Command the migration task runs in the service image; it must apply the migrations and exit."""
     # Alarm thresholds: each field names the alarms (constructs_lib.alarms) it sets; the construct refuses a
@@ -171,6 +200,10 @@ class EnvironmentConfig:
     alarm_response_time_seconds: float = threshold(5, "response-time-high")
     alarm_requests_per_minute: float = threshold(1000, "requests-high")
     """Informational alarm on traffic."""
+    alarm_deploy_5xx_percent: float = threshold(5, "deploy-5xx-rate")
+    """Rollback: percent of a target group's requests answered 5xx (with at least deploy_alarm_min_requests)."""
+    alarm_deploy_p99_seconds: float = threshold(2, "deploy-p99-latency")
+    """Rollback: p99 target response time of either target group."""
     image_tag: str | None = None
     """Default of the image_tag Terraform variable. Default: none, so plan/deploy must pass it."""
 
@@ -333,6 +366,35 @@ class EnvironmentConfig:
                     f"expected at most the {len(self.private_subnet_ids)} private_subnet_ids, or null",
                 )
 
+    def _check_deployment(self) -> None:
+        if self.deployment_strategy not in get_args(get_type_hints(EnvironmentConfig)["deployment_strategy"]):
+            fail("deployment_strategy", self.deployment_strategy, "expected one of 'rolling', 'canary', 'linear', 'blue_green'")
+        # Ranges of the ECS API's CanaryConfiguration, LinearConfiguration and DeploymentConfiguration.bakeTimeInMinutes
+        # (docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CanaryConfiguration.html, API_LinearConfiguration.html).
+        for name, low in (("canary_percent", 0.1), ("linear_step_percent", 3.0)):
+            value = getattr(self, name)
+            if not low <= value <= 100 or abs(value * 10 - round(value * 10)) > 1e-9:
+                fail(name, value, f"expected {low:g} to 100 in steps of 0.1")
+        for name in ("canary_bake_minutes", "linear_step_bake_minutes", "deployment_bake_minutes"):
+            check_range(name, getattr(self, name), 0, 1440)
+        if self.test_listener_port is not None:
+            check_range("test_listener_port", self.test_listener_port, 1, 65535)
+            if self.test_listener_port in (80, 443):
+                fail("test_listener_port", self.test_listener_port, "expected a port other than the production listeners' 80 and 443")
+            if self.deployment_strategy == "rolling":
+                fail("test_listener_port", self.test_listener_port, "a rolling deployment has no test traffic: expected null")
+            if not self.test_listener_cidrs:
+                fail("test_listener_cidrs", [], "expected the CIDR blocks that may send test traffic")
+        for cidr in self.test_listener_cidrs:
+            try:
+                ipaddress.ip_network(cidr)
+            except ValueError:
+                fail("test_listener_cidrs", cidr, "expected CIDR blocks such as '203.0.113.0/24'")
+        check_range("deregistration_delay_seconds", self.deregistration_delay_seconds, 0, 3600)
+        if self.slow_start_seconds and not 30 <= self.slow_start_seconds <= 900:
+            fail("slow_start_seconds", self.slow_start_seconds, "expected 0 (off) or 30 to 900")
+        check_range("deploy_alarm_min_requests", self.deploy_alarm_min_requests, 1, 1000000)
+
     def _check_service(self) -> None:
         check_pattern("ecr_repository", self.ecr_repository, ECR_REPOSITORY, "expected an ECR repository name such as 'wallet-service'")
         check_range("container_port", self.container_port, 1, 65535)
@@ -359,6 +421,7 @@ class EnvironmentConfig:
         if not self.migration_command or not all(self.migration_command):
             fail("migration_command", list(self.migration_command), "expected a non-empty list of non-empty strings")
         self._check_capacity_providers()
+        self._check_deployment()
         if self.image_tag is not None:
             check_pattern(
                 "image_tag", self.image_tag, IMAGE_TAG, "expected a Docker tag: 1-128 of A-Z a-z 0-9 _ . -, not starting with . or -"
@@ -402,6 +465,7 @@ ENVIRONMENTS: tuple[EnvironmentConfig, ...] = (
         log_retention_days=30,
         fargate_spot_percent=100,
         fargate_on_demand_base=1,
+        deployment_strategy="canary",
     ),
     EnvironmentConfig(
         environment="prod",
@@ -420,6 +484,7 @@ ENVIRONMENTS: tuple[EnvironmentConfig, ...] = (
         certificate_tags={"Name": "wallet-prod"},
         alb_deletion_protection=True,
         alb_access_logs=True,
+        deployment_strategy="canary",
     ),
 )
 

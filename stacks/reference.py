@@ -69,6 +69,19 @@ MEANINGS: dict[str, str] = {
     "vpc_endpoints": "ECR, Logs, Secrets Manager interface endpoints and the S3 gateway endpoint; off: NAT egress",
     "enable_ecs_exec": "ECS Exec into running containers",
     "health_check_grace_seconds": "seconds ECS ignores load balancer health checks after a task starts",
+    "deployment_strategy": "rolling, or canary, linear, blue_green (ECS shifts the traffic of a listener rule between two target "
+    "groups; rollback by the deployment alarms and the circuit breaker)",
+    "canary_percent": "canary: share of traffic the new revision gets first; 0.1-100 in steps of 0.1",
+    "canary_bake_minutes": "canary: minutes at canary_percent before all traffic moves; 0-1440",
+    "linear_step_percent": "linear: traffic moved per step; 3-100 in steps of 0.1",
+    "linear_step_bake_minutes": "linear: minutes between steps; 0-1440",
+    "deployment_bake_minutes": "canary, linear, blue_green: minutes the old revision stays ready after all traffic moved; 0-1440",
+    "test_listener_port": "canary, linear, blue_green: a listener port for test traffic to the new revision before production "
+    "traffic; not 80 or 443; null: none",
+    "test_listener_cidrs": "who may reach the test listener; required with test_listener_port",
+    "deregistration_delay_seconds": "seconds in-flight requests may finish on a task that leaves the load balancer; 0-3600",
+    "slow_start_seconds": "seconds a new task's share of requests ramps up (rolling and scale-out); 0 or 30-900",
+    "deploy_alarm_min_requests": "requests a minute a target group must serve before its 5xx rate counts; at least 1",
     "migration_command": "command the migration task runs in the service image (non-empty list)",
     "alarm_service_cpu_percent": "alarm threshold; above 0, at most 100",
     "alarm_service_memory_percent": "alarm threshold; above 0, at most 100",
@@ -80,6 +93,8 @@ MEANINGS: dict[str, str] = {
     "alarm_http_5xx_per_minute": "alarm threshold, target and load balancer 5xx; above 0",
     "alarm_response_time_seconds": "alarm threshold, average target response time; above 0",
     "alarm_requests_per_minute": "informational alarm threshold; above 0",
+    "alarm_deploy_5xx_percent": "rollback: percent of a target group's requests answered 5xx; above 0, at most 100",
+    "alarm_deploy_p99_seconds": "rollback: p99 response time of a target group; above 0",
     "image_tag": "default of the image_tag variable (a Docker tag); null: plan/deploy must pass one",
 }
 

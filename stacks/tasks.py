@@ -8,7 +8,7 @@ from cdktf import Token
 
 from constructs_lib.container import ContainerProps, secret_reference
 from constructs_lib.database import POSTGRES_PORT, Database
-from constructs_lib.ecs_task import EcrImage, EcsTask, EcsTaskProps
+from constructs_lib.ecs_task import EcrImage, EcsTask, EcsTaskProps, ImageRef
 from constructs_lib.firewall import Peer
 from constructs_lib.network import Network
 from constructs_lib.vpc_endpoints import HTTPS, VpcEndpoints
@@ -35,15 +35,24 @@ class TaskContext:
     logs_key_arn: str
 
     def task_props(
-        self, family: str, log_group_name: str, *, port: int | None = None, command: tuple[str, ...] | None = None, ecs_exec: bool = False
+        self,
+        family: str,
+        log_group_name: str,
+        *,
+        port: int | None = None,
+        command: tuple[str, ...] | None = None,
+        ecs_exec: bool = False,
+        image: ImageRef | None = None,
     ) -> EcsTaskProps:
-        """Same image digest and database settings for both; each its own family, log group and roles."""
+        """Same database settings for both, and the same image unless ``image`` is given; each its own family, log
+        group and roles."""
         config, database = self.config, self.database
+        image = image or self.image.ref
         return EcsTaskProps(
             family=family,
             container=ContainerProps(
                 name=SERVICE,
-                image=self.image.reference,
+                image=image.reference,
                 log_group_name=log_group_name,
                 region=config.region,
                 environment={
@@ -64,7 +73,7 @@ class TaskContext:
             cpu_architecture=config.cpu_architecture,
             account_id=self.account_id,
             vpc_id=self.network.vpc_id,
-            ecr_repository_arn=self.image.repository_arn,
+            ecr_repository_arn=image.repository_arn,
             log_retention_days=config.log_retention_days,
             secret_arns=[database.secret_arn],
             ecs_exec=ecs_exec,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cdktf import Fn, S3Backend, TerraformOutput, TerraformVariable
+from cdktf import Fn, Op, S3Backend, TerraformOutput, TerraformVariable, Token
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from constructs import Construct
@@ -13,7 +13,7 @@ from constructs_lib.dashboard import Dashboard, DashboardProps
 from constructs_lib.database import Database, DatabaseProps
 from constructs_lib.ecs_task import EcrImage
 from constructs_lib.encryption_key import EncryptionKey, EncryptionKeyProps, log_groups_grant
-from constructs_lib.fargate_service import FargateService, FargateServiceProps, SpotCapacity
+from constructs_lib.fargate_service import FargateService, FargateServiceProps, SpotCapacity, TrafficShift
 from constructs_lib.load_balancer import LoadBalancer, LoadBalancerProps
 from constructs_lib.migration_task import MigrationTask, MigrationTaskProps
 from constructs_lib.network import Network, NetworkProps, SubnetSelection
@@ -37,9 +37,11 @@ class WalletStack(AddressedStack):
         super().__init__(scope, id_)
         self.config = config
         self.name = f"{SERVICE}-{config.environment}"
-        image_tag = self._foundation()
+        image_tag, migration_image_tag = self._foundation()
         self.account_id: str = DataAwsCallerIdentity(self, "account").account_id
         self.image = EcrImage(self, "image", repository_name=config.ecr_repository, tag=image_tag)
+        # The migrations can move to a release's image before the service does (the release order in the README).
+        self.migration_image = self.image.tagged("migration_tagged", migration_image_tag)
         self.network = Network(
             self,
             "network",
@@ -65,7 +67,10 @@ class WalletStack(AddressedStack):
             "cluster_name": (service.cluster_name, "ECS cluster"),
             "service_name": (service.service_name, "ECS service"),
             "task_definition_arn": (service.task.arn, "Task definition the service runs"),
+            "service_image_tag": (image_tag, "Image tag of the service's task definition (the release the pipeline keeps)"),
             "migration_task_definition_arn": (migration.task_definition_arn, "Task definition of the database migrations"),
+            "migration_security_group_id": (migration.security_group_id, "Security group of the migration task"),
+            "private_subnet_ids": (self.network.private_subnet_ids, "Private subnets the tasks run in"),
             "service_log_group": (service.task.log_group_name, "CloudWatch log group of the service"),
             "migration_log_group": (migration.log_group_name, "CloudWatch log group of the migrations"),
             "migration_command": (migration.run_task_command, "Runs the database migrations with the deployed image"),
@@ -76,8 +81,8 @@ class WalletStack(AddressedStack):
         for output_id, (value, description) in outputs.items():
             TerraformOutput(self, output_id, value=value, description=description)
 
-    def _foundation(self) -> str:
-        """Provider, remote state, and the image_tag variable (returned as a reference)."""
+    def _foundation(self) -> tuple[str, str]:
+        """Provider, remote state, and the image tags of the service and of the migrations (as references)."""
         config = self.config
         AwsProvider(
             self,
@@ -101,7 +106,22 @@ class WalletStack(AddressedStack):
             condition=Fn.can(Fn.regex(IMAGE_TAG, image_tag.string_value)),
             error_message="image_tag must be a Docker tag: 1-128 of A-Z a-z 0-9 _ . -, not starting with . or -.",
         )
-        return image_tag.string_value
+        migration_image_tag = TerraformVariable(
+            self,
+            "migration_image_tag",
+            type="string",
+            nullable=True,
+            default=None,
+            description="Tag of the image the migration task runs; null: image_tag. Set it to the next release to run its "
+            "migrations before the service moves to it.",
+        )
+        migration_image_tag.add_validation(
+            condition=Op.or_(
+                Op.eq(migration_image_tag.string_value, Token.null_value()), Fn.can(Fn.regex(IMAGE_TAG, migration_image_tag.string_value))
+            ),
+            error_message="migration_image_tag must be null or a Docker tag: 1-128 of A-Z a-z 0-9 _ . -, not starting with . or -.",
+        )
+        return image_tag.string_value, Fn.coalesce([migration_image_tag.string_value, image_tag.string_value])
 
     def _logs_key(self) -> EncryptionKey:
         config, env = self.config, self.config.environment
@@ -183,6 +203,11 @@ class WalletStack(AddressedStack):
                 certificate_tags=config.certificate_tags,
                 deletion_protection=config.alb_deletion_protection,
                 access_logs_bucket=f"{self.name}-alb-logs-{self.account_id}" if config.alb_access_logs else None,
+                traffic_shift=config.deployment_strategy != "rolling",
+                test_listener_port=config.test_listener_port,
+                test_ingress_cidrs=config.test_listener_cidrs,
+                deregistration_delay_seconds=config.deregistration_delay_seconds,
+                slow_start_seconds=config.slow_start_seconds,
             ),
         )
 
@@ -224,6 +249,7 @@ class WalletStack(AddressedStack):
                 spot=SpotCapacity(percent=config.fargate_spot_percent, on_demand_base=config.fargate_on_demand_base)
                 if config.fargate_spot_percent
                 else None,
+                traffic_shift=self._traffic_shift(load_balancer),
             ),
         )
         ServiceAutoscaling(
@@ -240,7 +266,9 @@ class WalletStack(AddressedStack):
             self,
             "migration",
             props=MigrationTaskProps(
-                task=shared.task_props(f"{SERVICE}-migration-{env}", migration_log_group(env), command=config.migration_command),
+                task=shared.task_props(
+                    f"{SERVICE}-migration-{env}", migration_log_group(env), command=config.migration_command, image=self.migration_image
+                ),
                 cluster_name=service.cluster_name,
                 subnet_ids=self.network.private_subnet_ids,
             ),
@@ -266,6 +294,24 @@ class WalletStack(AddressedStack):
             connect(task_id, task, database=self.database, endpoints=endpoints)
         return service, migration
 
+    def _traffic_shift(self, load_balancer: LoadBalancer) -> TrafficShift | None:
+        config = self.config
+        if config.deployment_strategy == "rolling" or load_balancer.production_rule_arn is None:
+            return None
+        strategies = {"canary": "CANARY", "linear": "LINEAR", "blue_green": "BLUE_GREEN"}
+        return TrafficShift(
+            strategy=strategies[config.deployment_strategy],  # type: ignore[arg-type]
+            alternate_target_group_arn=load_balancer.target_group_arns[1],
+            production_rule_arn=load_balancer.production_rule_arn,
+            test_rule_arn=load_balancer.test_rule_arn,
+            listener_arns=load_balancer.shifted_listener_arns,
+            bake_minutes=config.deployment_bake_minutes,
+            canary_percent=config.canary_percent,
+            canary_bake_minutes=config.canary_bake_minutes,
+            linear_step_percent=config.linear_step_percent,
+            linear_step_bake_minutes=config.linear_step_bake_minutes,
+        )
+
     def _alarms(self, service: FargateService, load_balancer: LoadBalancer) -> Alarms:
         config = self.config
         return Alarms(
@@ -283,7 +329,8 @@ class WalletStack(AddressedStack):
                 min_running_tasks=config.min_capacity,
                 db_identifier=self.database.identifier,
                 load_balancer_arn_suffix=load_balancer.arn_suffix,
-                target_group_arn_suffix=load_balancer.target_group_arn_suffix,
+                target_group_arn_suffixes=load_balancer.target_group_arn_suffixes,
+                min_requests_per_minute=config.deploy_alarm_min_requests,
                 thresholds=config.alarm_thresholds,
             ),
         )

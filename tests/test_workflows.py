@@ -29,7 +29,8 @@ def test_pipeline_runs_the_readme_commands_and_gates_prod() -> None:
     deploy = Path(PROJECT_DIR / ".github" / "workflows" / "deploy.yml").read_text()
     for command in ("pipenv sync --dev", "pipenv run setup-cli", "pipenv run synth", "pipenv run test", "cdktf diff"):
         assert command in infra, command
-    assert "cdktf deploy" in deploy and "environment: ${{ inputs.environment }}" in deploy
+    assert 'run: pipenv run release "$ENVIRONMENT" "$IMAGE_TAG"' in deploy and "environment: ${{ inputs.environment }}" in deploy
+    assert 'AUTO_APPROVE: "1"' in deploy
     assert "id-token: write" in infra  # OIDC, no stored AWS keys
 
 

@@ -26,6 +26,8 @@ THRESHOLDS = {
     "db-storage-low": 5,
     "db-read-latency-high": 0.2,
     "db-write-latency-high": 0.3,
+    "deploy-5xx-rate": 6,
+    "deploy-p99-latency": 1.5,
 }
 
 
@@ -41,7 +43,8 @@ def props(**overrides: Any) -> AlarmsProps:
         "min_running_tasks": 3,
         "db_identifier": "db",
         "load_balancer_arn_suffix": "app/lb/1",
-        "target_group_arn_suffix": "targetgroup/tg/1",
+        "target_group_arn_suffixes": ["targetgroup/tg/1"],
+        "min_requests_per_minute": 25,
         "thresholds": THRESHOLDS,
     }
     return AlarmsProps(**{**values, **overrides})
@@ -74,6 +77,8 @@ def test_each_threshold_sets_its_own_alarm_and_the_partition_is_used() -> None:
         "example-db-storage-low": 5 * 1024**3,  # GiB to bytes
         "example-db-read-latency-high": 0.2,
         "example-db-write-latency-high": 0.3,
+        "example-deploy-5xx-rate": 6,
+        "example-deploy-p99-latency": 1.5,
     }
     assert "arn:aws-cn:cloudwatch:eu-west-1:123456789012:alarm:example-*" in json.dumps(document)
     assert {alarm_name("example", what) for what in DEPLOYMENT_ALARMS} <= set(by_name)
@@ -102,3 +107,38 @@ def test_dashboard_rows_and_url() -> None:
     assert all(w["x"] + w["width"] <= 24 for w in metrics)
     positions = [(w["x"], w["y"]) for w in metrics]
     assert len(set(positions)) == len(positions)  # no two graphs on top of each other
+
+
+def test_deployment_alarms_judge_the_worst_of_every_target_group() -> None:
+    stack = bare_stack()
+    Alarms(stack, "alarms", props=props(target_group_arn_suffixes=["targetgroup/blue/1", "targetgroup/green/2"]))
+    found = resources(json.loads(CdktfTesting.synth(stack)), "aws_cloudwatch_metric_alarm").values()
+    alarms = {alarm["alarm_name"].removeprefix("example-"): alarm for alarm in found}
+    queries = {query["id"]: query for query in alarms["deploy-5xx-rate"]["metric_query"]}
+    assert queries["rate1"]["expression"] == "IF(FILL(requests1, 0) >= 25, 100 * FILL(errors1, 0) / FILL(requests1, 0), 0)"
+    assert queries["result"] == {
+        "id": "result",
+        "expression": "MAX([rate0, rate1])",
+        "label": "5xx % of the worst target group",
+        "return_data": True,
+    }
+    assert queries["errors1"]["metric"]["dimensions"] == {"LoadBalancer": "app/lb/1", "TargetGroup": "targetgroup/green/2"}
+    latency = {query["id"]: query for query in alarms["deploy-p99-latency"]["metric_query"]}
+    assert latency["latency0"]["metric"]["stat"] == "p99"
+    assert latency["result"]["expression"] == "MAX([latency0, latency1])"
+    for alarm in alarms.values():  # CloudWatch's limits for metric math alarms: 10 metrics, 10 expressions
+        query_list = alarm.get("metric_query", [])
+        assert sum("metric" in q for q in query_list) <= 10 and sum("expression" in q for q in query_list) <= 10
+        assert sum(q["return_data"] for q in query_list) == (1 if query_list else 0)
+    # The paging alarms count every target group of the load balancer, whichever serves.
+    assert alarms["target-5xx"]["dimensions"] == {"LoadBalancer": "app/lb/1"}
+    assert alarms["response-time-high"]["dimensions"] == {"LoadBalancer": "app/lb/1"}
+
+
+def test_dashboard_draws_an_expression_and_hides_its_inputs() -> None:
+    specs = Alarms(bare_stack(), "alarms", props=props()).specs
+    body = dashboard_body(DashboardProps(name="example", region="eu-west-1", alarms=specs))
+    [graph] = [w for w in body["widgets"] if w.get("properties", {}).get("title") == "deploy-5xx-rate"]  # type: ignore[attr-defined]
+    lines = graph["properties"]["metrics"]
+    assert lines[-1] == [{"expression": "MAX([rate0])", "id": "result", "label": "5xx % of the worst target group"}]
+    assert all(line[-1]["visible"] is False for line in lines[:-1])

@@ -12,7 +12,7 @@ from cdktf_cdktf_provider_aws.ecs_service import EcsService
 
 from constructs_lib.container import ContainerProps, container_definitions, secret_reference
 from constructs_lib.ecs_task import EcsTaskProps
-from constructs_lib.fargate_service import FargateService, FargateServiceProps, SpotCapacity
+from constructs_lib.fargate_service import FargateService, FargateServiceProps, SpotCapacity, TrafficShift
 from constructs_lib.migration_task import MigrationTask, MigrationTaskProps
 from tests.helpers import bare_stack, data_sources, resources
 
@@ -152,3 +152,48 @@ def test_container_definition_is_hardened() -> None:
     assert (definition["readonlyRootFilesystem"], definition["privileged"], definition["command"]) == (True, False, ["migrate", "--up"])
     assert definition["logConfiguration"]["logDriver"] == "awslogs"
     assert "portMappings" not in definition
+
+
+SHIFT: dict[str, Any] = {
+    "alternate_target_group_arn": "arn:tg-alt",
+    "production_rule_arn": "arn:rule",
+    "listener_arns": ["arn:listener"],
+}
+
+
+@pytest.mark.parametrize(
+    ("shift", "configuration"),
+    [
+        (
+            TrafficShift(strategy="LINEAR", linear_step_percent=20, linear_step_bake_minutes=3, bake_minutes=15, **SHIFT),
+            {
+                "strategy": "LINEAR",
+                "bake_time_in_minutes": "15",
+                "linear_configuration": {"step_percent": 20, "step_bake_time_in_minutes": "3"},
+            },
+        ),
+        (TrafficShift(strategy="BLUE_GREEN", bake_minutes=0, **SHIFT), {"strategy": "BLUE_GREEN", "bake_time_in_minutes": "0"}),
+    ],
+    ids=["linear", "blue-green"],
+)
+def test_traffic_shift_strategies(shift: TrafficShift, configuration: dict[str, Any]) -> None:
+    [ecs] = resources(service(traffic_shift=shift), EcsService.TF_RESOURCE_TYPE).values()
+    assert ecs["deployment_configuration"] == configuration
+    [balancer] = ecs["load_balancer"]
+    assert balancer["advanced_configuration"]["production_listener_rule"] == "arn:rule"
+    assert "test_listener_rule" not in balancer["advanced_configuration"]
+    assert ecs["lifecycle"] == {"ignore_changes": ["desired_count", "load_balancer"]}
+
+
+def test_a_test_rule_is_handed_to_ecs_and_the_role() -> None:
+    document = service(traffic_shift=TrafficShift(strategy="CANARY", test_rule_arn="arn:test-rule", **SHIFT))
+    [ecs] = resources(document, EcsService.TF_RESOURCE_TYPE).values()
+    assert ecs["load_balancer"][0]["advanced_configuration"]["test_listener_rule"] == "arn:test-rule"
+    [rules] = [s for p in data_sources(document, "aws_iam_policy_document").values() for s in p["statement"] if s.get("sid") == "Rules"]
+    assert rules["resources"] == ["arn:rule", "arn:test-rule"]
+
+
+def test_rolling_by_default() -> None:
+    [ecs] = resources(service(), EcsService.TF_RESOURCE_TYPE).values()
+    assert ecs["deployment_configuration"] == {"strategy": "ROLLING"}
+    assert "advanced_configuration" not in ecs["load_balancer"][0]

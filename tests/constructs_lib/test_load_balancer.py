@@ -66,3 +66,35 @@ def test_access_logs_bucket_and_deletion_protection() -> None:
 def test_name_longer_than_aws_allows_is_refused() -> None:
     with pytest.raises(ValueError, match="longer than 32 characters"):
         synth(name="x" * 33)
+
+
+def test_traffic_shift_with_a_test_listener() -> None:
+    """Two target groups; the serving (HTTPS) listener and the test listener each get one rule forwarding to both, all
+    traffic to the first; only the test CIDRs reach the test port."""
+    document = synth(
+        certificate_arn="arn:aws:acm:us-east-1:123456789012:certificate/x",
+        traffic_shift=True,
+        test_listener_port=8443,
+        test_ingress_cidrs=["10.20.0.0/16"],
+        deregistration_delay_seconds=45,
+        slow_start_seconds=60,
+    )
+    assert listeners(document) == {443: "HTTPS", 80: "HTTP", 8443: "HTTPS"}
+    groups = resources(document, "aws_lb_target_group").values()
+    assert sorted(g["name"] for g in groups) == ["example", "example-alt"]
+    assert {(g["deregistration_delay"], g["slow_start"]) for g in groups} == {("45", 60)}
+    rules = list(resources(document, "aws_lb_listener_rule").values())
+    assert len(rules) == 2
+    for rule in rules:
+        assert [t["weight"] for t in rule["action"][0]["forward"]["target_group"]] == [100, 0]
+        assert rule["lifecycle"] == {"ignore_changes": ["action"]}
+    ingress = {(r["from_port"], r.get("cidr_ipv4")) for r in resources(document, "aws_vpc_security_group_ingress_rule").values()}
+    assert ingress == {(80, "0.0.0.0/0"), (443, "0.0.0.0/0"), (8443, "10.20.0.0/16")}
+
+
+def test_one_target_group_and_no_rule_without_traffic_shift() -> None:
+    document = synth()
+    assert [g["name"] for g in resources(document, "aws_lb_target_group").values()] == ["example"]
+    assert not resources(document, "aws_lb_listener_rule")
+    with pytest.raises(ValueError, match="a test listener needs traffic_shift"):
+        synth(test_listener_port=8443, test_ingress_cidrs=["10.0.0.0/8"])

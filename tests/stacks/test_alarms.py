@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from cdktf import Testing as CdktfTesting
@@ -16,19 +17,18 @@ TOPIC = "${aws_sns_topic.alarms_topic.arn}"
 SERVICE = {"ClusterName": "${aws_ecs_cluster.service_cluster.name}", "ServiceName": "${aws_ecs_service.service_service.name}"}
 DATABASE = {"DBInstanceIdentifier": "${aws_db_instance.database_instance.identifier}"}
 BALANCER = {"LoadBalancer": "${aws_lb.load_balancer_alb.arn_suffix}"}
-TARGETS = {**BALANCER, "TargetGroup": "${aws_lb_target_group.load_balancer_target_group.arn_suffix}"}
 GT, LT = "GreaterThanThreshold", "LessThanThreshold"
 
 # what: (namespace, metric, statistic, dimensions, comparison, threshold, treat_missing_data); running-tasks-low's
-# threshold is the environment's minimum capacity and filled in per environment.
+# threshold is the environment's minimum capacity and filled in per environment. The paging alarms on the load balancer
+# count every target group (LoadBalancer dimension), whichever serves after a canary.
 EXPECTED = {
     "cpu-high": ("AWS/ECS", "CPUUtilization", "Average", SERVICE, GT, 80, "notBreaching"),
     "memory-high": ("AWS/ECS", "MemoryUtilization", "Average", SERVICE, GT, 80, "notBreaching"),
     "running-tasks-low": ("ECS/ContainerInsights", "RunningTaskCount", "Average", SERVICE, LT, None, "breaching"),
-    "target-5xx": ("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "Sum", TARGETS, GT, 10, "notBreaching"),
+    "target-5xx": ("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "Sum", BALANCER, GT, 10, "notBreaching"),
     "alb-5xx": ("AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", "Sum", BALANCER, GT, 10, "notBreaching"),
-    "response-time-high": ("AWS/ApplicationELB", "TargetResponseTime", "Average", TARGETS, GT, 5, "notBreaching"),
-    "unhealthy-hosts": ("AWS/ApplicationELB", "UnHealthyHostCount", "Maximum", TARGETS, GT, 0, "notBreaching"),
+    "response-time-high": ("AWS/ApplicationELB", "TargetResponseTime", "Average", BALANCER, GT, 5, "notBreaching"),
     "requests-high": ("AWS/ApplicationELB", "RequestCount", "Sum", BALANCER, GT, 1000, "notBreaching"),
     "db-cpu-high": ("AWS/RDS", "CPUUtilization", "Average", DATABASE, GT, 80, "breaching"),
     "db-connections-high": ("AWS/RDS", "DatabaseConnections", "Maximum", DATABASE, GT, 80, "notBreaching"),
@@ -36,6 +36,21 @@ EXPECTED = {
     "db-read-latency-high": ("AWS/RDS", "ReadLatency", "Average", DATABASE, GT, 1, "notBreaching"),
     "db-write-latency-high": ("AWS/RDS", "WriteLatency", "Average", DATABASE, GT, 1, "notBreaching"),
 }
+# The rollback alarms, metric math per target group: what -> (metric per group with its statistic, the expression over
+# the groups, threshold). The 5xx rate counts from 20 requests a minute.
+RATE = "IF(FILL(requests{i}, 0) >= 20, 100 * FILL(errors{i}, 0) / FILL(requests{i}, 0), 0)"
+MATH = {
+    "deploy-5xx-rate": ({"requests": ("RequestCount", "Sum"), "errors": ("HTTPCode_Target_5XX_Count", "Sum")}, "rate", 5),
+    "deploy-p99-latency": ({"latency": ("TargetResponseTime", "p99")}, "latency", 2),
+    "unhealthy-hosts": ({"unhealthy": ("UnHealthyHostCount", "Maximum")}, "unhealthy", 0),
+}
+TARGET_GROUPS = ("${aws_lb_target_group.load_balancer_target_group.arn_suffix}",
+                 "${aws_lb_target_group.load_balancer_alternate_target_group.arn_suffix}")  # fmt: skip
+
+
+def target_groups(stack: str) -> tuple[str, ...]:
+    """The serving target group, and the alternate one where ECS shifts traffic."""
+    return TARGET_GROUPS[:1] if ENVIRONMENTS[stack].strategy == "ROLLING" else TARGET_GROUPS
 
 
 def alarms_by_name(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -48,16 +63,88 @@ def test_the_full_alarm_pack(parsed: dict[str, dict[str, Any]], env_stack: str) 
     c = ENVIRONMENTS[env_stack]
     prefix = f"wallet-service-{c.environment}"
     alarms = alarms_by_name(parsed[env_stack])
-    assert set(alarms) == {f"{prefix}-{what}" for what in EXPECTED}
+    assert set(alarms) == {f"{prefix}-{what}" for what in [*EXPECTED, *MATH]}
     for what, (namespace, metric, statistic, dimensions, comparison, threshold, missing) in EXPECTED.items():
         alarm = alarms[f"{prefix}-{what}"]
         expected_threshold = c.min_tasks if threshold is None else threshold
         actual = (alarm["namespace"], alarm["metric_name"], alarm["statistic"], alarm["dimensions"], alarm["comparison_operator"],
                   alarm["threshold"], alarm["treat_missing_data"])  # fmt: skip
         assert actual == (namespace, metric, statistic, dimensions, comparison, expected_threshold, missing), what
-        assert (alarm["period"], alarm["evaluation_periods"], alarm["datapoints_to_alarm"]) == (60, 3, 2), what
-        assert (alarm["alarm_actions"], alarm["ok_actions"]) == ([TOPIC], [TOPIC]), what
-        assert alarm["alarm_description"], what
+        assert alarm["period"] == 60, what
+    for alarm in alarms.values():
+        assert (alarm["evaluation_periods"], alarm["datapoints_to_alarm"]) == (3, 2), alarm["alarm_name"]
+        assert (alarm["alarm_actions"], alarm["ok_actions"]) == ([TOPIC], [TOPIC]), alarm["alarm_name"]
+        assert alarm["alarm_description"], alarm["alarm_name"]
+
+
+def test_rollback_alarms_are_metric_math_over_every_target_group(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
+    prefix = f"wallet-service-{ENVIRONMENTS[env_stack].environment}"
+    alarms = alarms_by_name(parsed[env_stack])
+    groups = target_groups(env_stack)
+    for what, (inputs, step, threshold) in MATH.items():
+        alarm = alarms[f"{prefix}-{what}"]
+        assert (alarm["comparison_operator"], alarm["threshold"], alarm["treat_missing_data"]) == (GT, threshold, "notBreaching")
+        assert "metric_name" not in alarm and "namespace" not in alarm
+        queries = {query.pop("id"): query for query in json.loads(json.dumps(alarm["metric_query"]))}
+        expected: dict[str, Any] = {}
+        for name, (metric, statistic) in inputs.items():
+            for i, group in enumerate(groups):
+                expected[f"{name}{i}"] = {
+                    "metric": {"namespace": "AWS/ApplicationELB", "metric_name": metric, "period": 60, "stat": statistic,
+                               "dimensions": {**BALANCER, "TargetGroup": group}},
+                    "return_data": False,
+                }  # fmt: skip
+        if step == "rate":
+            expected |= {f"rate{i}": {"expression": RATE.format(i=i), "return_data": False} for i in range(len(groups))}
+        expected["result"] = {
+            "expression": f"MAX([{', '.join(f'{step}{i}' for i in range(len(groups)))}])",
+            "label": alarm["metric_query"][-1]["label"],
+            "return_data": True,
+        }
+        assert queries == expected, what
+
+
+class Number(float):
+    """A datapoint of metric math: x / 0 is NaN, not an error (IF computes both branches here, then picks one)."""
+
+    def __truediv__(self, other: float) -> Number:
+        return Number(float(self) / other if other else "nan")
+
+    def __mul__(self, other: float) -> Number:
+        return Number(float(self) * other)
+
+    __rmul__ = __mul__
+
+
+def evaluate(alarm: dict[str, Any], values: Mapping[str, float | None]) -> float:
+    """The value a metric math alarm watches, for one minute of its input metrics (a missing input is no datapoint).
+    Evaluates the subset of CloudWatch metric math the rollback alarms use (IF, FILL, MAX over an array, arithmetic and
+    comparisons; docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html) with Python's operators."""
+    scope: dict[str, Any] = {
+        "IF": lambda condition, then, otherwise: then if condition else otherwise,
+        "FILL": lambda value, default: Number(default if value is None else value),
+        "MAX": max,
+    }
+    for query in alarm["metric_query"]:
+        if "metric" in query:
+            scope[query["id"]] = values.get(query["id"])
+        else:
+            scope[query["id"]] = eval(query["expression"], {"__builtins__": {}}, scope)  # the synthesized expression, no builtins
+    return float(scope["result"])
+
+
+def test_a_bad_canary_is_rolled_back_where_the_count_alarm_stays_quiet(parsed: dict[str, dict[str, Any]]) -> None:
+    """300 requests a minute; the canary gets 10 % (30) and answers 20 % of them with 5xx (6 a minute): 20 % is above
+    the 5 % rollback threshold, while 6 errors a minute stay below the seed's count alarm of more than 10."""
+    alarms = alarms_by_name(parsed["wallet-prod"])
+    rate, count = alarms["wallet-service-prod-deploy-5xx-rate"], alarms["wallet-service-prod-target-5xx"]
+    canary = {"requests0": 270, "errors0": None, "requests1": 30, "errors1": 6}  # no 5xx from the old revision
+    assert evaluate(rate, canary) == 20.0 > rate["threshold"] == 5
+    assert 6 <= count["threshold"] == 10  # the same minute seen by the count alarm: 6 errors, not more than 10
+    # A quiet minute is no outage: 5 requests with 3 errors is below the 20 requests the rate needs.
+    assert evaluate(rate, {"requests0": 5, "errors0": 3}) == 0.0
+    # A healthy release: 1 error in 300 requests.
+    assert evaluate(rate, {"requests0": 150, "errors0": 1, "requests1": 150}) < rate["threshold"]
 
 
 def test_thresholds_come_from_the_configuration(customized: dict[str, Any]) -> None:
@@ -132,11 +219,13 @@ def test_failed_deployments_are_announced(synthesized: dict[str, str], parsed: d
     assert set(target["input_transformer"]["input_paths"]) == {"deployment", "reason", "time"}
 
 
-def test_deployment_watches_5xx_and_unhealthy_hosts_by_literal_name(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
+def test_deployment_rolls_back_on_the_rate_latency_and_health_alarms(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
     prefix = f"wallet-service-{ENVIRONMENTS[env_stack].environment}"
     service = resources(parsed[env_stack], "aws_ecs_service")["service_service"]
-    assert service["alarms"] == {"alarm_names": [f"{prefix}-target-5xx", f"{prefix}-unhealthy-hosts"], "enable": True, "rollback": True}
-    assert set(service["alarms"]["alarm_names"]) <= set(alarms_by_name(parsed[env_stack]))
+    names = [f"{prefix}-deploy-5xx-rate", f"{prefix}-deploy-p99-latency", f"{prefix}-unhealthy-hosts"]
+    assert service["alarms"] == {"alarm_names": names, "enable": True, "rollback": True}
+    assert set(names) <= set(alarms_by_name(parsed[env_stack]))
+    assert service["deployment_circuit_breaker"] == {"enable": True, "rollback": True}
 
 
 def test_dashboard_shows_every_alarm_metric(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
@@ -144,14 +233,21 @@ def test_dashboard_shows_every_alarm_metric(parsed: dict[str, dict[str, Any]], e
     [dashboard] = resources(document, "aws_cloudwatch_dashboard").values()
     assert dashboard["dashboard_name"] == f"wallet-service-{ENVIRONMENTS[env_stack].environment}"
     body = json.loads(dashboard["dashboard_body"])
-    graphed = {tuple(widget["properties"]["metrics"][0]) for widget in body["widgets"] if widget["type"] == "metric"}
-    alarmed = {
-        (alarm["namespace"], alarm["metric_name"], *[part for pair in alarm["dimensions"].items() for part in pair])
-        for alarm in alarms_by_name(document).values()
-    }
-    assert graphed == alarmed
+    graphs = {widget["properties"]["title"]: widget["properties"]["metrics"] for widget in body["widgets"] if widget["type"] == "metric"}
+    prefix = f"wallet-service-{ENVIRONMENTS[env_stack].environment}-"
+    alarms = {name.removeprefix(prefix): alarm for name, alarm in alarms_by_name(document).items()}
+    assert set(graphs) == set(alarms)
+    for what, alarm in alarms.items():
+        if "metric_query" in alarm:  # the alarm's expression is drawn; its inputs are computed but hidden
+            assert graphs[what][-1] == [
+                {"expression": alarm["metric_query"][-1]["expression"], "id": "result", "label": alarm["metric_query"][-1]["label"]}
+            ]
+        else:
+            dimensions = [part for pair in alarm["dimensions"].items() for part in pair]
+            assert graphs[what] == [[alarm["namespace"], alarm["metric_name"], *dimensions, {"stat": alarm["statistic"]}]], what
     assert [w["properties"]["markdown"] for w in body["widgets"] if w["type"] == "text"] == [
         "## Service",
+        "## Deployment",
         "## Load balancer",
         "## Database",
     ]

@@ -16,9 +16,24 @@ from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup
 from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
 
 from tests.expected import EXPECTED
-from tests.helpers import container, resources
+from tests.helpers import container, data_sources, resources
 
 PRIVATE_SUBNETS = "${data.aws_subnets.network_private_subnets.ids}"
+# The defaults: staging and prod release by canary, 10 % of the traffic for 5 minutes, then all; the old revision stays
+# ready for 10 more minutes. dev rolls.
+DEPLOYMENT = {
+    "ROLLING": {"strategy": "ROLLING"},
+    "CANARY": {
+        "strategy": "CANARY",
+        "bake_time_in_minutes": "10",
+        "canary_configuration": {"canary_percent": 10, "canary_bake_time_in_minutes": "5"},
+    },
+}
+SHIFT = {
+    "alternate_target_group_arn": "${aws_lb_target_group.load_balancer_alternate_target_group.arn}",
+    "production_listener_rule": "${aws_lb_listener_rule.load_balancer_live_rule.arn}",
+    "role_arn": "${aws_iam_role.service_traffic_shift_role.arn}",
+}
 DB_SECRET = "${aws_db_instance.database_instance.master_user_secret[0].secret_arn}"
 
 
@@ -45,6 +60,7 @@ def test_load_balancer(synthesized: dict[str, str], env_stack: str) -> None:
             "protocol": "HTTP",
             "port": 8080,
             "deregistration_delay": "30",
+            "slow_start": 0,
             "health_check": {
                 "path": "/health",
                 "matcher": "200-399",
@@ -136,14 +152,14 @@ def test_task_definitions(synthesized: dict[str, str], env_stack: str) -> None:
 
 def test_containers_are_hardened_and_get_secrets_by_reference(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
     c = EXPECTED[env_stack]
-    for task_definition, log_group in (
-        ("service_task_definition", f"/aws/ecs/wallet-service/{c.environment}"),
-        ("migration_task_definition", f"/aws/ecs/WalletMigrations/{c.environment}"),
+    for task_definition, log_group, image in (
+        ("service_task_definition", f"/aws/ecs/wallet-service/{c.environment}", "image_tagged"),
+        ("migration_task_definition", f"/aws/ecs/WalletMigrations/{c.environment}", "image_migration_tagged"),
     ):
         definition = container(parsed[env_stack], task_definition)
         assert (
             definition["image"]
-            == "${data.aws_ecr_repository.image_repository.repository_url}@${data.aws_ecr_image.image_tagged.image_digest}"
+            == f"${{data.aws_ecr_repository.image_repository.repository_url}}@${{data.aws_ecr_image.{image}.image_digest}}"
         )
         assert (definition["readonlyRootFilesystem"], definition["privileged"]) == (True, False)
         assert (definition["essential"], definition["stopTimeout"], definition["linuxParameters"]) == (
@@ -176,13 +192,24 @@ def test_containers_are_hardened_and_get_secrets_by_reference(parsed: dict[str, 
 
 
 def test_image_tag_is_resolved_to_a_digest(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
+    """The service runs image_tag; the migrations run migration_image_tag, or image_tag when it is null, so a release's
+    migrations can run before the service moves to it."""
     data = parsed[env_stack]["data"]
-    assert data["aws_ecr_repository"]["image_repository"]["name"] == "wallet-service"
-    assert data["aws_ecr_image"]["image_tagged"] == {
-        **data["aws_ecr_image"]["image_tagged"],
-        "repository_name": "${data.aws_ecr_repository.image_repository.name}",
-        "image_tag": "${var.image_tag}",
-    }
+    assert data["aws_ecr_repository"] == {"image_repository": {**data["aws_ecr_repository"]["image_repository"], "name": "wallet-service"}}
+    tags = {"image_tagged": "${var.image_tag}", "image_migration_tagged": "${coalesce(var.migration_image_tag, var.image_tag)}"}
+    assert set(data["aws_ecr_image"]) == set(tags)
+    for image, tag in tags.items():
+        assert data["aws_ecr_image"][image] == {
+            **data["aws_ecr_image"][image],
+            "repository_name": "${data.aws_ecr_repository.image_repository.name}",
+            "image_tag": tag,
+        }
+    variable = parsed[env_stack]["variable"]["migration_image_tag"]
+    assert (variable["type"], variable["nullable"], variable.get("default")) == ("string", True, None)
+    [check] = variable["validation"]
+    assert check["condition"] == (
+        '${((var.migration_image_tag == null) || can(regex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", var.migration_image_tag)))}'
+    )
 
 
 def test_service(synthesized: dict[str, str], env_stack: str) -> None:
@@ -207,17 +234,83 @@ def test_service(synthesized: dict[str, str], env_stack: str) -> None:
                     "target_group_arn": "${aws_lb_target_group.load_balancer_target_group.arn}",
                     "container_name": "wallet-service",
                     "container_port": 8080,
+                    **({} if c.strategy == "ROLLING" else {"advanced_configuration": SHIFT}),
                 }
             ],
+            "deployment_configuration": DEPLOYMENT[c.strategy],
             "deployment_circuit_breaker": {"enable": True, "rollback": True},
             "deployment_minimum_healthy_percent": 100,
             "deployment_maximum_percent": 200,
             "health_check_grace_period_seconds": 60,
             "propagate_tags": "SERVICE",
             "enable_execute_command": c.ecs_exec,
-            "lifecycle": {"ignore_changes": ["desired_count"]},
+            # With traffic shifting ECS records in the load balancer block which target group serves; Terraform keeps out.
+            "lifecycle": {"ignore_changes": ["desired_count"] if c.strategy == "ROLLING" else ["desired_count", "load_balancer"]},
         },
     )
+
+
+def test_traffic_is_shifted_by_the_live_rule_with_a_scoped_role(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
+    """Canary environments: a second target group like the first, one rule on the serving listener forwarding to
+    both (all traffic to the first; Terraform leaves the weights to ECS), and the infrastructure role ECS uses, allowed
+    exactly the load balancer actions on these resources."""
+    c, document = EXPECTED[env_stack], parsed[env_stack]
+    groups = resources(document, "aws_lb_target_group")
+    rules = resources(document, "aws_lb_listener_rule")
+    if c.strategy == "ROLLING":
+        assert set(groups) == {"load_balancer_target_group"} and not rules
+        assert not [name for name in resources(document, "aws_iam_role") if "traffic_shift" in name]
+        return
+    primary, alternate = groups["load_balancer_target_group"], groups["load_balancer_alternate_target_group"]
+    assert alternate["name"] == f"wallet-service-{c.environment}-alt"
+    assert {**primary, "name": None, "//": None} == {**alternate, "name": None, "//": None}
+    listener = "https" if c.https else "http"
+    assert rules == {
+        "load_balancer_live_rule": {
+            **rules["load_balancer_live_rule"],
+            "listener_arn": f"${{aws_lb_listener.load_balancer_{listener}.arn}}",
+            "priority": 1,
+            "condition": [{"path_pattern": {"values": ["/*"]}}],
+            "action": [
+                {
+                    "type": "forward",
+                    "forward": {
+                        "target_group": [
+                            {"arn": "${aws_lb_target_group.load_balancer_target_group.arn}", "weight": 100},
+                            {"arn": "${aws_lb_target_group.load_balancer_alternate_target_group.arn}", "weight": 0},
+                        ]
+                    },
+                }
+            ],
+            "lifecycle": {"ignore_changes": ["action"]},
+        }
+    }
+    role = resources(document, "aws_iam_role")["service_traffic_shift_role"]
+    assert role["name"] == f"wallet-service-{c.environment}-traffic-shift"
+    [trust] = data_sources(document, "aws_iam_policy_document")["service_traffic_shift_trust"]["statement"]
+    assert trust["principals"] == [{"type": "Service", "identifiers": ["ecs.amazonaws.com"]}]
+    assert trust["condition"] == [
+        {"test": "StringEquals", "variable": "aws:SourceAccount", "values": ["${data.aws_caller_identity.account.account_id}"]}
+    ]
+    statements = {
+        s["sid"]: (s["actions"], s["resources"])
+        for s in data_sources(document, "aws_iam_policy_document")["service_traffic_shift_policy_document"]["statement"]
+    }
+    assert statements == {
+        "Describe": (
+            ["elasticloadbalancing:DescribeListeners", "elasticloadbalancing:DescribeRules", "elasticloadbalancing:DescribeTargetGroups",
+             "elasticloadbalancing:DescribeTargetHealth"],
+            ["*"],
+        ),
+        "Targets": (
+            ["elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"],
+            ["${aws_lb_target_group.load_balancer_target_group.arn}", "${aws_lb_target_group.load_balancer_alternate_target_group.arn}"],
+        ),
+        "Rules": (["elasticloadbalancing:ModifyRule"], ["${aws_lb_listener_rule.load_balancer_live_rule.arn}"]),
+        "Listeners": (["elasticloadbalancing:ModifyListener"], [f"${{aws_lb_listener.load_balancer_{listener}.arn}}"]),
+    }  # fmt: skip
+    [service] = resources(document, "aws_ecs_service").values()
+    assert "aws_iam_role_policy.service_traffic_shift_policy" in service["depends_on"]
 
 
 def test_spot_outside_production_only(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
@@ -331,6 +424,9 @@ def test_outputs(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
         "service_name",
         "task_definition_arn",
         "migration_task_definition_arn",
+        "migration_security_group_id",
+        "private_subnet_ids",
+        "service_image_tag",
         "service_log_group",
         "migration_log_group",
         "migration_command",
@@ -338,6 +434,10 @@ def test_outputs(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
         "db_endpoint",
         "db_secret_arn",
     }
+    # What `pipenv run migrate` reads, and the release the pipeline keeps while the migrations run.
+    assert outputs["migration_security_group_id"]["value"] == "${aws_security_group.migration_task_security_group.id}"
+    assert outputs["private_subnet_ids"]["value"] == PRIVATE_SUBNETS
+    assert outputs["service_image_tag"]["value"] == "${var.image_tag}"
     scheme = "https" if EXPECTED[env_stack].https else "http"
     assert outputs["service_url"]["value"] == f"{scheme}://${{aws_lb.load_balancer_alb.dns_name}}"
     assert all(output["description"] for output in outputs.values())

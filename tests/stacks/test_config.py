@@ -22,13 +22,14 @@ def test_environment_table_is_the_expected_one() -> None:
                        c.db_allocated_storage, c.db_max_allocated_storage, c.db_multi_az, c.db_deletion_protection,
                        c.db_prevent_destroy, c.db_backup_retention_days, c.log_retention_days, c.enable_ecs_exec,
                        c.alb_deletion_protection, c.alb_access_logs, c.fargate_spot_percent, c.fargate_on_demand_base,
-                       c.vpc_endpoint_azs)
+                       c.vpc_endpoint_azs, c.deployment_strategy.upper())
         for c in config.load({})
     }  # fmt: skip
     expected = {
         stack: (e.environment, e.tier, e.desired, e.min_tasks, e.max_tasks, e.db_class, e.storage, e.max_storage or e.storage,
                 e.multi_az, e.protected, e.prevent_destroy, e.backup_days, e.log_days, e.ecs_exec, e.alb_protected, e.access_logs,
-                {"wallet-dev": 100, "wallet-staging": 100, "wallet-prod": 0}[stack], {"wallet-staging": 1}.get(stack, 0), e.endpoint_azs)
+                {"wallet-dev": 100, "wallet-staging": 100, "wallet-prod": 0}[stack], {"wallet-staging": 1}.get(stack, 0), e.endpoint_azs,
+                e.strategy)
         for stack, e in EXPECTED.items()
     }  # fmt: skip
     assert actual == expected
@@ -255,6 +256,45 @@ RULES: list[tuple[str, dict[str, Any], str]] = [
     ),
     ("wallet-dev", {"vpc_endpoint_azs": 0}, "wallet-dev: vpc_endpoint_azs: 0 is not valid; expected a whole number from 1 to 6"),
     (
+        "wallet-prod",
+        {"deployment_strategy": "big_bang"},
+        "wallet-prod: deployment_strategy: 'big_bang' is not valid; expected one of 'rolling', 'canary', 'linear', 'blue_green'",
+    ),
+    ("wallet-prod", {"canary_percent": 0.05}, "wallet-prod: canary_percent: 0.05 is not valid; expected 0.1 to 100 in steps of 0.1"),
+    ("wallet-prod", {"canary_percent": 10.05}, "wallet-prod: canary_percent: 10.05 is not valid; expected 0.1 to 100 in steps of 0.1"),
+    ("wallet-prod", {"linear_step_percent": 2}, "wallet-prod: linear_step_percent: 2 is not valid; expected 3 to 100 in steps of 0.1"),
+    (
+        "wallet-prod",
+        {"canary_bake_minutes": 1441},
+        "wallet-prod: canary_bake_minutes: 1441 is not valid; expected a whole number from 0 to 1440",
+    ),
+    (
+        "wallet-prod",
+        {"test_listener_port": 443, "test_listener_cidrs": ["10.0.0.0/8"]},
+        "wallet-prod: test_listener_port: 443 is not valid; expected a port other than the production listeners' 80 and 443",
+    ),
+    (
+        "wallet-dev",
+        {"test_listener_port": 8443, "test_listener_cidrs": ["10.0.0.0/8"]},
+        "wallet-dev: test_listener_port: 8443 is not valid; a rolling deployment has no test traffic: expected null",
+    ),
+    (
+        "wallet-prod",
+        {"test_listener_port": 8443},
+        "wallet-prod: test_listener_cidrs: [] is not valid; expected the CIDR blocks that may send test traffic",
+    ),
+    ("wallet-prod", {"slow_start_seconds": 10}, "wallet-prod: slow_start_seconds: 10 is not valid; expected 0 (off) or 30 to 900"),
+    (
+        "wallet-prod",
+        {"deregistration_delay_seconds": 3601},
+        "wallet-prod: deregistration_delay_seconds: 3601 is not valid; expected a whole number from 0 to 3600",
+    ),
+    (
+        "wallet-prod",
+        {"deploy_alarm_min_requests": 0},
+        "wallet-prod: deploy_alarm_min_requests: 0 is not valid; expected a whole number from 1 to 1000000",
+    ),
+    (
         "wallet-dev",
         {"vpc_endpoint_azs": 3, "private_subnet_ids": ["subnet-12345678", "subnet-87654321"]},
         "wallet-dev: vpc_endpoint_azs: 3 is not valid; expected at most the 2 private_subnet_ids, or null",
@@ -410,6 +450,8 @@ def test_alarm_thresholds_by_alarm_name() -> None:
         "alb-5xx": 25,
         "response-time-high": 5,
         "requests-high": 1000,
+        "deploy-5xx-rate": 5,
+        "deploy-p99-latency": 2,
     }
 
 

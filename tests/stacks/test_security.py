@@ -17,6 +17,11 @@ STAR_RESOURCE_ACTIONS = {
     "ssmmessages:CreateDataChannel",
     "ssmmessages:OpenControlChannel",
     "ssmmessages:OpenDataChannel",
+    # The traffic-shift role (canary environments): ELB's Describe actions have no resource-level permissions.
+    "elasticloadbalancing:DescribeListeners",
+    "elasticloadbalancing:DescribeRules",
+    "elasticloadbalancing:DescribeTargetGroups",
+    "elasticloadbalancing:DescribeTargetHealth",
 }
 
 

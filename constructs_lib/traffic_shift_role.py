@@ -1,0 +1,68 @@
+"""TrafficShiftRole: the ECS infrastructure role that moves traffic between the target groups during a canary, linear or
+blue/green deployment.
+
+The actions are those of AWS's managed policy for this role, AmazonECSInfrastructureRolePolicyForLoadBalancers
+(docs.aws.amazon.com/aws-managed-policy/latest/reference/AmazonECSInfrastructureRolePolicyForLoadBalancers.html), on
+this service's target groups, listeners and listener rules instead of every one in the account; the Describe actions
+do not support resource-level permissions, so they take "*"
+(docs.aws.amazon.com/service-authorization/latest/reference/list_awselasticloadbalancingv2.html).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import DataAwsIamPolicyDocument, DataAwsIamPolicyDocumentStatement
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from constructs import Construct
+
+from constructs_lib.task_iam import service_trust
+
+ELB_DESCRIBE = [
+    "elasticloadbalancing:DescribeListeners",
+    "elasticloadbalancing:DescribeRules",
+    "elasticloadbalancing:DescribeTargetGroups",
+    "elasticloadbalancing:DescribeTargetHealth",
+]
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrafficShiftRoleProps:
+    name: str
+    """The role's name."""
+    account_id: str
+    """Only ECS acting for this account may assume the role (confused-deputy guard)."""
+    target_group_arns: Sequence[str]
+    """Both target groups: ECS registers and deregisters the tasks of each revision."""
+    listener_arns: Sequence[str]
+    rule_arns: Sequence[str]
+    """The production (and test) listener rules whose forward weights ECS changes."""
+
+
+class TrafficShiftRole(Construct):
+    def __init__(self, scope: Construct, id_: str, *, props: TrafficShiftRoleProps) -> None:
+        super().__init__(scope, id_)
+        trust = service_trust(self, "trust", service="ecs.amazonaws.com", account_id=props.account_id)
+        role = IamRole(self, "role", name=props.name, assume_role_policy=trust.json)
+        policy = DataAwsIamPolicyDocument(
+            self,
+            "policy_document",
+            statement=[
+                DataAwsIamPolicyDocumentStatement(sid="Describe", actions=ELB_DESCRIBE, resources=["*"]),
+                DataAwsIamPolicyDocumentStatement(
+                    sid="Targets",
+                    actions=["elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"],
+                    resources=list(props.target_group_arns),
+                ),
+                DataAwsIamPolicyDocumentStatement(
+                    sid="Rules", actions=["elasticloadbalancing:ModifyRule"], resources=list(props.rule_arns)
+                ),
+                DataAwsIamPolicyDocumentStatement(
+                    sid="Listeners", actions=["elasticloadbalancing:ModifyListener"], resources=list(props.listener_arns)
+                ),
+            ],
+        )
+        self.policy = IamRolePolicy(self, "policy", role=role.id, name="shift-traffic", policy=policy.json)
+        self.arn: str = role.arn

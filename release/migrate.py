@@ -1,0 +1,187 @@
+"""`pipenv run migrate <stack>`: run an environment's database migrations and say how they ended.
+
+    pipenv run migrate wallet-prod                      # reads the stack's outputs with `terraform output -json`
+    pipenv run migrate wallet-prod --outputs out.json   # or from that command's output saved in a file
+
+Starts the migration task definition of the last apply (its image is migration_image_tag, or image_tag) once, on
+on-demand Fargate, in the private subnets with the migration task's security group, all read from the stack's
+outputs. Waits for it to stop with ECS's `tasks_stopped` waiter, then prints the exit code, the stop reason and the end
+of the task's CloudWatch log stream (found from the task definition's awslogs options).
+
+Exit status: 0 when the migration container exited 0; 1 when it failed, did not start (e.g. the image could not be
+pulled) or did not stop in time (the task is left running: stopping a migration halfway is worse; the message says
+how to stop it); 2 for bad input or missing outputs. The release order in the README runs this between the apply that
+moves the migration task to the new image and the apply that moves the service.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+PROJECT = Path(__file__).resolve().parent.parent
+OUTPUTS = ("cluster_name", "migration_task_definition_arn", "private_subnet_ids", "migration_security_group_id")
+STARTED_BY = "pipenv-run-migrate"
+
+
+class MigrationError(Exception):
+    """Bad input or missing outputs: one line for the user, exit status 2."""
+
+
+@dataclass(frozen=True)
+class Target:
+    cluster: str
+    task_definition: str
+    subnets: list[str]
+    security_group: str
+
+    @classmethod
+    def from_outputs(cls, stack: str, outputs: Mapping[str, Any]) -> Target:
+        """``outputs`` as `terraform output -json` prints them (name -> {"value": ...}) or as plain values."""
+        values: dict[str, Any] = {name: item.get("value") if isinstance(item, dict) else item for name, item in outputs.items()}
+        missing = [name for name in OUTPUTS if not values.get(name)]
+        if missing:
+            raise MigrationError(
+                f"{stack}: output {', '.join(missing)} missing; deploy the stack first (pipenv run deploy), then run this again"
+            )
+        return cls(
+            cluster=values["cluster_name"],
+            task_definition=values["migration_task_definition_arn"],
+            subnets=list(values["private_subnet_ids"]),
+            security_group=values["migration_security_group_id"],
+        )
+
+
+def read_outputs(stack: str, outputs_file: Path | None) -> dict[str, Any]:
+    if outputs_file is not None:
+        try:
+            return dict(json.loads(outputs_file.read_text()))
+        except (OSError, ValueError) as error:
+            raise MigrationError(f"--outputs: {outputs_file}: {error}") from None
+    folder = PROJECT / "cdktf.out" / "stacks" / stack
+    try:
+        result = subprocess.run(
+            ["terraform", f"-chdir={folder}", "output", "-json", "-no-color"], capture_output=True, text=True, check=False
+        )
+    except FileNotFoundError:
+        raise MigrationError("terraform is not on the PATH (or pass --outputs with `terraform output -json` saved)") from None
+    if result.returncode != 0:
+        errors = [line.strip() for line in result.stderr.splitlines() if line.strip().startswith("Error:")] or ["no message"]
+        raise MigrationError(f"{stack}: terraform output failed in {folder}: {errors[0]}")
+    return dict(json.loads(result.stdout or "{}"))
+
+
+def run(ecs: Any, logs: Any, target: Target, *, timeout_seconds: int, poll_seconds: int, tail: int, out: TextIO) -> int:
+    """Runs the migration task to its end; the exit status (0, or 1 when it failed, did not start or timed out)."""
+    from botocore.exceptions import WaiterError
+
+    started = ecs.run_task(
+        cluster=target.cluster,
+        taskDefinition=target.task_definition,
+        count=1,
+        launchType="FARGATE",  # on-demand even where the service uses Spot: an interruption would stop it halfway
+        startedBy=STARTED_BY,
+        networkConfiguration={
+            "awsvpcConfiguration": {"subnets": target.subnets, "securityGroups": [target.security_group], "assignPublicIp": "DISABLED"}
+        },
+    )
+    if started.get("failures") or not started.get("tasks"):
+        reasons = "; ".join(_failure(failure) for failure in started.get("failures", []))
+        print(f"migration did not start: {reasons or 'ECS started no task'}", file=out)
+        return 1
+    task_arn = started["tasks"][0]["taskArn"]
+    print(f"migration task {task_arn} started; waiting for it to stop (at most {timeout_seconds} s)", file=out)
+    attempts = max(1, math.ceil(timeout_seconds / max(poll_seconds, 1)))
+    try:
+        ecs.get_waiter("tasks_stopped").wait(
+            cluster=target.cluster, tasks=[task_arn], WaiterConfig={"Delay": poll_seconds, "MaxAttempts": attempts}
+        )
+    except WaiterError as error:
+        status = (error.last_response or {}).get("tasks", [{}])[0].get("lastStatus", "unknown")
+        print(
+            f"migration timed out after {timeout_seconds} s: the task is still {status} and was left running; "
+            f"stop it with `aws ecs stop-task --cluster {target.cluster} --task {task_arn}` if it is stuck",
+            file=out,
+        )
+        return 1
+    [task] = ecs.describe_tasks(cluster=target.cluster, tasks=[task_arn])["tasks"]
+    [container] = task["containers"][:1]
+    exit_code = container.get("exitCode")
+    print(f"stopped: {task.get('stopCode', 'unknown')}: {task.get('stoppedReason', '')}", file=out)
+    if exit_code is None:
+        print(f"the migration container never ran: {container.get('reason', 'no reason given')}", file=out)
+    else:
+        print(f"exit code: {exit_code}", file=out)
+    _print_log_tail(ecs, logs, task, container["name"], tail=tail, out=out)
+    if exit_code == 0:
+        print("migrations applied", file=out)
+        return 0
+    print("migration FAILED: the release stops here; the running service was not changed", file=out)
+    return 1
+
+
+def _failure(failure: Mapping[str, str]) -> str:
+    """An ECS failure as `<arn> <reason>: <detail>`, leaving out what it lacks."""
+    text = " ".join(failure[key] for key in ("arn", "reason") if failure.get(key))
+    return f"{text}: {failure['detail']}" if failure.get("detail") else text
+
+
+def _print_log_tail(ecs: Any, logs: Any, task: Mapping[str, Any], container_name: str, *, tail: int, out: TextIO) -> None:
+    """The last ``tail`` lines of the container's awslogs stream: <prefix>/<container>/<task id>."""
+    definition = ecs.describe_task_definition(taskDefinition=task["taskDefinitionArn"])["taskDefinition"]
+    [options] = [c["logConfiguration"]["options"] for c in definition["containerDefinitions"] if c["name"] == container_name]
+    group, stream = options["awslogs-group"], f"{options['awslogs-stream-prefix']}/{container_name}/{task['taskArn'].rsplit('/', 1)[-1]}"
+    try:
+        events = logs.get_log_events(logGroupName=group, logStreamName=stream, limit=tail, startFromHead=False)["events"]
+    except logs.exceptions.ResourceNotFoundException:
+        print(f"no log stream {group} {stream}: the container wrote nothing", file=out)
+        return
+    print(f"last {len(events)} log lines of {group} {stream}:", file=out)
+    for event in events:
+        print(f"  {event['message'].rstrip()}", file=out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("stack", help="the environment's stack, e.g. wallet-prod")
+    parser.add_argument("--outputs", type=Path, help="`terraform output -json` of the stack, saved (default: run it)")
+    parser.add_argument("--timeout", type=int, default=1800, help="seconds to wait for the task to stop (default 1800)")
+    parser.add_argument("--poll", type=int, default=15, help="seconds between checks (default 15)")
+    parser.add_argument("--tail", type=int, default=50, help="log lines to print (default 50)")
+    args = parser.parse_args(argv)
+    from stacks import config, overrides
+    from stacks.errors import ConfigError
+
+    try:
+        configs = {c.stack_name: c for c in config.load(overrides.read_context(PROJECT))}
+        if args.stack not in configs:
+            raise MigrationError(f"stack: {args.stack!r} is not valid; expected one of {', '.join(configs)}")
+        if args.timeout < 1 or args.poll < 0 or args.tail < 1:
+            raise MigrationError(f"--timeout {args.timeout}, --poll {args.poll}, --tail {args.tail}: expected at least 1, 0 and 1")
+        target = Target.from_outputs(args.stack, read_outputs(args.stack, args.outputs))
+    except (ConfigError, MigrationError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    import boto3
+
+    region = configs[args.stack].region
+    return run(
+        boto3.client("ecs", region_name=region),
+        boto3.client("logs", region_name=region),
+        target,
+        timeout_seconds=args.timeout,
+        poll_seconds=args.poll,
+        tail=args.tail,
+        out=sys.stdout,
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

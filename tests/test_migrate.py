@@ -1,0 +1,209 @@
+"""`pipenv run migrate`, without AWS: the ECS and CloudWatch Logs clients answer from botocore's Stubber, which also
+checks every request against the API model (names and types of the parameters) and every answer against its shape."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from release import migrate
+
+CLUSTER = "wallet-service-cluster-prod"
+DEFINITION = "arn:aws:ecs:us-east-1:123456789012:task-definition/wallet-service-migration-prod:7"
+TASK = "arn:aws:ecs:us-east-1:123456789012:task/wallet-service-cluster-prod/0123456789abcdef0123456789abcdef"
+OUTPUTS = {
+    "cluster_name": {"value": CLUSTER, "type": "string", "sensitive": False},
+    "migration_task_definition_arn": {"value": DEFINITION, "type": "string", "sensitive": False},
+    "private_subnet_ids": {
+        "value": ["subnet-0a1b2c3d4e5f60711", "subnet-0a1b2c3d4e5f60712"],
+        "type": ["list", "string"],
+        "sensitive": False,
+    },
+    "migration_security_group_id": {"value": "sg-0123456789abcdef0", "type": "string", "sensitive": False},
+    "service_url": {"value": "https://example", "type": "string", "sensitive": False},
+}
+TARGET = migrate.Target.from_outputs("wallet-prod", OUTPUTS)
+RUN_TASK = {
+    "cluster": CLUSTER,
+    "taskDefinition": DEFINITION,
+    "count": 1,
+    "launchType": "FARGATE",
+    "startedBy": "pipenv-run-migrate",
+    "networkConfiguration": {
+        "awsvpcConfiguration": {
+            "subnets": ["subnet-0a1b2c3d4e5f60711", "subnet-0a1b2c3d4e5f60712"],
+            "securityGroups": ["sg-0123456789abcdef0"],
+            "assignPublicIp": "DISABLED",
+        }
+    },
+}
+DESCRIBE = {"cluster": CLUSTER, "tasks": [TASK]}
+LOG_OPTIONS = {"awslogs-group": "/aws/ecs/WalletMigrations/prod", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "wallet-service"}
+STREAM = "wallet-service/wallet-service/0123456789abcdef0123456789abcdef"
+
+
+class Aws:
+    """Stubbed ECS and Logs clients; the test adds the answers in the order the command asks."""
+
+    def __init__(self) -> None:
+        session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
+        self.ecs, self.logs = session.client("ecs"), session.client("logs")
+        self.ecs_stub, self.logs_stub = Stubber(self.ecs), Stubber(self.logs)
+
+    def started(self) -> None:
+        self.ecs_stub.add_response("run_task", {"tasks": [{"taskArn": TASK, "lastStatus": "PROVISIONING"}], "failures": []}, RUN_TASK)
+
+    def status(self, status: str, **task: Any) -> None:
+        answer = {"tasks": [{"taskArn": TASK, "lastStatus": status, "taskDefinitionArn": DEFINITION, **task}], "failures": []}
+        self.ecs_stub.add_response("describe_tasks", answer, DESCRIBE)
+
+    def stopped(self, **task: Any) -> None:
+        """The waiter's last check and the command's own read of the stopped task."""
+        self.status("STOPPED", **task)
+        self.status("STOPPED", **task)
+        definition = {
+            "containerDefinitions": [{"name": "wallet-service", "logConfiguration": {"logDriver": "awslogs", "options": LOG_OPTIONS}}]
+        }
+        self.ecs_stub.add_response("describe_task_definition", {"taskDefinition": definition}, {"taskDefinition": DEFINITION})
+
+    def log(self, *messages: str) -> None:
+        events = [{"timestamp": 1764300000000 + i, "message": m, "ingestionTime": 1764300000000 + i} for i, m in enumerate(messages)]
+        params = {"logGroupName": "/aws/ecs/WalletMigrations/prod", "logStreamName": STREAM, "limit": 50, "startFromHead": False}
+        self.logs_stub.add_response("get_log_events", {"events": events}, params)
+
+    def run(self, timeout: int = 60) -> tuple[int, str]:
+        out = io.StringIO()
+        with self.ecs_stub, self.logs_stub:
+            code = migrate.run(self.ecs, self.logs, TARGET, timeout_seconds=timeout, poll_seconds=0, tail=50, out=out)
+            self.ecs_stub.assert_no_pending_responses()
+            self.logs_stub.assert_no_pending_responses()
+        return code, out.getvalue()
+
+
+@pytest.fixture
+def aws() -> Iterator[Aws]:
+    yield Aws()
+
+
+def test_a_successful_migration_exits_0_and_shows_its_log(aws: Aws) -> None:
+    aws.started()
+    aws.status("RUNNING")
+    aws.stopped(
+        stopCode="EssentialContainerExited",
+        stoppedReason="Essential container in task exited",
+        containers=[{"name": "wallet-service", "exitCode": 0, "lastStatus": "STOPPED"}],
+    )
+    aws.log("applying 0042_add_ledger_index", "3 migrations applied")
+    code, out = aws.run()
+    assert code == 0
+    assert out.splitlines()[1:] == [
+        "stopped: EssentialContainerExited: Essential container in task exited",
+        "exit code: 0",
+        f"last 2 log lines of /aws/ecs/WalletMigrations/prod {STREAM}:",
+        "  applying 0042_add_ledger_index",
+        "  3 migrations applied",
+        "migrations applied",
+    ]
+
+
+def test_a_failing_migration_exits_1_with_its_exit_code_and_log(aws: Aws) -> None:
+    aws.started()
+    aws.stopped(
+        stopCode="EssentialContainerExited",
+        stoppedReason="Essential container in task exited",
+        containers=[{"name": "wallet-service", "exitCode": 3, "lastStatus": "STOPPED"}],
+    )
+    aws.log('ERROR: relation "ledger" already exists')
+    code, out = aws.run()
+    assert code == 1
+    assert "exit code: 3" in out
+    assert '  ERROR: relation "ledger" already exists' in out
+    assert out.endswith("migration FAILED: the release stops here; the running service was not changed\n")
+
+
+def test_a_task_whose_image_cannot_be_pulled_exits_1(aws: Aws) -> None:
+    reason = "CannotPullContainerError: pull image manifest has been retried 5 time(s): not found"
+    aws.started()
+    aws.stopped(
+        stopCode="TaskFailedToStart",
+        stoppedReason=reason,
+        containers=[{"name": "wallet-service", "lastStatus": "STOPPED", "reason": reason}],
+    )
+    aws.logs_stub.add_client_error("get_log_events", service_error_code="ResourceNotFoundException", http_status_code=400)
+    code, out = aws.run()
+    assert code == 1
+    assert f"stopped: TaskFailedToStart: {reason}" in out
+    assert f"the migration container never ran: {reason}" in out
+    assert f"no log stream /aws/ecs/WalletMigrations/prod {STREAM}: the container wrote nothing" in out
+
+
+def test_a_task_ecs_cannot_place_exits_1(aws: Aws) -> None:
+    failure = {"arn": "arn:aws:ecs:us-east-1:123456789012:container-instance/x", "reason": "RESOURCE:ENI", "detail": "no ENI"}
+    aws.ecs_stub.add_response("run_task", {"tasks": [], "failures": [failure]}, RUN_TASK)
+    code, out = aws.run()
+    assert code == 1
+    assert out == "migration did not start: arn:aws:ecs:us-east-1:123456789012:container-instance/x RESOURCE:ENI: no ENI\n"
+
+
+def test_a_migration_that_does_not_stop_in_time_exits_1_and_is_left_running(aws: Aws) -> None:
+    aws.started()
+    aws.status("RUNNING")
+    aws.status("RUNNING")  # two checks: --timeout 2 with --poll 0
+    code, out = aws.run(timeout=2)
+    assert code == 1
+    assert (
+        f"migration timed out after 2 s: the task is still RUNNING and was left running; stop it with "
+        f"`aws ecs stop-task --cluster {CLUSTER} --task {TASK}` if it is stuck"
+    ) in out
+
+
+def test_missing_outputs_are_one_line_naming_them(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    partial = {name: item for name, item in OUTPUTS.items() if name not in ("private_subnet_ids", "migration_security_group_id")}
+    (tmp_path / "outputs.json").write_text(json.dumps(partial))
+    assert migrate.main(["wallet-prod", "--outputs", str(tmp_path / "outputs.json")]) == 2
+    assert capsys.readouterr().err == (
+        "error: wallet-prod: output private_subnet_ids, migration_security_group_id missing; deploy the stack first "
+        "(pipenv run deploy), then run this again\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["wallet-sandbox"], "error: stack: 'wallet-sandbox' is not valid; expected one of wallet-dev, wallet-staging, wallet-prod\n"),
+        (["wallet-prod", "--outputs", "/nonexistent/outputs.json"], "error: --outputs: /nonexistent/outputs.json: [Errno 2] No such file or directory: '/nonexistent/outputs.json'\n"),
+    ],
+    ids=["unknown-stack", "no-outputs-file"],
+)  # fmt: skip
+def test_bad_input_is_one_line_exit_2(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CDKTF_CONTEXT_JSON", raising=False)
+    assert migrate.main(argv) == 2
+    assert capsys.readouterr().err == message
+
+
+def test_main_runs_with_the_regions_clients(
+    tmp_path: Path, aws: Aws, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The command line end to end: outputs from the file, clients for the stack's region, exit status of the run."""
+    (tmp_path / "outputs.json").write_text(json.dumps(OUTPUTS))
+    made: list[tuple[str, str]] = []
+
+    def client(service: str, region_name: str) -> Any:
+        made.append((service, region_name))
+        return {"ecs": aws.ecs, "logs": aws.logs}[service]
+
+    monkeypatch.setattr(boto3, "client", client)
+    aws.ecs_stub.add_response("run_task", {"tasks": [], "failures": [{"reason": "MISSING"}]}, RUN_TASK)
+    with aws.ecs_stub:
+        assert migrate.main(["wallet-prod", "--outputs", str(tmp_path / "outputs.json"), "--poll", "0"]) == 1
+    assert made == [("ecs", "us-east-1"), ("logs", "us-east-1")]
+    assert capsys.readouterr().out == "migration did not start: MISSING\n"
