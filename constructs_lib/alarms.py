@@ -138,7 +138,7 @@ class Alarms(Construct):
                 input_template=json.dumps(f"{props.prefix}: deployment <deployment> failed at <time> and was rolled back: <reason>"),
             ),
         )
-        self._topic_policy(props, topic, rule.arn)
+        self._topic_policy(props, topic)
         for spec in self.specs:
             CloudwatchMetricAlarm(
                 self,
@@ -181,9 +181,11 @@ class Alarms(Construct):
             ),
         )
 
-    def _topic_policy(self, props: AlarmsProps, topic: SnsTopic, rule_arn: str) -> None:
-        """Exactly two publishers: this account's CloudWatch alarms of this environment, and the deployment rule."""
+    def _topic_policy(self, props: AlarmsProps, topic: SnsTopic) -> None:
+        """Exactly two publishers: this account's CloudWatch alarms of this environment, and its EventBridge rules (the
+        failed deployments here, failed backups in the DatabaseBackup construct): both by name prefix."""
         alarms_arn = f"arn:{props.partition}:cloudwatch:{props.region}:{props.account_id}:alarm:{props.prefix}-*"
+        rules_arn = f"arn:{props.partition}:events:{props.region}:{props.account_id}:rule/{props.prefix}-*"
         policy = DataAwsIamPolicyDocument(
             self,
             "topic_policy_document",
@@ -196,11 +198,11 @@ class Alarms(Construct):
                     condition=[DataAwsIamPolicyDocumentStatementCondition(test="ArnLike", variable="aws:SourceArn", values=[alarms_arn])],
                 ),
                 DataAwsIamPolicyDocumentStatement(
-                    sid="DeploymentFailures",
+                    sid="EnvironmentRules",
                     actions=["sns:Publish"],
                     resources=[topic.arn],
                     principals=[DataAwsIamPolicyDocumentStatementPrincipals(type="Service", identifiers=["events.amazonaws.com"])],
-                    condition=[DataAwsIamPolicyDocumentStatementCondition(test="ArnEquals", variable="aws:SourceArn", values=[rule_arn])],
+                    condition=[DataAwsIamPolicyDocumentStatementCondition(test="ArnLike", variable="aws:SourceArn", values=[rules_arn])],
                 ),
             ],
         )

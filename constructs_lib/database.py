@@ -26,9 +26,17 @@ from constructs_lib.firewall import Peer
 
 POSTGRES_PORT = 5432
 LOG_EXPORTS = ("postgresql", "upgrade")
-# Classes on which RDS refuses Performance Insights / Database Insights (AWS lists them for MySQL and
-# MariaDB; we treat PostgreSQL the same way, since enabling it on an unsupported class fails the apply).
-NO_PERFORMANCE_INSIGHTS = frozenset({"db.t2.micro", "db.t2.small", "db.t3.micro", "db.t3.small", "db.t4g.micro", "db.t4g.small"})
+ENGINE = "postgres"
+# The one place for which classes get Database Insights: AWS's table "Amazon RDS DB engine, Region, and instance class
+# support for Database Insights" (docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_DatabaseInsights.Engines.html)
+# lists, per engine, the classes it is not supported on: the micro and small burstable classes for RDS for MySQL and
+# MariaDB, none for RDS for PostgreSQL. Enabling it on an unsupported class fails the apply.
+SMALL_BURSTABLE = frozenset({"db.t2.micro", "db.t2.small", "db.t3.micro", "db.t3.small", "db.t4g.micro", "db.t4g.small"})
+INSIGHTS_UNSUPPORTED_CLASSES: dict[str, frozenset[str]] = {"postgres": frozenset(), "mysql": SMALL_BURSTABLE, "mariadb": SMALL_BURSTABLE}
+# Performance Insights reached its end of life in 2026 and became CloudWatch Database Insights; the provider still
+# configures it through performance_insights_* (the data) and database_insights_mode. Standard keeps 7 days (free),
+# advanced needs 465 days (docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_DatabaseInsights.Considerations.html).
+INSIGHTS_RETENTION_DAYS = {"standard": 7, "advanced": 465}
 SLOW_STATEMENT_MS = 1000
 
 
@@ -59,8 +67,15 @@ class DatabaseProps:
     log_kms_key_arn: str | None = None
     """KMS key encrypting the exported logs. Default: CloudWatch Logs' own encryption."""
     performance_insights_kms_key_arn: str | None = None
-    """KMS key encrypting Performance Insights data, on classes that support it (AWS allows no change of this key
-    once Performance Insights has been on). Default: the AWS-managed key."""
+    """KMS key encrypting Database Insights data, on classes that support it (AWS allows no change of this key
+    once it has been on). Default: the AWS-managed key."""
+    insights_mode: Literal["standard", "advanced"] = "standard"
+    storage_kms_key_arn: str | None = None
+    """KMS key of the storage and its snapshots; a change replaces the instance. Default: the AWS-managed key."""
+    secret_kms_key_arn: str | None = None
+    """KMS key of the RDS-managed master secret. Default: the AWS-managed Secrets Manager key."""
+    ca_cert_identifier: str = "rds-ca-rsa2048-g1"
+    """The certificate authority of the server certificate."""
     partition: str = "aws"
     """ARN partition of the region (aws-cn, aws-us-gov elsewhere). Default: aws."""
 
@@ -117,7 +132,7 @@ class Database(Construct):
             self,
             "instance",
             identifier=props.identifier,
-            engine="postgres",
+            engine=ENGINE,
             engine_version=props.engine_major_version,
             auto_minor_version_upgrade=True,
             instance_class=props.instance_class,
@@ -125,9 +140,12 @@ class Database(Construct):
             max_allocated_storage=props.max_allocated_storage if props.max_allocated_storage > props.allocated_storage else None,
             storage_type="gp3",
             storage_encrypted=True,
+            kms_key_id=props.storage_kms_key_arn,
+            ca_cert_identifier=props.ca_cert_identifier,
             db_name=props.db_name,
             username=props.master_username,
             manage_master_user_password=True,
+            master_user_secret_kms_key_id=props.secret_kms_key_arn,
             port=POSTGRES_PORT,
             db_subnet_group_name=subnet_group.name,
             vpc_security_group_ids=[self._security_group.id],
@@ -147,6 +165,8 @@ class Database(Construct):
             monitoring_role_arn=monitoring_role.arn,
             performance_insights_enabled=insights,
             performance_insights_kms_key_id=props.performance_insights_kms_key_arn if insights else None,
+            performance_insights_retention_period=INSIGHTS_RETENTION_DAYS[props.insights_mode] if insights else None,
+            database_insights_mode=props.insights_mode if insights else None,
             iam_database_authentication_enabled=True,
             depends_on=[*log_groups, monitoring_role],
             lifecycle=TerraformResourceLifecycle(prevent_destroy=True) if props.prevent_destroy else None,
@@ -156,13 +176,21 @@ class Database(Construct):
         self.endpoint: str = instance.endpoint
         self.db_name: str = props.db_name
         self.identifier: str = instance.identifier
+        self.arn: str = instance.arn
+        self.resource_id: str = instance.resource_id
+        """The DbiResourceId, part of the rds-db:connect ARN of a database user."""
         self.security_group_id: str = self._security_group.id
         self.secret_arn: str = instance.master_user_secret.get(0).secret_arn
         """The RDS-managed secret: JSON with the keys ``username`` and ``password``."""
 
     @staticmethod
     def performance_insights_supported(instance_class: str) -> bool:
-        return instance_class not in NO_PERFORMANCE_INSIGHTS
+        return instance_class not in INSIGHTS_UNSUPPORTED_CLASSES[ENGINE]
+
+    def user_arn(self, *, partition: str, region: str, account_id: str, user: str) -> str:
+        """What rds-db:connect is allowed on for ``user`` (docs.aws.amazon.com/AmazonRDS/latest/UserGuide/
+        UsingWithRDS.IAMDBAuth.IAMPolicy.html: arn:aws:rds-db:region:account-id:dbuser:DbiResourceId/db-user-name)."""
+        return f"arn:{partition}:rds-db:{region}:{account_id}:dbuser:{self.resource_id}/{user}"
 
     def allow_from(self, id_: str, *, security_group_id: str, description: str) -> None:
         """Admit PostgreSQL connections from the members of ``security_group_id``."""

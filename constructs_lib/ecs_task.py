@@ -62,6 +62,11 @@ class EcsTaskProps:
     """KMS key encrypting the log group. Default: CloudWatch Logs' own encryption."""
     cpu_architecture: Literal["X86_64", "ARM64"] = "X86_64"
     """The architecture the image is built for. Default: X86_64."""
+    secret_kms_key_arns: Sequence[str] = ()
+    """Customer-managed keys of ``secret_arns``. Default: none."""
+    database_user_arns: Sequence[str] = ()
+    """Database users the code may connect as with IAM tokens. Default: none."""
+    region: str = "us-east-1"
 
 
 class EcsTask(Construct):
@@ -86,6 +91,9 @@ class EcsTask(Construct):
                 log_group_arn=log_group.arn,
                 secret_arns=props.secret_arns,
                 ecs_exec=props.ecs_exec,
+                secret_kms_key_arns=props.secret_kms_key_arns,
+                database_user_arns=props.database_user_arns,
+                region=props.region,
             ),
         )
         self._security_group = SecurityGroup(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from cdktf import TerraformProvider
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocument,
     DataAwsIamPolicyDocumentStatement,
@@ -68,6 +69,8 @@ class EncryptionKeyProps:
     partition: str = "aws"
     deletion_window_days: int = 30
     """Days a scheduled deletion can still be cancelled. Default: 30, the maximum."""
+    provider: TerraformProvider | None = None
+    """The AWS provider of another Region. Default: the stack's."""
 
 
 class EncryptionKey(Construct):
@@ -101,7 +104,7 @@ class EncryptionKey(Construct):
                 for grant in props.grants
             ),
         ]
-        policy = DataAwsIamPolicyDocument(self, "policy", statement=statements)
+        policy = DataAwsIamPolicyDocument(self, "policy", statement=statements, provider=props.provider)
         key = KmsKey(
             self,
             "key",
@@ -109,6 +112,7 @@ class EncryptionKey(Construct):
             enable_key_rotation=True,
             deletion_window_in_days=props.deletion_window_days,
             policy=policy.json,
+            provider=props.provider,
         )
-        KmsAlias(self, "alias", name=f"alias/{props.alias}", target_key_id=key.key_id)
+        KmsAlias(self, "alias", name=f"alias/{props.alias}", target_key_id=key.key_id, provider=props.provider)
         self.arn: str = key.arn

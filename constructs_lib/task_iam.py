@@ -53,6 +53,12 @@ class TaskIamProps:
     """Secrets ECS reads into the container's ``secrets``. Default: none."""
     ecs_exec: bool = False
     """Let the task role open ECS Exec sessions. Default: off."""
+    secret_kms_key_arns: Sequence[str] = ()
+    """Customer-managed keys of those secrets: ECS decrypts them through Secrets Manager. Default: none."""
+    database_user_arns: Sequence[str] = ()
+    """Database users the task's code may connect as with an IAM token (rds-db:connect). Default: none."""
+    region: str = "us-east-1"
+    """Region of the secrets (for the kms:ViaService condition)."""
 
 
 class TaskIam(Construct):
@@ -80,6 +86,19 @@ class TaskIam(Construct):
                     sid="Secrets", actions=["secretsmanager:GetSecretValue"], resources=list(props.secret_arns)
                 )
             )
+        if props.secret_kms_key_arns:
+            statements.append(
+                DataAwsIamPolicyDocumentStatement(
+                    sid="SecretsKey",
+                    actions=["kms:Decrypt"],
+                    resources=list(props.secret_kms_key_arns),
+                    condition=[
+                        DataAwsIamPolicyDocumentStatementCondition(
+                            test="StringEquals", variable="kms:ViaService", values=[f"secretsmanager.{props.region}.amazonaws.com"]
+                        )
+                    ],
+                )
+            )
         execution_policy = DataAwsIamPolicyDocument(self, "execution_policy_document", statement=statements)
         IamRolePolicy(self, "execution_policy", role=execution.id, name="start-task", policy=execution_policy.json)
 
@@ -91,3 +110,15 @@ class TaskIam(Construct):
                 statement=[DataAwsIamPolicyDocumentStatement(sid="EcsExec", actions=ECS_EXEC, resources=["*"])],
             )
             IamRolePolicy(self, "exec_policy", role=task.id, name="ecs-exec", policy=exec_policy.json)
+
+        if props.database_user_arns:
+            connect = DataAwsIamPolicyDocument(
+                self,
+                "database_policy_document",
+                statement=[
+                    DataAwsIamPolicyDocumentStatement(
+                        sid="DatabaseConnect", actions=["rds-db:connect"], resources=list(props.database_user_arns)
+                    )
+                ],
+            )
+            IamRolePolicy(self, "database_policy", role=task.id, name="database-connect", policy=connect.json)

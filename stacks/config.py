@@ -20,8 +20,11 @@ from stacks.errors import ConfigError
 from stacks.rules import (
     ACCOUNT_ID,
     ACM_CERTIFICATE_ARN,
+    BACKUP_VAULT_ARN,
     BUCKET_NAME,
+    DB_CA,
     DB_INSTANCE_CLASS,
+    DB_USER,
     ECR_REPOSITORY,
     EMAIL,
     ENVIRONMENT_NAME,
@@ -50,7 +53,14 @@ TIERS: tuple[Tier, ...] = get_args(Tier)
 
 # The settings each tier requires to be true; an override that turns one off is refused.
 GUARDRAILS: dict[Tier, tuple[str, ...]] = {
-    "production": ("db_deletion_protection", "db_multi_az", "db_prevent_destroy", "alb_deletion_protection", "alb_access_logs"),
+    "production": (
+        "db_deletion_protection",
+        "db_multi_az",
+        "db_prevent_destroy",
+        "alb_deletion_protection",
+        "alb_access_logs",
+        "aws_backup",
+    ),
     "pre-production": ("db_deletion_protection",),
     "development": (),
 }
@@ -95,6 +105,32 @@ class EnvironmentConfig:
     """Terraform refuses to destroy the database instance. Required in prod."""
     db_engine_version: Literal["16", "17"] = "17"
     """PostgreSQL major version; minor versions upgrade automatically."""
+    db_app_user: str = "wallet_app"
+    """The PostgreSQL role the service connects as, with an IAM token (rds-db:connect on this user only); the
+    migrations create it (README, "Database access"). The service never sees the master secret."""
+    db_ca_cert_identifier: str = "rds-ca-rsa2048-g1"
+    """The RDS certificate authority of the server certificate, pinned so that a CA change is a reviewed diff."""
+    db_storage_customer_key: bool = True
+    """Encrypt the storage (and snapshots) with the environment's database key, so they can be copied to another
+    account or Region under that key. Changing it on an existing instance replaces the instance: see the README."""
+    database_insights_mode: Literal["standard", "advanced"] = "standard"
+    """CloudWatch Database Insights (the successor of Performance Insights) on classes that support it: standard
+    (7 days of history, free) or advanced (15 months, execution plans; billed per vCPU)."""
+    aws_backup: bool = False
+    """An AWS Backup plan for the database: daily backups and point-in-time recovery into a locked vault encrypted with
+    its own key, copied to backup_copy_region. Required in production."""
+    backup_retention_days: int = 35
+    """Days the AWS Backup recovery points (and their copies) are kept; 7-35 (35 is point-in-time recovery's limit)."""
+    backup_vault_lock_mode: Literal["governance", "compliance"] = "governance"
+    """Vault lock: governance (users with the right IAM permission can remove the lock) or compliance (after 3 days of
+    cooling-off nobody, not even AWS or the account root, can remove it or delete a recovery point early:
+    irreversible)."""
+    backup_copy_region: str | None = None
+    """A second Region that gets a copy of every recovery point, in a locked vault of its own. Default: none; prod:
+    us-west-2."""
+    backup_copy_vault_arn: str | None = None
+    """An AWS Backup vault in another account that also gets every recovery point (the vault's account must allow it).
+    Default: none."""
 
     region: str = "us-east-1"
     allowed_account_ids: tuple[str, ...] = ()
@@ -319,6 +355,31 @@ class EnvironmentConfig:
         check_range("db_backup_retention_days", self.db_backup_retention_days, 1, 35)
         if self.db_engine_version not in get_args(get_type_hints(EnvironmentConfig)["db_engine_version"]):
             fail("db_engine_version", self.db_engine_version, "expected '16' or '17'")
+        check_pattern(
+            "db_app_user", self.db_app_user, DB_USER, "expected a PostgreSQL role name: a lowercase letter, then up to 62 of a-z 0-9 _"
+        )
+        if self.db_app_user in ("wallet_admin", "rdsadmin", "postgres"):
+            fail("db_app_user", self.db_app_user, "expected a role of its own, not the master user or an RDS role")
+        check_pattern(
+            "db_ca_cert_identifier",
+            self.db_ca_cert_identifier,
+            DB_CA,
+            "expected one of rds-ca-rsa2048-g1, rds-ca-rsa4096-g1, rds-ca-ecc384-g1",
+        )
+        if self.database_insights_mode not in get_args(get_type_hints(EnvironmentConfig)["database_insights_mode"]):
+            fail("database_insights_mode", self.database_insights_mode, "expected 'standard' or 'advanced'")
+        check_range("backup_retention_days", self.backup_retention_days, 7, 35)
+        if self.backup_vault_lock_mode not in get_args(get_type_hints(EnvironmentConfig)["backup_vault_lock_mode"]):
+            fail("backup_vault_lock_mode", self.backup_vault_lock_mode, "expected 'governance' or 'compliance'")
+        if self.backup_copy_region is not None:
+            check_pattern("backup_copy_region", self.backup_copy_region, REGION, "expected an AWS region such as 'us-west-2'")
+            if self.backup_copy_region == self.region:
+                fail("backup_copy_region", self.backup_copy_region, f"expected a Region other than the stack's ({self.region})")
+        if self.backup_copy_vault_arn is not None:
+            check_pattern(
+                "backup_copy_vault_arn", self.backup_copy_vault_arn, BACKUP_VAULT_ARN,
+                "expected a vault ARN such as 'arn:aws:backup:us-east-1:210987654321:backup-vault:wallet-copies'",
+            )  # fmt: skip
 
     @property
     def alarm_thresholds(self) -> dict[str, float]:
@@ -339,6 +400,8 @@ class EnvironmentConfig:
         for name in GUARDRAILS[self.tier]:
             if not getattr(self, name):
                 fail(name, getattr(self, name), f"the {self.tier} tier requires true (edit GUARDRAILS in stacks/config.py to change it)")
+        if not self.aws_backup and (self.backup_copy_region or self.backup_copy_vault_arn):
+            fail("backup_copy_region", self.backup_copy_region or self.backup_copy_vault_arn, "copies need aws_backup: true")
         if self.log_retention_days < MIN_LOG_RETENTION_DAYS[self.tier]:
             fail(
                 "log_retention_days",
@@ -485,6 +548,8 @@ ENVIRONMENTS: tuple[EnvironmentConfig, ...] = (
         alb_deletion_protection=True,
         alb_access_logs=True,
         deployment_strategy="canary",
+        aws_backup=True,
+        backup_copy_region="us-west-2",
     ),
 )
 

@@ -33,6 +33,8 @@ class TaskContext:
     network: Network
     database: Database
     logs_key_arn: str
+    database_key_arn: str
+    """The key of the master secret (the migration task's execution role decrypts it through Secrets Manager)."""
 
     def task_props(
         self,
@@ -43,11 +45,22 @@ class TaskContext:
         command: tuple[str, ...] | None = None,
         ecs_exec: bool = False,
         image: ImageRef | None = None,
+        master: bool = False,
     ) -> EcsTaskProps:
-        """Same database settings for both, and the same image unless ``image`` is given; each its own family, log
-        group and roles."""
+        """The same database endpoint for both, and the same image unless ``image`` is given; each its own family, log
+        group and roles. The service (``master`` False) connects as db_app_user with IAM tokens and never gets the
+        master secret; the migrations (``master`` True) get the master user's name and password, to run DDL."""
         config, database = self.config, self.database
         image = image or self.image.ref
+        user_arn = database.user_arn(partition=config.partition, region=config.region, account_id=self.account_id, user=config.db_app_user)
+        credentials = (
+            {
+                "DB_USERNAME": secret_reference(database.secret_arn, "username"),
+                "DB_PASSWORD": secret_reference(database.secret_arn, "password"),
+            }
+            if master
+            else {}
+        )
         return EcsTaskProps(
             family=family,
             container=ContainerProps(
@@ -59,12 +72,12 @@ class TaskContext:
                     "DB_HOST": database.address,
                     "DB_PORT": Token.as_string(database.port),
                     "DB_NAME": database.db_name,
+                    # TLS that checks the server's certificate and name against the RDS CA bundle (README).
+                    "DB_SSLMODE": "verify-full",
                     "ENVIRONMENT": config.environment,
+                    **({} if master else {"DB_USER": config.db_app_user, "DB_IAM_AUTH": "true"}),
                 },
-                secrets={
-                    "DB_USERNAME": secret_reference(database.secret_arn, "username"),
-                    "DB_PASSWORD": secret_reference(database.secret_arn, "password"),
-                },
+                secrets=credentials,
                 port=port,
                 command=command,
             ),
@@ -75,7 +88,10 @@ class TaskContext:
             vpc_id=self.network.vpc_id,
             ecr_repository_arn=image.repository_arn,
             log_retention_days=config.log_retention_days,
-            secret_arns=[database.secret_arn],
+            secret_arns=[database.secret_arn] if master else [],
+            secret_kms_key_arns=[self.database_key_arn] if master else [],
+            database_user_arns=[] if master else [user_arn],
+            region=config.region,
             ecs_exec=ecs_exec,
             log_kms_key_arn=self.logs_key_arn,
         )

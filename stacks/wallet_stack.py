@@ -11,6 +11,7 @@ from constructs_lib.alarms import DEPLOYMENT_ALARMS, Alarms, AlarmsProps, alarm_
 from constructs_lib.autoscaling import ServiceAutoscaling, ServiceAutoscalingProps
 from constructs_lib.dashboard import Dashboard, DashboardProps
 from constructs_lib.database import Database, DatabaseProps
+from constructs_lib.database_backup import DatabaseBackup, DatabaseBackupProps
 from constructs_lib.ecs_task import EcrImage
 from constructs_lib.encryption_key import EncryptionKey, EncryptionKeyProps, log_groups_grant
 from constructs_lib.fargate_service import FargateService, FargateServiceProps, SpotCapacity, TrafficShift
@@ -58,6 +59,7 @@ class WalletStack(AddressedStack):
         self._web_acl(load_balancer)
         service, migration = self._workloads(load_balancer)
         alarms = self._alarms(service, load_balancer)
+        self._backup(alarms.topic_arn)
         dashboard = Dashboard(self, "dashboard", props=DashboardProps(name=self.name, region=config.region, alarms=alarms.specs))
         outputs = {
             "alarm_topic_arn": (alarms.topic_arn, "SNS topic every alarm and failed deployment notifies"),
@@ -84,13 +86,18 @@ class WalletStack(AddressedStack):
     def _foundation(self) -> tuple[str, str]:
         """Provider, remote state, and the image tags of the service and of the migrations (as references)."""
         config = self.config
-        AwsProvider(
-            self,
-            "aws",
-            region=config.region,
-            allowed_account_ids=list(config.allowed_account_ids) or None,
-            default_tags=[AwsProviderDefaultTags(tags=config.tags)],
-        )
+        accounts, tags = list(config.allowed_account_ids) or None, [AwsProviderDefaultTags(tags=config.tags)]
+        AwsProvider(self, "aws", region=config.region, allowed_account_ids=accounts, default_tags=tags)
+        self.copy_provider: AwsProvider | None = None
+        if config.aws_backup and config.backup_copy_region:  # the Region of the backup copies
+            self.copy_provider = AwsProvider(
+                self,
+                "aws_backup_copy",
+                alias="backup_copy",
+                region=config.backup_copy_region,
+                allowed_account_ids=accounts,
+                default_tags=tags,
+            )
         S3Backend(self, bucket=config.state_bucket, key=state_key(config.environment), region=config.state_region, encrypt=True)
         # cdktf 0.21's S3Backend has no use_lockfile: native S3 locking, no DynamoDB table needed.
         self.add_override("terraform.backend.s3.use_lockfile", True)
@@ -151,20 +158,23 @@ class WalletStack(AddressedStack):
 
     def _database(self) -> Database:
         config = self.config
-        insights_key = EncryptionKey(
+        self.database_key = EncryptionKey(
             self,
             "database_key",
             props=EncryptionKeyProps(
                 alias=f"{self.name}-database",
-                description=f"Encrypts the {self.name} database's Performance Insights data",
+                description=f"Encrypts the {self.name} database: storage and snapshots, master secret, Database Insights",
                 account_id=self.account_id,
                 partition=config.partition,
-                # No service statement: RDS uses the key through grants made with the deployer's permissions, and
-                # people who read Performance Insights need kms:Decrypt and kms:GenerateDataKey through IAM, which the
-                # account statement delegates to. docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PerfInsights.access-control.cmk-policy.html
+                # No service statement: RDS and Secrets Manager use the key through grants made with the caller's
+                # permissions, and whoever reads the secret or Database Insights needs kms:Decrypt through IAM, which
+                # the account statement delegates to (the migration task's execution role gets it, via Secrets Manager
+                # only). docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Overview.Encryption.Keys.html,
+                # docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PerfInsights.access-control.cmk-policy.html
                 grants=[],
             ),
         )
+        key = self.database_key.arn
         return Database(
             self,
             "database",
@@ -182,7 +192,11 @@ class WalletStack(AddressedStack):
                 engine_major_version=config.db_engine_version,
                 log_retention_days=config.log_retention_days,
                 log_kms_key_arn=self.logs_key.arn,
-                performance_insights_kms_key_arn=insights_key.arn,
+                performance_insights_kms_key_arn=key,
+                insights_mode=config.database_insights_mode,
+                storage_kms_key_arn=key if config.db_storage_customer_key else None,
+                secret_kms_key_arn=key,
+                ca_cert_identifier=config.db_ca_cert_identifier,
                 partition=config.partition,
             ),
         )
@@ -231,7 +245,8 @@ class WalletStack(AddressedStack):
         """The service (scaled, behind the load balancer) and the migration task, with their network paths."""
         config, env = self.config, self.config.environment
         shared = TaskContext(config=config, account_id=self.account_id, image=self.image, network=self.network,
-                             database=self.database, logs_key_arn=self.logs_key.arn)  # fmt: skip
+                             database=self.database, logs_key_arn=self.logs_key.arn,
+                             database_key_arn=self.database_key.arn)  # fmt: skip
         service = FargateService(
             self,
             "service",
@@ -267,7 +282,11 @@ class WalletStack(AddressedStack):
             "migration",
             props=MigrationTaskProps(
                 task=shared.task_props(
-                    f"{SERVICE}-migration-{env}", migration_log_group(env), command=config.migration_command, image=self.migration_image
+                    f"{SERVICE}-migration-{env}",
+                    migration_log_group(env),
+                    command=config.migration_command,
+                    image=self.migration_image,
+                    master=True,
                 ),
                 cluster_name=service.cluster_name,
                 subnet_ids=self.network.private_subnet_ids,
@@ -293,6 +312,26 @@ class WalletStack(AddressedStack):
         for task_id, task in (("service", service.task), ("migration", migration.task)):
             connect(task_id, task, database=self.database, endpoints=endpoints)
         return service, migration
+
+    def _backup(self, topic_arn: str) -> None:
+        config = self.config
+        if not config.aws_backup:
+            return
+        DatabaseBackup(
+            self,
+            "backup",
+            props=DatabaseBackupProps(
+                name=self.name,
+                account_id=self.account_id,
+                partition=config.partition,
+                resource_arns=[self.database.arn],
+                retention_days=config.backup_retention_days,
+                lock_mode=config.backup_vault_lock_mode,
+                topic_arn=topic_arn,
+                copy_provider=self.copy_provider,
+                copy_vault_arn=config.backup_copy_vault_arn,
+            ),
+        )
 
     def _traffic_shift(self, load_balancer: LoadBalancer) -> TrafficShift | None:
         config = self.config

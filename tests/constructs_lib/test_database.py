@@ -11,7 +11,7 @@ from cdktf_cdktf_provider_aws.db_instance import DbInstance
 from cdktf_cdktf_provider_aws.db_parameter_group import DbParameterGroup
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 
-from constructs_lib.database import Database, DatabaseProps
+from constructs_lib.database import INSIGHTS_UNSUPPORTED_CLASSES, Database, DatabaseProps
 
 
 def synth(**overrides: Any) -> str:
@@ -61,7 +61,21 @@ def test_unprotected_instance_skips_the_final_snapshot() -> None:
     found = instance(synth(protected=False, instance_class="db.t3.micro"))
     assert (found["deletion_protection"], found["skip_final_snapshot"], found["delete_automated_backups"]) == (False, True, True)
     assert "final_snapshot_identifier" not in found
-    assert found["performance_insights_enabled"] is False
+    assert found["performance_insights_enabled"] is True  # RDS for PostgreSQL: Database Insights on every class
+
+
+def test_insights_table_follows_aws_per_engine() -> None:
+    """The one place for the rule: AWS's table excludes the micro and small burstable classes for MySQL and MariaDB
+    only; this construct's engine, PostgreSQL, supports every class."""
+    assert INSIGHTS_UNSUPPORTED_CLASSES["postgres"] == frozenset()
+    assert INSIGHTS_UNSUPPORTED_CLASSES["mysql"] == INSIGHTS_UNSUPPORTED_CLASSES["mariadb"] == {
+        "db.t2.micro", "db.t2.small", "db.t3.micro", "db.t3.small", "db.t4g.micro", "db.t4g.small"
+    }  # fmt: skip
+
+
+def test_advanced_database_insights_keeps_fifteen_months() -> None:
+    found = instance(synth(insights_mode="advanced", performance_insights_kms_key_arn="arn:key"))
+    assert (found["database_insights_mode"], found["performance_insights_retention_period"]) == ("advanced", 465)
 
 
 def test_parameter_group_follows_the_major_version() -> None:

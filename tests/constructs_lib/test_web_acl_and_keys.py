@@ -7,6 +7,7 @@ import json
 from cdktf import Testing as CdktfTesting
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
 
+from constructs_lib.database_backup import DatabaseBackup, DatabaseBackupProps
 from constructs_lib.encryption_key import EncryptionKey, EncryptionKeyProps, ServiceGrant, log_groups_grant, same_account
 from constructs_lib.web_acl import WebAcl, WebAclProps
 from tests.helpers import bare_stack, data_sources, resources
@@ -62,3 +63,22 @@ def test_key_rotates_and_grants_only_what_is_asked() -> None:
     assert by_sid["Guarded"]["condition"] == [{"test": "StringEquals", "variable": "aws:SourceAccount", "values": ["123456789012"]}]
     assert by_sid["LogGroupsEncrypt"]["condition"][0]["values"] == ["arn:aws-us-gov:logs:us-gov-west-1:123456789012:log-group:/a"]
     assert by_sid["LogGroupsEncrypt"]["principals"] == [{"type": "Service", "identifiers": ["logs.us-gov-west-1.amazonaws.com"]}]
+
+
+def test_compliance_lock_and_a_copy_to_another_account() -> None:
+    stack = bare_stack()
+    other = "arn:aws:backup:us-east-1:210987654321:backup-vault:wallet-copies"
+    DatabaseBackup(
+        stack,
+        "backup",
+        props=DatabaseBackupProps(
+            name="example", account_id="123456789012", partition="aws", resource_arns=["arn:db"], retention_days=14,
+            lock_mode="compliance", topic_arn="arn:topic", copy_vault_arn=other,
+        ),
+    )  # fmt: skip
+    document = json.loads(CdktfTesting.synth(stack))
+    [lock] = resources(document, "aws_backup_vault_lock_configuration").values()
+    assert (lock["min_retention_days"], lock["max_retention_days"], lock["changeable_for_days"]) == (14, 365, 3)
+    [plan] = resources(document, "aws_backup_plan").values()
+    assert plan["rule"][0]["copy_action"] == [{"destination_vault_arn": other, "lifecycle": {"delete_after": 14}}]
+    assert len(resources(document, "aws_backup_vault")) == 1  # no copy Region given

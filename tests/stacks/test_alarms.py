@@ -191,8 +191,17 @@ def test_topic_policy_admits_exactly_the_two_publishers(parsed: dict[str, dict[s
             [TOPIC],
             [f"arn:aws:cloudwatch:us-east-1:${{data.aws_caller_identity.account.account_id}}:alarm:{prefix}-*"],
         ),
-        (["events.amazonaws.com"], ["sns:Publish"], [TOPIC], ["${aws_cloudwatch_event_rule.alarms_deployment_failed.arn}"]),
+        (
+            ["events.amazonaws.com"],
+            ["sns:Publish"],
+            [TOPIC],
+            [f"arn:aws:events:us-east-1:${{data.aws_caller_identity.account.account_id}}:rule/{prefix}-*"],
+        ),
     ]
+    assert [s["condition"][0]["test"] for s in statements] == ["ArnLike", "ArnLike"]
+    # Every rule that publishes there is this environment's, so the pattern admits it (and no other environment's).
+    for rule in resources(document, "aws_cloudwatch_event_rule").values():
+        assert rule["name"].startswith(f"{prefix}-")
 
 
 def test_email_subscriptions_from_the_configuration(customized: dict[str, Any], parsed: dict[str, dict[str, Any]]) -> None:
@@ -205,14 +214,14 @@ def test_email_subscriptions_from_the_configuration(customized: dict[str, Any], 
 
 def test_failed_deployments_are_announced(synthesized: dict[str, str], parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
     document = parsed[env_stack]
-    [rule] = resources(document, CloudwatchEventRule.TF_RESOURCE_TYPE).values()
+    rule = resources(document, CloudwatchEventRule.TF_RESOURCE_TYPE)["alarms_deployment_failed"]
     assert json.loads(rule["event_pattern"]) == {
         "source": ["aws.ecs"],
         "detail-type": ["ECS Deployment State Change"],
         "resources": ["${aws_ecs_service.service_service.id}"],
         "detail": {"eventName": ["SERVICE_DEPLOYMENT_FAILED"]},
     }
-    [target] = resources(document, "aws_cloudwatch_event_target").values()
+    target = resources(document, "aws_cloudwatch_event_target")["alarms_deployment_failed_target"]
     assert target["arn"] == TOPIC
     template = json.loads(target["input_transformer"]["input_template"])
     assert "<deployment>" in template and "<reason>" in template

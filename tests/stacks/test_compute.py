@@ -173,17 +173,22 @@ def test_containers_are_hardened_and_get_secrets_by_reference(parsed: dict[str, 
             "options": {"awslogs-group": log_group, "awslogs-region": "us-east-1", "awslogs-stream-prefix": "wallet-service"},
         }
         environment = {item["name"]: item["value"] for item in definition["environment"]}
+        master = task_definition == "migration_task_definition"
         assert environment == {
             "DB_HOST": "${aws_db_instance.database_instance.address}",
             "DB_PORT": "${aws_db_instance.database_instance.port}",
             "DB_NAME": "wallet",
+            "DB_SSLMODE": "verify-full",
             "ENVIRONMENT": c.environment,
+            # The service: its own user, with IAM tokens; the migrations: the master user from the secret.
+            **({} if master else {"DB_USER": "wallet_app", "DB_IAM_AUTH": "true"}),
         }
         assert not [value for value in environment.values() if "secret" in value.lower() or "password" in value.lower()]
-        assert definition["secrets"] == [
+        credentials = [
             {"name": "DB_PASSWORD", "valueFrom": f"{DB_SECRET}:password::"},
             {"name": "DB_USERNAME", "valueFrom": f"{DB_SECRET}:username::"},
         ]
+        assert definition["secrets"] == (credentials if master else [])
     assert container(parsed[env_stack], "service_task_definition")["portMappings"] == [
         {"containerPort": 8080, "protocol": "tcp", "name": "http"}
     ]

@@ -291,6 +291,47 @@ RULES: list[tuple[str, dict[str, Any], str]] = [
     ),
     (
         "wallet-prod",
+        {"db_app_user": "Wallet-App"},
+        "wallet-prod: db_app_user: 'Wallet-App' is not valid; expected a PostgreSQL role name: a lowercase letter, then up to 62 of a-z 0-9 _",
+    ),
+    (
+        "wallet-prod",
+        {"db_app_user": "wallet_admin"},
+        "wallet-prod: db_app_user: 'wallet_admin' is not valid; expected a role of its own, not the master user or an RDS role",
+    ),
+    (
+        "wallet-prod",
+        {"db_ca_cert_identifier": "rds-ca-2019"},
+        "wallet-prod: db_ca_cert_identifier: 'rds-ca-2019' is not valid; expected one of rds-ca-rsa2048-g1, rds-ca-rsa4096-g1, rds-ca-ecc384-g1",
+    ),
+    (
+        "wallet-prod",
+        {"backup_retention_days": 36},
+        "wallet-prod: backup_retention_days: 36 is not valid; expected a whole number from 7 to 35",
+    ),
+    (
+        "wallet-prod",
+        {"backup_copy_region": "us-east-1"},
+        "wallet-prod: backup_copy_region: 'us-east-1' is not valid; expected a Region other than the stack's (us-east-1)",
+    ),
+    (
+        "wallet-prod",
+        {"backup_copy_vault_arn": "arn:aws:backup:us-east-1:2109:backup-vault:x"},
+        "wallet-prod: backup_copy_vault_arn: 'arn:aws:backup:us-east-1:2109:backup-vault:x' is not valid; "
+        "expected a vault ARN such as 'arn:aws:backup:us-east-1:210987654321:backup-vault:wallet-copies'",
+    ),
+    (
+        "wallet-staging",
+        {"backup_copy_region": "us-west-2"},
+        "wallet-staging: backup_copy_region: 'us-west-2' is not valid; copies need aws_backup: true",
+    ),
+    (
+        "wallet-prod",
+        {"aws_backup": False},
+        "wallet-prod: aws_backup: False is not valid; the production tier requires true (edit GUARDRAILS in stacks/config.py to change it)",
+    ),
+    (
+        "wallet-prod",
         {"deploy_alarm_min_requests": 0},
         "wallet-prod: deploy_alarm_min_requests: 0 is not valid; expected a whole number from 1 to 1000000",
     ),

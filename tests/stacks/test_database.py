@@ -69,9 +69,27 @@ def test_subnet_group_is_the_private_subnets(parsed: dict[str, dict[str, Any]], 
     assert db_instance(parsed, env_stack)["db_subnet_group_name"] == "${aws_db_subnet_group.database_subnet_group.name}"
 
 
-def test_performance_insights_off_on_the_small_burstable_classes(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
+KEY = "${aws_kms_key.database_key_key.arn}"
+
+
+def test_database_insights_standard_encrypted_with_the_database_key(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
+    """RDS for PostgreSQL has no instance class restriction for Database Insights (AWS's table lists the micro and
+    small burstable classes for MySQL and MariaDB only), so every environment has it: standard mode, 7 days."""
     db = db_instance(parsed, env_stack)
-    assert (db["performance_insights_enabled"], db.get("performance_insights_kms_key_id")) == (False, None)
+    insights = (
+        "performance_insights_enabled",
+        "performance_insights_kms_key_id",
+        "performance_insights_retention_period",
+        "database_insights_mode",
+    )
+    assert {name: db.get(name) for name in insights} == dict(zip(insights, (True, KEY, 7, "standard"), strict=True))
+
+
+def test_storage_secret_and_certificate_authority_are_pinned(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
+    db = db_instance(parsed, env_stack)
+    assert (db["kms_key_id"], db["master_user_secret_kms_key_id"], db["ca_cert_identifier"]) == (KEY, KEY, "rds-ca-rsa2048-g1")
+    key = parsed[env_stack]["resource"]["aws_kms_key"]["database_key_key"]
+    assert (key["enable_key_rotation"], key["deletion_window_in_days"]) == (True, 30)
 
 
 # The attributes whose change makes the AWS provider replace the instance: a new empty database.
@@ -100,7 +118,9 @@ def test_replacement_guard(parsed: dict[str, dict[str, Any]], stack: str) -> Non
         "identifier": f"wallet-service-{EXPECTED[stack].environment}",
         "engine": "postgres",
         "storage_encrypted": True,
-        "kms_key_id": None,
+        # The environment's database key: on an instance created with the AWS-managed key this replaces the
+        # instance (prevent_destroy and deletion protection stop it; README, "Database keys").
+        "kms_key_id": "${aws_kms_key.database_key_key.arn}",
         "db_name": "wallet",
         "username": "wallet_admin",
         "availability_zone": None,

@@ -104,7 +104,8 @@ def statements(document: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     ]
 
 
-KEY_POLICIES = {"alarms_key_policy", "logs_key_policy", "database_key_policy"}  # in a KMS key policy "*" as resource means the key itself
+# In a KMS key policy "*" as resource means the key itself.
+KEY_POLICIES = {"alarms_key_policy", "logs_key_policy", "database_key_policy", "backup_vault_key_policy", "backup_copy_vault_key_policy"}
 
 
 def is_account_root_key_admin(name: str, statement: dict[str, Any]) -> bool:
@@ -135,29 +136,66 @@ def test_star_resource_only_where_aws_allows_nothing_narrower(any_build: Build, 
 
 
 def test_execution_roles_are_scoped_to_exact_arns(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
+    """Both pull the image and write their own logs; only the migration task's reads the master secret, and decrypts
+    it with the database key through Secrets Manager only."""
     policies = data_sources(parsed[env_stack], "aws_iam_policy_document")
     for task in ("service", "migration"):
         by_sid = {s["sid"]: s for s in policies[f"{task}_task_iam_execution_policy_document"]["statement"]}
         assert by_sid["EcrPull"]["resources"] == ["${data.aws_ecr_repository.image_repository.arn}"]
         assert by_sid["EcrPull"]["actions"] == ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
         assert by_sid["Logs"]["resources"] == [f"${{aws_cloudwatch_log_group.{task}_task_log_group.arn}}:log-stream:*"]
-        assert by_sid["Secrets"] == {
-            "sid": "Secrets",
-            "actions": ["secretsmanager:GetSecretValue"],
-            "resources": ["${aws_db_instance.database_instance.master_user_secret[0].secret_arn}"],
-        }
         trust = policies[f"{task}_task_iam_trust"]["statement"][0]
         assert trust["principals"] == [{"type": "Service", "identifiers": ["ecs-tasks.amazonaws.com"]}]
         assert trust["condition"] == [
             {"test": "StringEquals", "variable": "aws:SourceAccount", "values": ["${data.aws_caller_identity.account.account_id}"]}
         ]
+    service = {s["sid"] for s in policies["service_task_iam_execution_policy_document"]["statement"]}
+    assert service == {"EcrLogin", "EcrPull", "Logs"}  # no Secrets, no key: the service cannot read the master secret
+    migration = {s["sid"]: s for s in policies["migration_task_iam_execution_policy_document"]["statement"]}
+    assert migration["Secrets"] == {
+        "sid": "Secrets",
+        "actions": ["secretsmanager:GetSecretValue"],
+        "resources": ["${aws_db_instance.database_instance.master_user_secret[0].secret_arn}"],
+    }
+    assert migration["SecretsKey"] == {
+        "sid": "SecretsKey",
+        "actions": ["kms:Decrypt"],
+        "resources": ["${aws_kms_key.database_key_key.arn}"],
+        "condition": [{"test": "StringEquals", "variable": "kms:ViaService", "values": ["secretsmanager.us-east-1.amazonaws.com"]}],
+    }
 
 
-def test_task_role_has_no_permissions_outside_dev(parsed: dict[str, dict[str, Any]]) -> None:
+def test_the_service_connects_as_its_own_database_user_only(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
+    """rds-db:connect on exactly the application user of this instance, in the service's task role; the migration
+    task's role has none."""
+    document = parsed[env_stack]
+    [statement] = data_sources(document, "aws_iam_policy_document")["service_task_iam_database_policy_document"]["statement"]
+    assert statement == {
+        "sid": "DatabaseConnect",
+        "actions": ["rds-db:connect"],
+        "resources": [
+            "arn:aws:rds-db:us-east-1:${data.aws_caller_identity.account.account_id}:dbuser:"
+            "${aws_db_instance.database_instance.resource_id}/wallet_app"
+        ],
+    }
+    policy = resources(document, "aws_iam_role_policy")["service_task_iam_database_policy"]
+    assert policy["role"] == "${aws_iam_role.service_task_iam_task_role.id}"
+    assert "migration_task_iam_database_policy" not in resources(document, "aws_iam_role_policy")
+
+
+def test_task_role_has_no_permissions_but_the_database_user_outside_dev(parsed: dict[str, dict[str, Any]]) -> None:
     for stack in [stack for stack in ENV_STACKS if not EXPECTED[stack].ecs_exec]:
-        attached = [policy["role"] for policy in resources(parsed[stack], "aws_iam_role_policy").values()]
-        assert "${aws_iam_role.service_task_iam_task_role.id}" not in attached
-        assert not resources(parsed[stack], "aws_iam_role_policy_attachment").keys() - {"database_monitoring_policy"}
+        task_policies = [
+            name
+            for name, p in resources(parsed[stack], "aws_iam_role_policy").items()
+            if p["role"] == "${aws_iam_role.service_task_iam_task_role.id}"
+        ]
+        assert task_policies == ["service_task_iam_database_policy"]
+        attachments = {p["policy_arn"] for p in resources(parsed[stack], "aws_iam_role_policy_attachment").values()}
+        assert attachments <= {
+            "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
+            "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
+        }
 
 
 def test_without_endpoints_tasks_reach_aws_through_nat_only(customized: dict[str, Any]) -> None:
