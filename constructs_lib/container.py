@@ -8,6 +8,10 @@ from dataclasses import dataclass, field
 
 SCRATCH_VOLUME = "scratch"
 SCRATCH_PATH = "/tmp"
+# ECS Exec's agent (the SSM agent ECS mounts into the container) writes its state, logs and binaries under these paths;
+# with a read-only root filesystem they must be writable volumes, else the agent crashes and no session opens
+# (github.com/aws/containers-roadmap/issues/1359, github.com/aws-containers/amazon-ecs-exec-checker/issues/21).
+ECS_EXEC_VOLUMES = {"ssm-state": "/var/lib/amazon/ssm", "ssm-logs": "/var/log/amazon/ssm", "managed-agents": "/managed-agents"}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -25,6 +29,13 @@ class ContainerProps:
     """Container port. Default: none (a task that serves nothing)."""
     command: Sequence[str] | None = None
     """Default: the image's own command."""
+    ecs_exec: bool = False
+    """Mount the writable volumes ECS Exec's agent needs (ECS_EXEC_VOLUMES); the root filesystem stays read-only."""
+
+
+def volume_names(props: ContainerProps) -> list[str]:
+    """The task's volumes (all task storage, emptied when the task stops) the container mounts."""
+    return [SCRATCH_VOLUME, *(ECS_EXEC_VOLUMES if props.ecs_exec else {})]
 
 
 def container_definitions(props: ContainerProps) -> str:
@@ -35,7 +46,10 @@ def container_definitions(props: ContainerProps) -> str:
         "essential": True,
         "readonlyRootFilesystem": True,
         "privileged": False,
-        "mountPoints": [{"sourceVolume": SCRATCH_VOLUME, "containerPath": SCRATCH_PATH, "readOnly": False}],
+        "mountPoints": [
+            {"sourceVolume": volume, "containerPath": path, "readOnly": False}
+            for volume, path in {SCRATCH_VOLUME: SCRATCH_PATH, **(ECS_EXEC_VOLUMES if props.ecs_exec else {})}.items()
+        ],
         "environment": [{"name": name, "value": value} for name, value in sorted(props.environment.items())],
         "secrets": [{"name": name, "valueFrom": value_from} for name, value_from in sorted(props.secrets.items())],
         "linuxParameters": {"initProcessEnabled": True},

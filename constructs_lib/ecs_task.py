@@ -14,7 +14,7 @@ from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from constructs import Construct
 
 from constructs_lib import firewall
-from constructs_lib.container import SCRATCH_VOLUME, ContainerProps, container_definitions
+from constructs_lib.container import ContainerProps, container_definitions, volume_names
 from constructs_lib.firewall import Peer
 from constructs_lib.task_iam import TaskIam, TaskIamProps
 
@@ -110,7 +110,7 @@ class EcsTask(Construct):
             execution_role_arn=iam.execution_role_arn,
             task_role_arn=iam.task_role_arn,
             runtime_platform=EcsTaskDefinitionRuntimePlatform(operating_system_family="LINUX", cpu_architecture=props.cpu_architecture),
-            volume=[EcsTaskDefinitionVolume(name=SCRATCH_VOLUME)],
+            volume=[EcsTaskDefinitionVolume(name=name) for name in volume_names(props.container)],
             container_definitions=container_definitions(props.container),
         )
         self.family: str = definition.family

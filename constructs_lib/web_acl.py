@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.wafv2_web_acl import (
@@ -21,6 +22,10 @@ from cdktf_cdktf_provider_aws.wafv2_web_acl import (
 from cdktf_cdktf_provider_aws.wafv2_web_acl_association import Wafv2WebAclAssociation
 from cdktf_cdktf_provider_aws.wafv2_web_acl_logging_configuration import (
     Wafv2WebAclLoggingConfiguration,
+    Wafv2WebAclLoggingConfigurationLoggingFilter,
+    Wafv2WebAclLoggingConfigurationLoggingFilterFilter,
+    Wafv2WebAclLoggingConfigurationLoggingFilterFilterCondition,
+    Wafv2WebAclLoggingConfigurationLoggingFilterFilterConditionActionCondition,
     Wafv2WebAclLoggingConfigurationRedactedFields,
     Wafv2WebAclLoggingConfigurationRedactedFieldsSingleHeader,
 )
@@ -50,6 +55,9 @@ class WebAclProps:
     """AWS managed rule groups, evaluated after the rate limit. Default: MANAGED_RULE_GROUPS."""
     log_kms_key_arn: str | None = None
     """KMS key encrypting the WAF log group. Default: CloudWatch Logs' own encryption."""
+    logged_actions: Sequence[Literal["BLOCK", "COUNT"]] = ("BLOCK",)
+    """The requests written to the log, by the action WAF took; every other request is dropped from it (allowed
+    customers' requests do not end up in a long-kept log). Default: blocked requests only."""
 
 
 class WebAcl(Construct):
@@ -77,6 +85,22 @@ class WebAcl(Construct):
             "logging",
             resource_arn=acl.arn,
             log_destination_configs=[logs.arn],
+            # docs.aws.amazon.com/waf/latest/APIReference/API_LoggingFilter.html: drop by default, keep what matches.
+            logging_filter=Wafv2WebAclLoggingConfigurationLoggingFilter(
+                default_behavior="DROP",
+                filter=[
+                    Wafv2WebAclLoggingConfigurationLoggingFilterFilter(
+                        behavior="KEEP",
+                        requirement="MEETS_ANY",
+                        condition=[
+                            Wafv2WebAclLoggingConfigurationLoggingFilterFilterCondition(
+                                action_condition=Wafv2WebAclLoggingConfigurationLoggingFilterFilterConditionActionCondition(action=action)
+                            )
+                            for action in props.logged_actions
+                        ],
+                    )
+                ],
+            ),
             redacted_fields=[
                 Wafv2WebAclLoggingConfigurationRedactedFields(
                     single_header=Wafv2WebAclLoggingConfigurationRedactedFieldsSingleHeader(name=header)

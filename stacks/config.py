@@ -180,6 +180,9 @@ class EnvironmentConfig:
     """AWS WAF on the load balancer: per-client rate limit and AWS managed rule groups."""
     waf_rate_limit_per_5_minutes: int = 2000
     """Requests one client IP may send in 5 minutes before WAF blocks it."""
+    waf_log_counted: bool = False
+    """Log the requests a rule only counted, besides the blocked ones (while tuning a rule). Allowed requests are
+    never logged."""
     vpc_endpoints: bool = True
     """Interface endpoints (ECR, Logs, Secrets Manager) and the S3 gateway endpoint. Turn off for VPCs that
     already have them or reach AWS through a NAT gateway (the tasks then get HTTPS egress to anywhere)."""

@@ -75,6 +75,7 @@ MEANINGS: dict[str, str] = {
     "alb_access_logs": "access logs to an S3 bucket the stack creates",
     "waf": "AWS WAF web ACL on the load balancer (rate limit, AWS managed rule groups)",
     "waf_rate_limit_per_5_minutes": "requests one client IP may send in 5 minutes before WAF blocks it; 10-2000000000",
+    "waf_log_counted": "also log the requests a WAF rule only counted; blocked ones are always logged, allowed ones never",
     "vpc_endpoints": "ECR, Logs, Secrets Manager interface endpoints and the S3 gateway endpoint; off: NAT egress",
     "enable_ecs_exec": "ECS Exec into running containers",
     "health_check_grace_seconds": "seconds ECS ignores load balancer health checks after a task starts",

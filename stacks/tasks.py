@@ -80,6 +80,7 @@ class TaskContext:
                 secrets=credentials,
                 port=port,
                 command=command,
+                ecs_exec=ecs_exec,
             ),
             cpu=config.task_cpu,
             memory=config.task_memory,

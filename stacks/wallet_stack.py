@@ -238,6 +238,7 @@ class WalletStack(AddressedStack):
                 rate_limit_per_5_minutes=config.waf_rate_limit_per_5_minutes,
                 log_retention_days=config.log_retention_days,
                 log_kms_key_arn=self.logs_key.arn,
+                logged_actions=("BLOCK", "COUNT") if config.waf_log_counted else ("BLOCK",),
             ),
         )
 

@@ -82,3 +82,11 @@ def test_compliance_lock_and_a_copy_to_another_account() -> None:
     [plan] = resources(document, "aws_backup_plan").values()
     assert plan["rule"][0]["copy_action"] == [{"destination_vault_arn": other, "lifecycle": {"delete_after": 14}}]
     assert len(resources(document, "aws_backup_vault")) == 1  # no copy Region given
+
+
+def test_counted_requests_can_be_logged_too() -> None:
+    stack = bare_stack()
+    WebAcl(stack, "waf", props=WebAclProps(name="example", resource_arn="arn:lb", log_retention_days=30, logged_actions=("BLOCK", "COUNT")))
+    [logging] = resources(json.loads(CdktfTesting.synth(stack)), "aws_wafv2_web_acl_logging_configuration").values()
+    conditions = logging["logging_filter"]["filter"][0]["condition"]
+    assert conditions == [{"action_condition": {"action": "BLOCK"}}, {"action_condition": {"action": "COUNT"}}]

@@ -142,11 +142,15 @@ def test_task_definitions(synthesized: dict[str, str], env_stack: str) -> None:
         "cpu": "256",
         "memory": "512",
         "runtime_platform": {"operating_system_family": "LINUX", "cpu_architecture": "X86_64"},
-        "volume": [{"name": "scratch"}],
     }
-    for family in (f"wallet-service-{c.environment}", f"wallet-service-migration-{c.environment}"):
+    # Where ECS Exec is on (dev's service), the agent's three writable volumes; the root filesystem stays read-only.
+    exec_volumes = [{"name": "ssm-state"}, {"name": "ssm-logs"}, {"name": "managed-agents"}] if c.ecs_exec else []
+    for family, volumes in (
+        (f"wallet-service-{c.environment}", [{"name": "scratch"}, *exec_volumes]),
+        (f"wallet-service-migration-{c.environment}", [{"name": "scratch"}]),
+    ):
         assert CdktfTesting.to_have_resource_with_properties(
-            synthesized[env_stack], EcsTaskDefinition.TF_RESOURCE_TYPE, {**common, "family": family}
+            synthesized[env_stack], EcsTaskDefinition.TF_RESOURCE_TYPE, {**common, "family": family, "volume": volumes}
         )
 
 
@@ -157,6 +161,7 @@ def test_containers_are_hardened_and_get_secrets_by_reference(parsed: dict[str, 
         ("migration_task_definition", f"/aws/ecs/WalletMigrations/{c.environment}", "image_migration_tagged"),
     ):
         definition = container(parsed[env_stack], task_definition)
+        master = task_definition == "migration_task_definition"
         assert (
             definition["image"]
             == f"${{data.aws_ecr_repository.image_repository.repository_url}}@${{data.aws_ecr_image.{image}.image_digest}}"
@@ -167,13 +172,20 @@ def test_containers_are_hardened_and_get_secrets_by_reference(parsed: dict[str, 
             30,
             {"initProcessEnabled": True},
         )
-        assert definition["mountPoints"] == [{"sourceVolume": "scratch", "containerPath": "/tmp", "readOnly": False}]
+        exec_mounts = [
+            {"sourceVolume": "ssm-state", "containerPath": "/var/lib/amazon/ssm", "readOnly": False},
+            {"sourceVolume": "ssm-logs", "containerPath": "/var/log/amazon/ssm", "readOnly": False},
+            {"sourceVolume": "managed-agents", "containerPath": "/managed-agents", "readOnly": False},
+        ]
+        assert definition["mountPoints"] == [
+            {"sourceVolume": "scratch", "containerPath": "/tmp", "readOnly": False},
+            *(exec_mounts if c.ecs_exec and not master else []),
+        ]
         assert definition["logConfiguration"] == {
             "logDriver": "awslogs",
             "options": {"awslogs-group": log_group, "awslogs-region": "us-east-1", "awslogs-stream-prefix": "wallet-service"},
         }
         environment = {item["name"]: item["value"] for item in definition["environment"]}
-        master = task_definition == "migration_task_definition"
         assert environment == {
             "DB_HOST": "${aws_db_instance.database_instance.address}",
             "DB_PORT": "${aws_db_instance.database_instance.port}",

@@ -42,6 +42,11 @@ def test_waf_logs_are_kept_and_redact_credentials(parsed: dict[str, dict[str, An
     [logging] = resources(document, "aws_wafv2_web_acl_logging_configuration").values()
     assert logging["log_destination_configs"] == ["${aws_cloudwatch_log_group.waf_logs.arn}"]
     assert logging["redacted_fields"] == [{"single_header": {"name": "authorization"}}, {"single_header": {"name": "cookie"}}]
+    # Only blocked requests are written: customers' allowed requests stay out of a log kept up to a year.
+    assert logging["logging_filter"] == {
+        "default_behavior": "DROP",
+        "filter": [{"behavior": "KEEP", "requirement": "MEETS_ANY", "condition": [{"action_condition": {"action": "BLOCK"}}]}],
+    }
 
 
 def test_waf_can_be_switched_off(customized: dict[str, Any]) -> None:
