@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from cdktf import Fn, Op, Precondition, TerraformLocal, TerraformResourceLifecycle, TerraformStack
 from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
 from cdktf_cdktf_provider_aws.cloudwatch_event_target import CloudwatchEventTarget, CloudwatchEventTargetInputTransformer
 from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import (
@@ -103,6 +104,11 @@ class AlarmsProps:
     (min_running_tasks) and unhealthy-hosts (0). A missing or an unknown name is an error."""
     partition: str = "aws"
     """ARN partition of the region (aws-cn, aws-us-gov elsewhere). Default: aws."""
+    notify_arns: Sequence[str] = ()
+    """Other targets: SNS topics (alarm and failure messages go there too) and AWS Chatbot channels (they watch the
+    topic; named here so that they count as a target). Default: none."""
+    require_target: bool = False
+    """No e-mail and no other target: True makes `terraform plan` fail (a precondition), False warns (a check)."""
 
 
 class Alarms(Construct):
@@ -111,9 +117,30 @@ class Alarms(Construct):
         self.specs = alarm_specs(props)
         self._prefix = props.prefix
         key = self._key(props)
-        topic = SnsTopic(self, "topic", name=f"{props.prefix}-alarms", kms_master_key_id=key.arn)
+        # Who hears the alarms, as a Terraform local: synthesis never fails for it (the defaults must synthesize),
+        # the plan does (or warns), naming the setting to add.
+        targets = TerraformLocal(self, "notification_targets", [*props.emails, *props.notify_arns])
+        somebody = Op.gte(Fn.length_of(targets.as_list), 1)
+        message = (
+            f"{props.prefix}: the alarms and deployment and backup failures would reach nobody: add alarm_emails or "
+            f"alarm_notify_arns for this environment in cdktf.json (README, Alarms)"
+        )
+        topic = SnsTopic(
+            self,
+            "topic",
+            name=f"{props.prefix}-alarms",
+            kms_master_key_id=key.arn,
+            lifecycle=TerraformResourceLifecycle(precondition=[Precondition(condition=somebody, error_message=message)])
+            if props.require_target
+            else None,
+        )
+        if not props.require_target:
+            TerraformStack.of(self).add_override(
+                f"check.{props.prefix.replace('-', '_')}_alarm_targets", {"assert": [{"condition": somebody, "error_message": message}]}
+            )
         for index, email in enumerate(props.emails):
             SnsTopicSubscription(self, f"email_{index}", topic_arn=topic.arn, protocol="email", endpoint=email)
+        self._topics = [topic.arn, *(arn for arn in props.notify_arns if ":sns:" in arn)]
         rule = CloudwatchEventRule(
             self,
             "deployment_failed",
@@ -128,12 +155,10 @@ class Alarms(Construct):
                 }
             ),
         )
-        CloudwatchEventTarget(
-            self,
-            "deployment_failed_target",
-            rule=rule.name,
-            arn=topic.arn,
-            input_transformer=CloudwatchEventTargetInputTransformer(
+        self.notify(
+            "deployment_failed",
+            rule,
+            CloudwatchEventTargetInputTransformer(
                 input_paths={"deployment": "$.detail.deploymentId", "reason": "$.detail.reason", "time": "$.time"},
                 input_template=json.dumps(f"{props.prefix}: deployment <deployment> failed at <time> and was rolled back: <reason>"),
             ),
@@ -151,10 +176,17 @@ class Alarms(Construct):
                 comparison_operator=spec.comparison,
                 threshold=spec.threshold,
                 treat_missing_data=spec.treat_missing_data,
-                alarm_actions=[topic.arn],
-                ok_actions=[topic.arn],
+                alarm_actions=self._topics,
+                ok_actions=self._topics,
             )
         self.topic_arn: str = topic.arn
+
+    def notify(self, id_: str, rule: CloudwatchEventRule, message: CloudwatchEventTargetInputTransformer) -> None:
+        """Sends what ``rule`` matches, as ``message``, to the alarm topic and the other SNS targets."""
+        for index, topic_arn in enumerate(self._topics):
+            CloudwatchEventTarget(
+                self, f"{id_}_target" if index == 0 else f"{id_}_target_{index}", rule=rule.name, arn=topic_arn, input_transformer=message
+            )
 
     def _key(self, props: AlarmsProps) -> EncryptionKey:
         """A customer-managed key: the AWS-managed SNS key does not let CloudWatch or EventBridge publish (they fail silently)."""

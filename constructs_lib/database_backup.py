@@ -1,5 +1,5 @@
 """DatabaseBackup: AWS Backup of the database into a locked vault, copied to a second Region (and optionally another
-account), with failures sent to the alarm topic.
+account), with a rule for failed jobs that the alarms send on.
 
 AWS Backup (docs.aws.amazon.com/aws-backup/latest/devguide/) keeps the recovery points apart from RDS's own automated
 backups: a daily snapshot and continuous backup (point-in-time recovery, at most 35 days) in a vault encrypted with a
@@ -28,7 +28,7 @@ from cdktf_cdktf_provider_aws.backup_selection import BackupSelection
 from cdktf_cdktf_provider_aws.backup_vault import BackupVault
 from cdktf_cdktf_provider_aws.backup_vault_lock_configuration import BackupVaultLockConfiguration
 from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
-from cdktf_cdktf_provider_aws.cloudwatch_event_target import CloudwatchEventTarget, CloudwatchEventTargetInputTransformer
+from cdktf_cdktf_provider_aws.cloudwatch_event_target import CloudwatchEventTargetInputTransformer
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from constructs import Construct
@@ -54,8 +54,6 @@ class DatabaseBackupProps:
     retention_days: int
     """Days each recovery point and copy is kept; also the vault lock's minimum."""
     lock_mode: Literal["governance", "compliance"]
-    topic_arn: str
-    """Backup and copy job failures are sent here."""
     copy_provider: TerraformProvider | None = None
     """The AWS provider of the Region that gets a copy of every recovery point. Default: no such copy."""
     copy_vault_arn: str | None = None
@@ -142,8 +140,9 @@ class DatabaseBackup(Construct):
         return vault
 
     def _failures(self, props: DatabaseBackupProps) -> None:
-        """Failed, aborted or expired backup and copy jobs of this account and Region reach the alarm topic."""
-        rule = CloudwatchEventRule(
+        """Failed, aborted or expired backup and copy jobs of this account and Region: ``failure_rule`` matches them,
+        ``failure_message`` says it (the alarms send it to their topic)."""
+        self.failure_rule = CloudwatchEventRule(
             self,
             "failed",
             name=f"{props.name}-backup-failed",
@@ -156,13 +155,7 @@ class DatabaseBackup(Construct):
                 }
             ),
         )
-        CloudwatchEventTarget(
-            self,
-            "failed_target",
-            rule=rule.name,
-            arn=props.topic_arn,
-            input_transformer=CloudwatchEventTargetInputTransformer(
-                input_paths={"kind": "$.detail-type", "state": "$.detail.state", "reason": "$.detail.statusMessage", "time": "$.time"},
-                input_template=json.dumps(f"{props.name}: AWS Backup: <kind> <state> at <time>: <reason>"),
-            ),
+        self.failure_message = CloudwatchEventTargetInputTransformer(
+            input_paths={"kind": "$.detail-type", "state": "$.detail.state", "reason": "$.detail.statusMessage", "time": "$.time"},
+            input_template=json.dumps(f"{props.name}: AWS Backup: <kind> <state> at <time>: <reason>"),
         )

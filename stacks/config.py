@@ -36,6 +36,7 @@ from stacks.rules import (
     MAX_STORAGE_GIB,
     MAX_TASKS,
     MIN_STORAGE_GIB,
+    NOTIFY_ARN,
     REGION,
     SUBNET_ID,
     TAG_VALUE,
@@ -166,6 +167,10 @@ class EnvironmentConfig:
     fargate_on_demand_base: int = 0
     """With Spot: tasks that always run on on-demand Fargate, placed before the Spot share applies."""
     alarm_emails: tuple[str, ...] = ()
+    alarm_notify_arns: tuple[str, ...] = ()
+    """Other notification targets: SNS topics that alarms and failure messages also go to, or the ARN of an AWS
+    Chatbot (Amazon Q Developer in chat) channel configured to watch the alarm topic. Production and pre-production
+    need at least one target (here or alarm_emails): their plan fails without; development plans with a warning."""
     certificate_arn: str | None = None
     """ACM certificate for the HTTPS listener. Default: none; see certificate_tags."""
     certificate_tags: dict[str, str] = field(default_factory=dict)
@@ -294,6 +299,11 @@ class EnvironmentConfig:
         check_pattern("state_bucket", self.state_bucket, BUCKET_NAME, "expected an S3 bucket name: 3-63 lowercase letters, digits, hyphens")
         for email in self.alarm_emails:
             check_pattern("alarm_emails", email, EMAIL, "expected e-mail addresses such as 'oncall@example.com'")
+        for arn in self.alarm_notify_arns:
+            check_pattern(
+                "alarm_notify_arns", arn, NOTIFY_ARN,
+                "expected SNS topic or AWS Chatbot channel ARNs such as 'arn:aws:sns:us-east-1:123456789012:oncall'",
+            )  # fmt: skip
         if self.tier == "production" and self.certificate_arn is None and not self.certificate_tags:
             fail(
                 "certificate_arn",

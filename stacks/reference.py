@@ -68,6 +68,8 @@ MEANINGS: dict[str, str] = {
     "all. Fewer is cheaper, but an outage of such an AZ cuts the others' tasks off ECR, Logs and Secrets Manager (no new tasks, "
     "no logs) until it is back",
     "alarm_emails": "e-mail addresses subscribed to the alarm topic",
+    "alarm_notify_arns": "SNS topics that also get every alarm and failure, or AWS Chatbot channels watching the topic; "
+    "production and pre-production need a target here or in alarm_emails (their plan fails without)",
     "certificate_arn": "ACM certificate ARN for HTTPS; null: see certificate_tags",
     "certificate_tags": "without certificate_arn: the issued ACM certificate with these tags; prod needs one of the two",
     "ingress_cidrs": "CIDR blocks that may reach the load balancer (IPv4 or IPv6; at least one)",

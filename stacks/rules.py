@@ -29,6 +29,10 @@ DB_USER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 # The certificate authorities RDS offers (docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.SSL.html).
 DB_CA = re.compile(r"^rds-ca-(rsa2048|rsa4096|ecc384)-g1$")
 BACKUP_VAULT_ARN = re.compile(r"^arn:aws[a-z-]*:backup:[a-z]{2}(-[a-z]+)+-\d:\d{12}:backup-vault:[A-Za-z0-9_.-]{2,50}$")
+# Where alarms may also go: an SNS topic, or an AWS Chatbot (Amazon Q Developer in chat) channel watching the topic.
+NOTIFY_ARN = re.compile(
+    r"^arn:aws[a-z-]*:(sns:[a-z]{2}(-[a-z]+)+-\d:\d{12}:[A-Za-z0-9_-]{1,256}|chatbot::\d{12}:chat-configuration/[a-z-]+/[A-Za-z0-9_.-]+)$"
+)
 MAX_AZS = 6  # the most Availability Zones a region has (us-east-1)
 MIN_STORAGE_GIB = 20
 MAX_STORAGE_GIB = 65536

@@ -59,7 +59,7 @@ class WalletStack(AddressedStack):
         self._web_acl(load_balancer)
         service, migration = self._workloads(load_balancer)
         alarms = self._alarms(service, load_balancer)
-        self._backup(alarms.topic_arn)
+        self._backup(alarms)
         dashboard = Dashboard(self, "dashboard", props=DashboardProps(name=self.name, region=config.region, alarms=alarms.specs))
         outputs = {
             "alarm_topic_arn": (alarms.topic_arn, "SNS topic every alarm and failed deployment notifies"),
@@ -314,11 +314,11 @@ class WalletStack(AddressedStack):
             connect(task_id, task, database=self.database, endpoints=endpoints)
         return service, migration
 
-    def _backup(self, topic_arn: str) -> None:
+    def _backup(self, alarms: Alarms) -> None:
         config = self.config
         if not config.aws_backup:
             return
-        DatabaseBackup(
+        backup = DatabaseBackup(
             self,
             "backup",
             props=DatabaseBackupProps(
@@ -328,11 +328,11 @@ class WalletStack(AddressedStack):
                 resource_arns=[self.database.arn],
                 retention_days=config.backup_retention_days,
                 lock_mode=config.backup_vault_lock_mode,
-                topic_arn=topic_arn,
                 copy_provider=self.copy_provider,
                 copy_vault_arn=config.backup_copy_vault_arn,
             ),
         )
+        alarms.notify("backup_failed", backup.failure_rule, backup.failure_message)
 
     def _traffic_shift(self, load_balancer: LoadBalancer) -> TrafficShift | None:
         config = self.config
@@ -363,6 +363,8 @@ class WalletStack(AddressedStack):
                 partition=config.partition,
                 account_id=self.account_id,
                 emails=config.alarm_emails,
+                notify_arns=config.alarm_notify_arns,
+                require_target=config.tier != "development",
                 cluster_name=service.cluster_name,
                 service_name=service.service_name,
                 service_arn=service.service_arn,

@@ -73,7 +73,7 @@ def test_compliance_lock_and_a_copy_to_another_account() -> None:
         "backup",
         props=DatabaseBackupProps(
             name="example", account_id="123456789012", partition="aws", resource_arns=["arn:db"], retention_days=14,
-            lock_mode="compliance", topic_arn="arn:topic", copy_vault_arn=other,
+            lock_mode="compliance", copy_vault_arn=other,
         ),
     )  # fmt: skip
     document = json.loads(CdktfTesting.synth(stack))

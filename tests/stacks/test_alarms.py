@@ -6,6 +6,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+import pytest
 from cdktf import Testing as CdktfTesting
 from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
@@ -18,6 +19,7 @@ SERVICE = {"ClusterName": "${aws_ecs_cluster.service_cluster.name}", "ServiceNam
 DATABASE = {"DBInstanceIdentifier": "${aws_db_instance.database_instance.identifier}"}
 BALANCER = {"LoadBalancer": "${aws_lb.load_balancer_alb.arn_suffix}"}
 GT, LT = "GreaterThanThreshold", "LessThanThreshold"
+CHATBOT = "arn:aws:chatbot::123456789012:chat-configuration/slack-channel/payments-alerts"
 
 # what: (namespace, metric, statistic, dimensions, comparison, threshold, treat_missing_data); running-tasks-low's
 # threshold is the environment's minimum capacity and filled in per environment. The paging alarms on the load balancer
@@ -51,6 +53,20 @@ TARGET_GROUPS = ("${aws_lb_target_group.load_balancer_target_group.arn_suffix}",
 def target_groups(stack: str) -> tuple[str, ...]:
     """The serving target group, and the alternate one where ECS shifts traffic."""
     return TARGET_GROUPS[:1] if ENVIRONMENTS[stack].strategy == "ROLLING" else TARGET_GROUPS
+
+
+@pytest.fixture(scope="module")
+def customized_with_targets() -> dict[str, Any]:
+    """wallet-prod with an e-mail, another SNS topic and a chat channel as targets."""
+    from cdktf import App
+    from cdktf import Testing as Synth
+
+    from stacks import config
+    from stacks.wallet_stack import WalletStack
+
+    targets = {"alarm_emails": ["oncall@example.com"], "alarm_notify_arns": ["arn:aws:sns:us-east-1:123456789012:payments-oncall", CHATBOT]}
+    [prod] = [c for c in config.load({"wallet-prod": targets}) if c.stack_name == "wallet-prod"]
+    return dict(json.loads(Synth.synth(WalletStack(App(), "wallet-prod", config=prod))))
 
 
 def alarms_by_name(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -261,3 +277,35 @@ def test_dashboard_shows_every_alarm_metric(parsed: dict[str, dict[str, Any]], e
         "## Database",
     ]
     assert "dashboards:name=${aws_cloudwatch_dashboard.dashboard_dashboard.dashboard_name}" in document["output"]["dashboard_url"]["value"]
+
+
+def test_a_production_plan_fails_when_nobody_would_hear_the_alarms(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
+    """No e-mail and no other target by default (no placeholder addresses): production and pre-production carry a
+    precondition that stops `terraform plan` and names the setting to add; development a check, which only warns."""
+    c = ENVIRONMENTS[env_stack]
+    document = parsed[env_stack]
+    assert document["locals"] == {"alarms_notification_targets": []}
+    condition = "${(length(local.alarms_notification_targets) >= 1)}"
+    message = (
+        f"wallet-service-{c.environment}: the alarms and deployment and backup failures would reach nobody: add "
+        "alarm_emails or alarm_notify_arns for this environment in cdktf.json (README, Alarms)"
+    )
+    topic = resources(document, "aws_sns_topic")["alarms_topic"]
+    if c.tier == "development":
+        assert "lifecycle" not in topic
+        assert document["check"] == {
+            f"wallet_service_{c.environment}_alarm_targets": {"assert": [{"condition": condition, "error_message": message}]}
+        }
+    else:
+        assert topic["lifecycle"] == {"precondition": [{"condition": condition, "error_message": message}]}
+        assert "check" not in document
+
+
+def test_other_sns_topics_get_every_alarm_and_failure(customized_with_targets: dict[str, Any]) -> None:
+    document = customized_with_targets
+    other = "arn:aws:sns:us-east-1:123456789012:payments-oncall"
+    assert document["locals"] == {"alarms_notification_targets": ["oncall@example.com", other, CHATBOT]}
+    for alarm in resources(document, "aws_cloudwatch_metric_alarm").values():
+        assert alarm["alarm_actions"] == alarm["ok_actions"] == [TOPIC, other]  # the chat channel watches the topic itself
+    targets = {t["arn"] for t in resources(document, "aws_cloudwatch_event_target").values()}
+    assert targets == {TOPIC, other}

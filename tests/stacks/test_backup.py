@@ -82,7 +82,7 @@ def test_failed_backups_and_copies_reach_the_alarm_topic(parsed: dict[str, dict[
         "detail-type": ["Backup Job State Change", "Copy Job State Change"],
         "detail": {"state": ["FAILED", "ABORTED", "EXPIRED"]},
     }
-    target = resources(document, "aws_cloudwatch_event_target")["backup_failed_target"]
+    target = resources(document, "aws_cloudwatch_event_target")["alarms_backup_failed_target"]
     assert target["arn"] == "${aws_sns_topic.alarms_topic.arn}"
     assert json.loads(target["input_transformer"]["input_template"]) == (
         "wallet-service-prod: AWS Backup: <kind> <state> at <time>: <reason>"

@@ -332,6 +332,12 @@ RULES: list[tuple[str, dict[str, Any], str]] = [
     ),
     (
         "wallet-prod",
+        {"alarm_notify_arns": ["arn:aws:sqs:us-east-1:123456789012:q"]},
+        "wallet-prod: alarm_notify_arns: 'arn:aws:sqs:us-east-1:123456789012:q' is not valid; "
+        "expected SNS topic or AWS Chatbot channel ARNs such as 'arn:aws:sns:us-east-1:123456789012:oncall'",
+    ),
+    (
+        "wallet-prod",
         {"deploy_alarm_min_requests": 0},
         "wallet-prod: deploy_alarm_min_requests: 0 is not valid; expected a whole number from 1 to 1000000",
     ),
