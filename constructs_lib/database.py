@@ -60,6 +60,8 @@ class DatabaseProps:
     """Terraform refuses to destroy the instance (only an edit of the code lifts it). Default: off."""
     engine_major_version: Literal["16", "17"] = "17"
     """PostgreSQL major version; minor versions upgrade automatically. Default: 17."""
+    allow_major_version_upgrade: bool = False
+    """Let a change of engine_major_version upgrade the instance. Default: off, so RDS refuses it."""
     db_name: str = "wallet"
     master_username: str = "wallet_admin"
     log_retention_days: int = 30
@@ -103,7 +105,9 @@ class Database(Construct):
         parameters = DbParameterGroup(
             self,
             "parameter_group",
-            name=f"{props.identifier}-postgres{props.engine_major_version}",
+            # A prefix, not a name: a replacement (a new major version's family) creates the new group before the old
+            # one goes, and two groups cannot share a name.
+            name_prefix=f"{props.identifier}-postgres{props.engine_major_version}-",
             family=f"postgres{props.engine_major_version}",
             description=f"TLS-only, slow-statement and connection logging for {props.identifier}",
             parameter=[
@@ -135,6 +139,7 @@ class Database(Construct):
             engine=ENGINE,
             engine_version=props.engine_major_version,
             auto_minor_version_upgrade=True,
+            allow_major_version_upgrade=props.allow_major_version_upgrade,
             instance_class=props.instance_class,
             allocated_storage=props.allocated_storage,
             max_allocated_storage=props.max_allocated_storage if props.max_allocated_storage > props.allocated_storage else None,

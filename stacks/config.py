@@ -106,6 +106,9 @@ class EnvironmentConfig:
     """Terraform refuses to destroy the database instance. Required in prod."""
     db_engine_version: Literal["16", "17"] = "17"
     """PostgreSQL major version; minor versions upgrade automatically."""
+    db_allow_major_version_upgrade: bool = False
+    """Set true together with a new db_engine_version, in one reviewed change, to upgrade the major version (README,
+    "Major version upgrade"); without it RDS refuses the change. Set it back afterwards."""
     db_app_user: str = "wallet_app"
     """The PostgreSQL role the service connects as, with an IAM token (rds-db:connect on this user only); the
     migrations create it (README, "Database access"). The service never sees the master secret."""

@@ -132,12 +132,22 @@ def test_replacement_guard(parsed: dict[str, dict[str, Any]], stack: str) -> Non
     }
 
 
+def test_major_version_upgrades_are_refused_unless_asked_for(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
+    db = db_instance(parsed, env_stack)
+    assert (db["allow_major_version_upgrade"], db["auto_minor_version_upgrade"]) == (False, True)
+    [group] = parsed[env_stack]["resource"]["aws_db_parameter_group"].values()
+    assert "name" not in group
+
+
 def test_parameter_group_forces_tls_and_logs(synthesized: dict[str, str], env_stack: str) -> None:
     assert CdktfTesting.to_have_resource_with_properties(
         synthesized[env_stack],
         DbParameterGroup.TF_RESOURCE_TYPE,
         {
             "family": "postgres17",
+            # A name prefix: a new family's group is created before the old one goes (create_before_destroy).
+            "name_prefix": f"wallet-service-{EXPECTED[env_stack].environment}-postgres17-",
+            "lifecycle": {"create_before_destroy": True},
             "parameter": [
                 {"name": "rds.force_ssl", "value": "1"},
                 {"name": "log_min_duration_statement", "value": "1000"},
