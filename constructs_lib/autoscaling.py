@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cdktf import Fn, Token
 from cdktf_cdktf_provider_aws.appautoscaling_policy import (
     AppautoscalingPolicy,
     AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration,
@@ -25,6 +26,9 @@ class ServiceAutoscalingProps:
     """Default: 80% average memory."""
     scale_in_cooldown_seconds: int = 300
     scale_out_cooldown_seconds: int = 60
+    hold_empty: str | None = None
+    """A Terraform boolean expression; while true the minimum is 0 (the first deploy's bootstrap, before the
+    migrations). When it turns false, Application Auto Scaling raises the service to min_capacity. Default: never."""
 
 
 class ServiceAutoscaling(Construct):
@@ -38,7 +42,9 @@ class ServiceAutoscaling(Construct):
             service_namespace="ecs",
             scalable_dimension="ecs:service:DesiredCount",
             resource_id=f"service/{props.cluster_name}/{props.service_name}",
-            min_capacity=props.min_capacity,
+            min_capacity=Token.as_number(Fn.conditional(props.hold_empty, 0, props.min_capacity))
+            if props.hold_empty
+            else props.min_capacity,
             max_capacity=props.max_capacity,
         )
         for metric_id, metric, target_value in (

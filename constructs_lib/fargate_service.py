@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from cdktf import ITerraformDependable, TerraformResourceLifecycle
+from cdktf import Fn, ITerraformDependable, TerraformResourceLifecycle, Token
 from cdktf_cdktf_provider_aws.ecs_cluster import EcsCluster, EcsClusterSetting
 from cdktf_cdktf_provider_aws.ecs_cluster_capacity_providers import EcsClusterCapacityProviders
 from cdktf_cdktf_provider_aws.ecs_service import (
@@ -104,6 +104,9 @@ class FargateServiceProps:
     """Run some or all tasks on Fargate Spot. Default: on-demand only (launch type FARGATE)."""
     traffic_shift: TrafficShift | None = None
     """Release by shifting traffic between two target groups. Default: a rolling deployment behind the one."""
+    start_empty: str | None = None
+    """A Terraform boolean expression; when true at creation, the service starts with no task (the first deploy's
+    bootstrap: the schema does not exist before the migrations). Default: desired_count."""
 
 
 class FargateService(Construct):
@@ -151,7 +154,9 @@ class FargateService(Construct):
             name=props.service_name,
             cluster=cluster.arn,
             task_definition=self.task.arn,
-            desired_count=props.desired_count,
+            desired_count=Token.as_number(Fn.conditional(props.start_empty, 0, props.desired_count))
+            if props.start_empty
+            else props.desired_count,
             # The provider changes a strategy in place only with force_new_deployment, and replaces the service when it
             # goes from a launch type to a strategy or back (its aws_ecs_service docs, capacity_provider_strategy).
             launch_type=None if props.spot else "FARGATE",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import tomllib
 from collections import Counter
@@ -59,10 +60,24 @@ def _price(table: dict[str, float], key: str, what: str) -> float:
     return table[key]
 
 
+BOOTSTRAP_COUNT = re.compile(r"^\$\{var\.bootstrap \? 0 : (\d+)\}$")
+
+
+def desired_count(service: dict[str, Any]) -> int:
+    """The service's running task count: a number, or the count after the first deploy's bootstrap."""
+    value = service["desired_count"]
+    if isinstance(value, int):
+        return value
+    match = BOOTSTRAP_COUNT.match(str(value))
+    if match is None:
+        raise UnpricedError(f"desired_count {value!r} is not a number the estimate can read")
+    return int(match.group(1))
+
+
 def task_split(service: dict[str, Any]) -> dict[str, float]:
     """Capacity provider -> tasks of the service's desired count: the base first, the rest by weight (as ECS places
     them; fractions where the weights do not divide the count)."""
-    count = service["desired_count"]
+    count = desired_count(service)
     strategy = service.get("capacity_provider_strategy")
     if not strategy:
         return {service["launch_type"]: count}

@@ -5,7 +5,9 @@
 #   pipenv run release prod v1.2.4   the release order (README, "Releasing a new image"): 1. apply with the service on
 #                                    its current tag and the migration task on the new one, 2. run the migrations,
 #                                    3. apply the new tag to the service (a canary where configured). A failed
-#                                    migration stops at 2, with the current version still serving.
+#                                    migration stops at 2, with the current version still serving. The first
+#                                    deploy (no state yet): 1. apply with bootstrap=true (the service without
+#                                    tasks), 2. migrations, 3. apply without it (auto scaling starts the tasks).
 # AUTO_APPROVE=1 applies without asking (the pipeline); otherwise Terraform asks before each apply.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,8 +34,14 @@ approve=()
 if [ "${AUTO_APPROVE:-}" = 1 ]; then approve=(-auto-approve); fi
 current=$(terraform -chdir="$folder" output -raw service_image_tag 2>/dev/null || true)
 if [ -z "$current" ]; then
-  echo "error: $stack has no service_image_tag output: it was never deployed; deploy it first (README, \"First deploy\")" >&2
-  exit 2
+  # The first deploy: the schema exists only after the migrations, so the service starts without tasks.
+  echo "first deploy of $stack at $tag"
+  echo "1/3 everything, the service without tasks (bootstrap)"
+  terraform -chdir="$folder" apply -input=false "${approve[@]}" -var "image_tag=$tag" -var bootstrap=true
+  echo "2/3 migrations"
+  python -m release.migrate "$stack"
+  echo "3/3 the service to its minimum task count (auto scaling starts the tasks)"
+  exec terraform -chdir="$folder" apply -input=false "${approve[@]}" -var "image_tag=$tag"
 fi
 echo "release $stack: $current -> $tag"
 echo "1/3 the migration task to $tag; the service stays on $current"

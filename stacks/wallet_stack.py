@@ -128,6 +128,15 @@ class WalletStack(AddressedStack):
             ),
             error_message="migration_image_tag must be null or a Docker tag: 1-128 of A-Z a-z 0-9 _ . -, not starting with . or -.",
         )
+        self.bootstrap = TerraformVariable(
+            self,
+            "bootstrap",
+            type="bool",
+            nullable=False,
+            default=False,
+            description="True only for the first apply of an environment (pipenv run release does it): the service starts "
+            "without tasks and auto scaling holds it at 0 until the migrations have created the schema.",
+        ).to_string()
         return image_tag.string_value, Fn.coalesce([migration_image_tag.string_value, image_tag.string_value])
 
     def _logs_key(self) -> EncryptionKey:
@@ -267,6 +276,7 @@ class WalletStack(AddressedStack):
                 if config.fargate_spot_percent
                 else None,
                 traffic_shift=self._traffic_shift(load_balancer),
+                start_empty=self.bootstrap,
             ),
         )
         ServiceAutoscaling(
@@ -277,6 +287,7 @@ class WalletStack(AddressedStack):
                 service_name=service.service_name,
                 min_capacity=config.min_capacity,
                 max_capacity=config.max_capacity,
+                hold_empty=self.bootstrap,
             ),
         )
         migration = MigrationTask(

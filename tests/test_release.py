@@ -88,10 +88,13 @@ def test_a_failed_migration_leaves_the_service_on_the_current_release(runs: Runs
     assert not [call for call in calls if "image_tag=v1.2.4" in call and "migration_image_tag" not in call]
 
 
-def test_a_stack_never_deployed_is_refused(runs: Runs) -> None:
+def test_the_first_deploy_starts_the_service_empty_and_migrates_before_it_gets_tasks(runs: Runs) -> None:
     result, calls = runs["new"]
-    assert result.returncode == 2
-    assert result.stderr.splitlines()[-1] == (
-        'error: wallet-prod has no service_image_tag output: it was never deployed; deploy it first (README, "First deploy")'
-    )
-    assert not [call for call in calls if " apply " in call]
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert calls == [
+        f"terraform {FOLDER} init -input=false",
+        f"terraform {FOLDER} output -raw service_image_tag",
+        f"terraform {FOLDER} apply -input=false -auto-approve -var image_tag=v1.2.4 -var bootstrap=true",
+        "migrate wallet-prod",
+        f"terraform {FOLDER} apply -input=false -auto-approve -var image_tag=v1.2.4",
+    ]

@@ -208,6 +208,11 @@ def test_containers_are_hardened_and_get_secrets_by_reference(parsed: dict[str, 
     assert "portMappings" not in container(parsed[env_stack], "migration_task_definition")
 
 
+def test_bootstrap_is_off_unless_the_first_deploy_asks(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
+    variable = parsed[env_stack]["variable"]["bootstrap"]
+    assert (variable["type"], variable["default"], variable["nullable"]) == ("bool", False, False)
+
+
 def test_image_tag_is_resolved_to_a_digest(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
     """The service runs image_tag; the migrations run migration_image_tag, or image_tag when it is null, so a release's
     migrations can run before the service moves to it."""
@@ -238,7 +243,8 @@ def test_service(synthesized: dict[str, str], env_stack: str) -> None:
         EcsService.TF_RESOURCE_TYPE,
         {
             "name": f"wallet-service-{c.environment}",
-            "desired_count": c.desired,
+            # No task on the first apply (bootstrap: the schema comes with the migrations after it).
+            "desired_count": f"${{var.bootstrap ? 0 : {c.desired}}}",
             **capacity,
             "platform_version": "LATEST",
             "network_configuration": {
@@ -358,7 +364,7 @@ def test_autoscaling(synthesized: dict[str, str], env_stack: str) -> None:
         text,
         AppautoscalingTarget.TF_RESOURCE_TYPE,
         {
-            "min_capacity": c.min_tasks,
+            "min_capacity": f"${{var.bootstrap ? 0 : {c.min_tasks}}}",  # held at 0 until the migrations ran
             "max_capacity": c.max_tasks,
             "resource_id": "service/${aws_ecs_cluster.service_cluster.name}/${aws_ecs_service.service_service.name}",
             "scalable_dimension": "ecs:service:DesiredCount",
