@@ -1,0 +1,273 @@
+"""`pipenv run preflight <stack> <image tag>`: read-only checks of the target account before the first plan.
+
+    pipenv run preflight wallet-prod v1.2.3
+
+One line per check, `ok` or `PROBLEM` with what to do; exit 1 when any check finds a problem, 2 for bad input. It only
+reads (Describe/Get/List/Head calls): nothing is created or changed. The checks, in the order a plan would trip:
+
+  account        the credentials' account is one of allowed_account_ids (when set)
+  network        the VPC exists; its subnets classify into >= 2 private and >= 2 public in distinct AZs, by explicit
+                 ids, else by the configured tags, else by their route tables (a route to an internet gateway makes
+                 a subnet public), the way AWS CDK's Vpc.fromLookup does
+  endpoints      with vpc_endpoints on: no interface endpoint of the same services with private DNS in the VPC, no S3
+                 gateway endpoint on the private subnets' route tables (either makes the apply fail)
+  image          the ECR repository holds the image tag
+  certificate    certificate_arn (or the certificate tagged certificate_tags) is issued and names a domain
+  state bucket   the state bucket exists, is versioned and encrypted
+  alarm e-mails  every alarm_emails subscription of the deployed topic is confirmed (skipped before the first deploy)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from stacks.config import EnvironmentConfig
+
+PROJECT = Path(__file__).resolve().parent.parent
+INTERFACE_SERVICES = ("ecr.api", "ecr.dkr", "logs", "secretsmanager")
+
+
+@dataclass(frozen=True)
+class Result:
+    check: str
+    problem: str | None = None
+    """None: ok."""
+    detail: str = ""
+
+    def line(self) -> str:
+        return f"{self.check:14} {'PROBLEM: ' + self.problem if self.problem else 'ok'}{' (' + self.detail + ')' if self.detail and not self.problem else ''}"
+
+
+Clients = Mapping[str, Any]
+"""boto3 clients by service name: sts, ec2, ecr, acm, s3, sns."""
+
+
+def _error_code(error: Exception) -> str:
+    return str(getattr(error, "response", {}).get("Error", {}).get("Code", ""))
+
+
+def check_account(clients: Clients, config: EnvironmentConfig) -> tuple[Result, str]:
+    """The account check, and the credentials' account."""
+    account = str(clients["sts"].get_caller_identity()["Account"])
+    if config.allowed_account_ids and account not in config.allowed_account_ids:
+        return Result(
+            "account", f"the credentials are for {account}; allowed_account_ids: {', '.join(config.allowed_account_ids)}"
+        ), account
+    return Result("account", detail=account), account
+
+
+def _tagged(subnet: Mapping[str, Any], tags: Mapping[str, str]) -> bool:
+    own = {tag["Key"]: tag["Value"] for tag in subnet.get("Tags", [])}
+    return bool(tags) and all(own.get(key) == value for key, value in tags.items())
+
+
+def classify(subnets: Iterable[Mapping[str, Any]], route_tables: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """Subnet id -> "public" or "private" by route table: a subnet uses its explicitly associated table, else the VPC's
+    main table; a route to an internet gateway (igw-...) makes it public."""
+    tables = list(route_tables)
+    explicit = {a["SubnetId"]: t for t in tables for a in t.get("Associations", []) if a.get("SubnetId")}
+    main = next((t for t in tables if any(a.get("Main") for a in t.get("Associations", []))), None)
+    kinds = {}
+    for subnet in subnets:
+        table = explicit.get(subnet["SubnetId"], main)
+        routes = table.get("Routes", []) if table else []
+        kinds[subnet["SubnetId"]] = "public" if any(str(r.get("GatewayId", "")).startswith("igw-") for r in routes) else "private"
+    return kinds
+
+
+def _selected(
+    kind: str, config: EnvironmentConfig, subnets: list[Mapping[str, Any]], by_route: Mapping[str, str]
+) -> tuple[list[Mapping[str, Any]], str]:
+    ids = config.private_subnet_ids if kind == "private" else config.public_subnet_ids
+    tags = config.private_subnet_tags if kind == "private" else config.public_subnet_tags
+    if ids:
+        return [s for s in subnets if s["SubnetId"] in ids], "ids"
+    tagged = [s for s in subnets if _tagged(s, tags)]
+    if tagged:
+        return tagged, "tags"
+    return [s for s in subnets if by_route[s["SubnetId"]] == kind], "route tables"
+
+
+def check_network(clients: Clients, config: EnvironmentConfig) -> tuple[Result, str | None, list[str]]:
+    """The network check, the VPC's id (None: not found) and the private subnets' route table ids."""
+    ec2 = clients["ec2"]
+    filters = (
+        [{"Name": "vpc-id", "Values": [config.vpc_id]}]
+        if config.vpc_id
+        else [{"Name": "tag:Name", "Values": [f"wallet-{config.environment}"]}]
+    )
+    vpcs = ec2.describe_vpcs(Filters=filters)["Vpcs"]
+    if not vpcs:
+        wanted = config.vpc_id or f"a VPC tagged Name=wallet-{config.environment}"
+        return Result("network", f"{wanted} not found; set vpc_id or tag the VPC"), None, []
+    vpc = vpcs[0]["VpcId"]
+    in_vpc = [{"Name": "vpc-id", "Values": [vpc]}]
+    subnets = ec2.describe_subnets(Filters=in_vpc)["Subnets"]
+    tables = ec2.describe_route_tables(Filters=in_vpc)["RouteTables"]
+    by_route = classify(subnets, tables)
+    found, problems = {}, []
+    for kind in ("private", "public"):
+        chosen, how = _selected(kind, config, subnets, by_route)
+        zones = {s["AvailabilityZone"] for s in chosen}
+        found[kind] = (chosen, how)
+        if len(chosen) < 2 or len(zones) < 2:
+            problems.append(
+                f"{len(chosen)} {kind} subnets in {len(zones)} AZs by {how} (need 2 in 2 AZs): tag them, or set {kind}_subnet_ids"
+            )
+    if problems:
+        return Result("network", "; ".join(problems)), vpc, []
+    private_ids = {s["SubnetId"] for s in found["private"][0]}
+    explicit = {a["SubnetId"]: t["RouteTableId"] for t in tables for a in t.get("Associations", []) if a.get("SubnetId")}
+    detail = f"{vpc}: {len(found['private'][0])} private by {found['private'][1]}, {len(found['public'][0])} public by {found['public'][1]}"
+    return Result("network", detail=detail), vpc, sorted({explicit[s] for s in private_ids if s in explicit})
+
+
+def check_endpoints(clients: Clients, config: EnvironmentConfig, vpc_id: str | None, route_table_ids: list[str]) -> Result:
+    if not config.vpc_endpoints:
+        return Result("endpoints", detail="vpc_endpoints off")
+    if vpc_id is None:
+        return Result("endpoints", detail="not checked: no VPC")
+    existing = clients["ec2"].describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["VpcEndpoints"]
+    ours = {f"com.amazonaws.{config.region}.{service}" for service in INTERFACE_SERVICES}
+    clashes = [e["ServiceName"] for e in existing if e["ServiceName"] in ours and e.get("PrivateDnsEnabled")]
+    s3 = f"com.amazonaws.{config.region}.s3"
+    clashes += [
+        f"{s3} on {t}"
+        for e in existing
+        if e["ServiceName"] == s3 and e.get("VpcEndpointType") == "Gateway"
+        for t in e.get("RouteTableIds", [])
+        if t in route_table_ids
+    ]
+    if clashes:
+        return Result(
+            "endpoints",
+            f"the VPC already has {', '.join(sorted(clashes))}: set vpc_endpoints false (the tasks use those), or import them "
+            "(README, Troubleshooting)",
+        )
+    return Result("endpoints", detail="none in the way")
+
+
+def check_image(clients: Clients, config: EnvironmentConfig, image_tag: str) -> Result:
+    try:
+        clients["ecr"].describe_images(repositoryName=config.ecr_repository, imageIds=[{"imageTag": image_tag}])
+    except Exception as error:  # botocore's ClientError; the code says which
+        code = _error_code(error)
+        if code in ("ImageNotFoundException", "RepositoryNotFoundException"):
+            return Result("image", f"{config.ecr_repository}:{image_tag} not in ECR ({code}): push it first")
+        raise
+    return Result("image", detail=f"{config.ecr_repository}:{image_tag}")
+
+
+def check_certificate(clients: Clients, config: EnvironmentConfig) -> Result:
+    acm = clients["acm"]
+    if config.certificate_arn is None and not config.certificate_tags:
+        return Result("certificate", detail="none configured: plain HTTP")
+    arns = [config.certificate_arn] if config.certificate_arn else [
+        c["CertificateArn"] for c in acm.list_certificates(CertificateStatuses=["ISSUED"])["CertificateSummaryList"]
+    ]  # fmt: skip
+    for arn in arns:
+        if config.certificate_arn is None:
+            tags = {t["Key"]: t["Value"] for t in acm.list_tags_for_certificate(CertificateArn=arn)["Tags"]}
+            if any(tags.get(key) != value for key, value in config.certificate_tags.items()):
+                continue
+        certificate = acm.describe_certificate(CertificateArn=arn)["Certificate"]
+        if certificate["Status"] != "ISSUED":
+            return Result("certificate", f"{arn} is {certificate['Status']}, not ISSUED: finish its validation")
+        return Result("certificate", detail=f"{certificate['DomainName']}")
+    wanted = ", ".join(f"{k}={v}" for k, v in config.certificate_tags.items())
+    return Result("certificate", f"no issued certificate tagged {wanted}: issue one, or set certificate_arn")
+
+
+def check_state_bucket(clients: Clients, config: EnvironmentConfig) -> Result:
+    s3, bucket = clients["s3"], config.state_bucket
+    try:
+        s3.head_bucket(Bucket=bucket)
+    except Exception as error:
+        if _error_code(error) in ("404", "NoSuchBucket", "403", "Forbidden"):
+            return Result("state bucket", f"{bucket} not found or not yours: bootstrap the wallet-state stack (README, Runbook 1)")
+        raise
+    if s3.get_bucket_versioning(Bucket=bucket).get("Status") != "Enabled":
+        return Result("state bucket", f"{bucket} is not versioned: enable versioning (the wallet-state stack does)")
+    try:
+        s3.get_bucket_encryption(Bucket=bucket)
+    except Exception as error:
+        if _error_code(error) == "ServerSideEncryptionConfigurationNotFoundError":
+            return Result("state bucket", f"{bucket} has no default encryption: bootstrap it with the wallet-state stack")
+        raise
+    return Result("state bucket", detail=bucket)
+
+
+def check_subscriptions(clients: Clients, config: EnvironmentConfig, account: str) -> Result:
+    if not config.alarm_emails:
+        return Result("alarm e-mails", detail="none configured")
+    topic = f"arn:{config.partition}:sns:{config.region}:{account}:wallet-service-{config.environment}-alarms"
+    try:
+        subscriptions = clients["sns"].list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+    except Exception as error:
+        if _error_code(error) == "NotFound":
+            return Result("alarm e-mails", detail="topic not deployed yet: confirm the e-mails after the first deploy")
+        raise
+    confirmed = {s["Endpoint"] for s in subscriptions if s["Protocol"] == "email" and s["SubscriptionArn"].startswith("arn:")}
+    waiting = [email for email in config.alarm_emails if email not in confirmed]
+    if waiting:
+        return Result("alarm e-mails", f"not confirmed: {', '.join(waiting)}: click the link in AWS's e-mail")
+    return Result("alarm e-mails", detail=f"{len(config.alarm_emails)} confirmed")
+
+
+def run(clients: Clients, config: EnvironmentConfig, image_tag: str, out: Callable[[str], None] = print) -> int:
+    """Every check, one line each; 1 if any found a problem."""
+    account, account_id = check_account(clients, config)
+    if account.problem:  # every other check would look at the wrong account
+        out(account.line())
+        out(f"{config.stack_name}: 1 problem(s)")
+        return 1
+    network, vpc_id, private_route_tables = check_network(clients, config)
+    results = [
+        account,
+        network,
+        check_endpoints(clients, config, vpc_id, private_route_tables),
+        check_image(clients, config, image_tag),
+        check_certificate(clients, config),
+        check_state_bucket(clients, config),
+        check_subscriptions(clients, config, account_id),
+    ]
+    for result in results:
+        out(result.line())
+    problems = sum(result.problem is not None for result in results)
+    out(f"{config.stack_name}: {problems} problem(s)" if problems else f"{config.stack_name}: ready for the first plan")
+    return 1 if problems else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("stack", help="the environment's stack, e.g. wallet-prod")
+    parser.add_argument("image_tag", help="the image tag the first deploy will use")
+    args = parser.parse_args(argv)
+    from stacks import config, overrides, rules
+    from stacks.errors import ConfigError
+
+    try:
+        configs = {c.stack_name: c for c in config.load(overrides.read_context(PROJECT))}
+        if args.stack not in configs:
+            raise ConfigError(f"stack: {args.stack!r} is not valid; expected one of {', '.join(configs)}")
+        rules.check_pattern("image_tag", args.image_tag, rules.IMAGE_TAG, "expected a Docker tag: 1-128 of A-Z a-z 0-9 _ . -")
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    import boto3
+
+    chosen = configs[args.stack]
+    clients = {
+        name: boto3.client(name, region_name=chosen.state_region if name == "s3" else chosen.region)
+        for name in ("sts", "ec2", "ecr", "acm", "s3", "sns")
+    }
+    return run(clients, chosen, args.image_tag)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
