@@ -25,6 +25,8 @@ def main() -> int:
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if (warning := config.state_bucket_warning(configs)) is not None:
+        print(f"warning: {warning}", file=sys.stderr)
     runtime.prepare()
     from stacks.app import build_app, summary  # the cdktf and AWS bindings import: only once the input is known good
 

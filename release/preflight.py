@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from stacks.config import EnvironmentConfig
+from stacks.config import EnvironmentConfig, state_bucket_name
 
 PROJECT = Path(__file__).resolve().parent.parent
 INTERFACE_SERVICES = ("ecr.api", "ecr.dkr", "logs", "secretsmanager")
@@ -183,14 +183,16 @@ def check_certificate(clients: Clients, config: EnvironmentConfig) -> Result:
     return Result("certificate", f"no issued certificate tagged {wanted}: issue one, or set certificate_arn")
 
 
-def check_state_bucket(clients: Clients, config: EnvironmentConfig) -> Result:
-    s3, bucket = clients["s3"], config.state_bucket
+def check_state_bucket(clients: Clients, config: EnvironmentConfig, account: str) -> Result:
+    s3, bucket = clients["s3"], config.state_bucket or state_bucket_name(account, config.state_region)
     try:
         s3.head_bucket(Bucket=bucket)
     except Exception as error:
         if _error_code(error) in ("404", "NoSuchBucket", "403", "Forbidden"):
             return Result("state bucket", f"{bucket} not found or not yours: bootstrap the wallet-state stack (README, Runbook 1)")
         raise
+    if config.state_bucket is None:
+        return Result("state bucket", f"{bucket} exists but state_bucket is not set: set it under the context key 'wallet'")
     if s3.get_bucket_versioning(Bucket=bucket).get("Status") != "Enabled":
         return Result("state bucket", f"{bucket} is not versioned: enable versioning (the wallet-state stack does)")
     try:
@@ -233,7 +235,7 @@ def run(clients: Clients, config: EnvironmentConfig, image_tag: str, out: Callab
         check_endpoints(clients, config, vpc_id, private_route_tables),
         check_image(clients, config, image_tag),
         check_certificate(clients, config),
-        check_state_bucket(clients, config),
+        check_state_bucket(clients, config, account_id),
         check_subscriptions(clients, config, account_id),
     ]
     for result in results:

@@ -21,6 +21,7 @@ if ! [[ "$tag" =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]]; then
   exit 2
 fi
 stack=$(python -m stacks.cli stack "$environment")  # one error line and exit 2 for an environment not in the table
+python -m stacks.cli state-bucket >/dev/null  # one error line and exit 2 while the backends have no bucket
 if [ "$action" = deploy ]; then
   exec tools/cdktf/node_modules/.bin/cdktf deploy "$stack" --var "image_tag=$tag"
 fi

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from cdktf import App, TerraformStack
 
-from stacks.config import STATE_STACK, EnvironmentConfig
+from stacks.config import STATE_STACK, EnvironmentConfig, state_account
 from stacks.state_stack import StateStack
 from stacks.wallet_stack import WalletStack
 
@@ -23,6 +23,7 @@ def build_app(configs: list[EnvironmentConfig], outdir: str | None = None) -> Ap
         app,
         STATE_STACK,
         bucket_name=shared.state_bucket,
+        account=state_account(configs),
         region=shared.state_region,
         tags={key: value for key, value in shared.tags.items() if key != "Environment"},
     )

@@ -41,6 +41,7 @@ from stacks.rules import (
     SUBNET_ID,
     TAG_VALUE,
     VPC_ID,
+    check_optional,
     check_pattern,
     check_range,
     check_tags,
@@ -69,6 +70,7 @@ GUARDRAILS: dict[Tier, tuple[str, ...]] = {
 MIN_LOG_RETENTION_DAYS: dict[Tier, int] = {"production": 365, "pre-production": 1, "development": 1}
 
 STACK_PREFIX = "wallet-"
+STATE_BUCKET_PREFIX = "wallet-service-terraform-state"
 SHARED_KEY = "wallet"
 """The context key whose overrides apply to every environment."""
 STATE_STACK = "wallet-state"
@@ -152,8 +154,10 @@ class EnvironmentConfig:
     project: str = "wallet-service"
     owner: str | None = None
     cost_center: str | None = None
-    state_bucket: str = "wallet-service-terraform-state"
-    """S3 bucket of the remote state, created by the wallet-state stack; shared by all environments."""
+    state_bucket: str | None = None
+    """S3 bucket of the remote state, created by the wallet-state stack; shared by all environments. Default: the name
+    wallet-state gives it, wallet-service-terraform-state-<account>-<state_region>, when allowed_account_ids names one
+    account; otherwise unset, and the environments' backends lack a bucket until it is set (README, Runbook 1)."""
     state_region: str = "us-east-1"
     ecr_repository: str = "wallet-service"
     container_port: int = 8080
@@ -296,10 +300,10 @@ class EnvironmentConfig:
         for account in self.allowed_account_ids:
             check_pattern("allowed_account_ids", account, ACCOUNT_ID, "expected 12-digit AWS account ids")
         for name in ("project", "owner", "cost_center"):
-            value = getattr(self, name)
-            if value is not None:
-                check_pattern(name, value, TAG_VALUE, "expected 1-256 tag characters")
-        check_pattern("state_bucket", self.state_bucket, BUCKET_NAME, "expected an S3 bucket name: 3-63 lowercase letters, digits, hyphens")
+            check_optional(name, getattr(self, name), TAG_VALUE, "expected 1-256 tag characters")
+        check_optional(
+            "state_bucket", self.state_bucket, BUCKET_NAME, "expected an S3 bucket name: 3-63 lowercase letters, digits, hyphens"
+        )
         for email in self.alarm_emails:
             check_pattern("alarm_emails", email, EMAIL, "expected e-mail addresses such as 'oncall@example.com'")
         for arn in self.alarm_notify_arns:
@@ -321,17 +325,15 @@ class EnvironmentConfig:
                 fail("ingress_cidrs", cidr, "expected CIDR blocks such as '0.0.0.0/0' or '203.0.113.0/24'")
         if not self.ingress_cidrs:
             fail("ingress_cidrs", [], "expected at least one CIDR block")
-        if self.certificate_arn is not None:
-            check_pattern(
-                "certificate_arn",
-                self.certificate_arn,
-                ACM_CERTIFICATE_ARN,
-                "expected an ACM certificate ARN such as 'arn:aws:acm:us-east-1:123456789012:certificate/<uuid>'",
-            )
+        check_optional(
+            "certificate_arn",
+            self.certificate_arn,
+            ACM_CERTIFICATE_ARN,
+            "expected an ACM certificate ARN such as 'arn:aws:acm:us-east-1:123456789012:certificate/<uuid>'",
+        )
 
     def _check_network(self) -> None:
-        if self.vpc_id is not None:
-            check_pattern("vpc_id", self.vpc_id, VPC_ID, "expected 'vpc-' followed by 8 or 17 hex digits")
+        check_optional("vpc_id", self.vpc_id, VPC_ID, "expected 'vpc-' followed by 8 or 17 hex digits")
         for name in ("private_subnet_ids", "public_subnet_ids"):
             ids: tuple[str, ...] = getattr(self, name)
             for subnet in ids:
@@ -391,11 +393,10 @@ class EnvironmentConfig:
             check_pattern("backup_copy_region", self.backup_copy_region, REGION, "expected an AWS region such as 'us-west-2'")
             if self.backup_copy_region == self.region:
                 fail("backup_copy_region", self.backup_copy_region, f"expected a Region other than the stack's ({self.region})")
-        if self.backup_copy_vault_arn is not None:
-            check_pattern(
-                "backup_copy_vault_arn", self.backup_copy_vault_arn, BACKUP_VAULT_ARN,
-                "expected a vault ARN such as 'arn:aws:backup:us-east-1:210987654321:backup-vault:wallet-copies'",
-            )  # fmt: skip
+        check_optional(
+            "backup_copy_vault_arn", self.backup_copy_vault_arn, BACKUP_VAULT_ARN,
+            "expected a vault ARN such as 'arn:aws:backup:us-east-1:210987654321:backup-vault:wallet-copies'",
+        )  # fmt: skip
 
     @property
     def alarm_thresholds(self) -> dict[str, float]:
@@ -501,10 +502,9 @@ class EnvironmentConfig:
             fail("migration_command", list(self.migration_command), "expected a non-empty list of non-empty strings")
         self._check_capacity_providers()
         self._check_deployment()
-        if self.image_tag is not None:
-            check_pattern(
-                "image_tag", self.image_tag, IMAGE_TAG, "expected a Docker tag: 1-128 of A-Z a-z 0-9 _ . -, not starting with . or -"
-            )
+        check_optional(
+            "image_tag", self.image_tag, IMAGE_TAG, "expected a Docker tag: 1-128 of A-Z a-z 0-9 _ . -, not starting with . or -"
+        )
 
 
 # THE environment table, in promotion order (a release goes through them left to right). Everything that lists
@@ -598,13 +598,40 @@ def load(context: Mapping[str, Any]) -> list[EnvironmentConfig]:
         except ConfigError as error:
             raise ConfigError(f"{stack_name}: {error}") from None
     _check_shared(configs)
+    account = state_account(configs)
+    if configs[0].state_bucket is None and account is not None:
+        name = state_bucket_name(account, configs[0].state_region)
+        configs = [dataclasses.replace(config, state_bucket=name) for config in configs]
     return configs
+
+
+def state_bucket_warning(configs: list[EnvironmentConfig]) -> str | None:
+    """What to do while state_bucket is unset (the environments' backends then have no bucket), else None."""
+    if configs[0].state_bucket is not None:
+        return None
+    return (
+        f"state_bucket: not set, so the environment stacks' S3 backends have no bucket; deploy {STATE_STACK} first, then "
+        f"set state_bucket to the name it prints (output state_bucket_name) under the context key '{SHARED_KEY}' in cdktf.json "
+        "(README, Runbook 1)"
+    )
+
+
+def state_bucket_name(account: str, region: str) -> str:
+    """The name the wallet-state stack gives the state bucket: S3 names are global, the account and Region make it
+    this project's own (the convention of AWS CDK's bootstrap bucket, cdk-<qualifier>-assets-<account>-<region>)."""
+    return f"{STATE_BUCKET_PREFIX}-{account}-{region}"
+
+
+def state_account(configs: list[EnvironmentConfig]) -> str | None:
+    """The one account the environments allow between them (allowed_account_ids), if exactly one."""
+    accounts = {account for config in configs for account in config.allowed_account_ids}
+    return accounts.pop() if len(accounts) == 1 else None
 
 
 def _check_shared(configs: list[EnvironmentConfig]) -> None:
     """The wallet-state stack creates one bucket, so every environment must name the same one."""
     for name in ("state_bucket", "state_region"):
-        values = {getattr(config, name) for config in configs}
+        values = {str(getattr(config, name) or "unset") for config in configs}
         if len(values) > 1:
             raise ConfigError(
                 f"{name}: environments disagree ({', '.join(sorted(values))}); the wallet-state stack creates one "

@@ -54,7 +54,9 @@ MEANINGS: dict[str, str] = {
     "project": "Project tag on every resource",
     "owner": "Owner tag on every resource, when set",
     "cost_center": "CostCenter tag on every resource, when set",
-    "state_bucket": "S3 bucket of the remote state (created by wallet-state); the same for every environment",
+    "state_bucket": "S3 bucket of the remote state (created by wallet-state); the same for every environment; null: "
+    "`wallet-service-terraform-state-<account>-<state_region>` when `allowed_account_ids` names one account, else the "
+    "backends have no bucket until it is set (Runbook 1)",
     "state_region": "region of the state bucket; the same for every environment",
     "ecr_repository": "ECR repository of the service image",
     "container_port": "port the container listens on; 1-65535",

@@ -66,6 +66,12 @@ def check_pattern(field_name: str, value: str, pattern: re.Pattern[str] | str, a
         fail(field_name, value, allowed)
 
 
+def check_optional(field_name: str, value: str | None, pattern: re.Pattern[str] | str, allowed: str) -> None:
+    """check_pattern for a setting whose None means "not set"."""
+    if value is not None:
+        check_pattern(field_name, value, pattern, allowed)
+
+
 def check_range(field_name: str, value: int, low: int, high: int) -> None:
     if not low <= value <= high:
         fail(field_name, value, f"expected a whole number from {low} to {high}")

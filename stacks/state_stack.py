@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from cdktf import LocalBackend, TerraformOutput
+from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from constructs import Construct
 
 from constructs_lib.secure_bucket import SecureBucket, SecureBucketProps
 from stacks.base import AddressedStack
+from stacks.config import state_bucket_name
 
 # Relative to cdktf.out/stacks/wallet-state/, where terraform runs: the project's top folder, so the
 # bootstrap state survives a new synth and does not depend on where the project is checked out.
@@ -18,10 +20,19 @@ NONCURRENT_STATE_DAYS = 90
 
 
 class StateStack(AddressedStack):
-    def __init__(self, scope: Construct, id_: str, *, bucket_name: str, region: str, tags: Mapping[str, str]) -> None:
+    """``bucket_name`` None: the bucket is named after the account it is created in (state_bucket_name in
+    stacks/config.py, as a Terraform expression); ``account``: the one account the environments allow, if any."""
+
+    def __init__(
+        self, scope: Construct, id_: str, *, bucket_name: str | None, account: str | None, region: str, tags: Mapping[str, str]
+    ) -> None:
         super().__init__(scope, id_)
-        AwsProvider(self, "aws", region=region, default_tags=[AwsProviderDefaultTags(tags=dict(tags))])
+        # A name made from an account is that account's: the provider may act on no other.
+        accounts = [account] if account and bucket_name == state_bucket_name(account, region) else None
+        AwsProvider(self, "aws", region=region, allowed_account_ids=accounts, default_tags=[AwsProviderDefaultTags(tags=dict(tags))])
         LocalBackend(self, path=LOCAL_STATE_PATH)
+        if bucket_name is None:
+            bucket_name = state_bucket_name(DataAwsCallerIdentity(self, "bucket_account").account_id, region)
         bucket = SecureBucket(
             self,
             "state",

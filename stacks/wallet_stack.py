@@ -98,9 +98,13 @@ class WalletStack(AddressedStack):
                 allowed_account_ids=accounts,
                 default_tags=tags,
             )
-        S3Backend(self, bucket=config.state_bucket, key=state_key(config.environment), region=config.state_region, encrypt=True)
+        S3Backend(self, bucket=config.state_bucket or "", key=state_key(config.environment), region=config.state_region, encrypt=True)
         # cdktf 0.21's S3Backend has no use_lockfile: native S3 locking, no DynamoDB table needed.
         self.add_override("terraform.backend.s3.use_lockfile", True)
+        if config.state_bucket is None:
+            # Terraform's partial backend configuration: without a bucket, `terraform init` asks for one (or takes
+            # -backend-config=bucket=...). main.py warns and the project's scripts refuse until state_bucket is set.
+            self.add_override("terraform.backend.s3.bucket", None)
         image_tag = TerraformVariable(
             self,
             "image_tag",

@@ -16,7 +16,7 @@ import pytest
 
 from stacks import config, overrides
 from stacks.errors import ConfigError
-from tests.conftest import ALL_STACKS, CDKTF_CLI, PROJECT_DIR, Background, Build, subprocess_environment
+from tests.conftest import ALL_STACKS, CDKTF_CLI, PROJECT_DIR, Background, Build, effective_context, subprocess_environment
 
 
 # Malformed inputs through the user's real interfaces: (id, field the line must name, CDKTF_CONTEXT_JSON or None,
@@ -175,6 +175,16 @@ def test_main_prints_a_line_per_stack_and_the_time(main_runs: dict[str, Backgrou
         assert int(match.group(2)) == sum(len(blocks) for blocks in effective_build.parsed[name]["resource"].values())
         assert Path(match.group(3)) == run.outdir / "stacks" / name / "cdk.tf.json"
     assert re.fullmatch(r"synthesized 4 stacks in \d+\.\d s", lines[-1]), lines[-1]
+    # While the context names no state bucket, one warning says so, and what to do.
+    warnings = [line for line in run.result().stderr.splitlines() if line.startswith("warning:")]
+    if config.load(effective_context())[0].state_bucket is None:
+        assert warnings == [
+            "warning: state_bucket: not set, so the environment stacks' S3 backends have no bucket; deploy wallet-state "
+            "first, then set state_bucket to the name it prints (output state_bucket_name) under the context key 'wallet' "
+            "in cdktf.json (README, Runbook 1)"
+        ]
+    else:
+        assert warnings == []
 
 
 def test_cdktf_synth_equals_in_process_synthesis(cli_runs: dict[str, Background], effective_build: Build) -> None:

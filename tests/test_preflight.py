@@ -18,14 +18,15 @@ CERT = "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0
 TOPIC = "arn:aws:sns:us-east-1:123456789012:wallet-service-prod-alarms"
 BUCKET = "acme-wallet-terraform-state"
 IN_VPC = [{"Name": "vpc-id", "Values": [VPC]}]
-[PROD] = [
-    c
-    for c in config.load({
-        "wallet": {"state_bucket": BUCKET, "allowed_account_ids": [ACCOUNT]},
-        "wallet-prod": {"vpc_id": VPC, "alarm_emails": ["oncall@example.com"]},
-    })
-    if c.stack_name == "wallet-prod"
-]  # fmt: skip
+
+
+def prod(**shared: Any) -> config.EnvironmentConfig:
+    context = {"wallet": shared, "wallet-prod": {"vpc_id": VPC, "alarm_emails": ["oncall@example.com"]}}
+    [chosen] = [c for c in config.load(context) if c.stack_name == "wallet-prod"]
+    return chosen
+
+
+PROD = prod(state_bucket=BUCKET, allowed_account_ids=[ACCOUNT])
 
 
 def subnet(subnet_id: str, zone: str, **tags: str) -> dict[str, Any]:
@@ -64,9 +65,11 @@ READY: list[tuple[str, str, Any, dict[str, Any]]] = [
 ]  # fmt: skip
 
 
-def preflight_with(changes: dict[str, Any] | None = None, *, drop: tuple[str, ...] = ()) -> tuple[int, list[str]]:
-    """Runs the command against READY with some answers replaced (an answer of ("error", code) is an AWS error) and
-    some calls dropped (the command stops asking after a problem)."""
+def preflight_with(
+    changes: dict[str, Any] | None = None, *, drop: tuple[str, ...] = (), target: config.EnvironmentConfig = PROD, bucket: str = BUCKET
+) -> tuple[int, list[str]]:
+    """Runs the command for ``target`` against READY with some answers replaced (an answer of ("error", code) is an AWS
+    error), some calls dropped (the command stops asking after a problem) and the state bucket asked for by ``bucket``."""
     session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
     clients = {name: session.client(name) for name in ("sts", "ec2", "ecr", "acm", "s3", "sns")}
     stubs = {name: Stubber(client) for name, client in clients.items()}
@@ -78,11 +81,11 @@ def preflight_with(changes: dict[str, Any] | None = None, *, drop: tuple[str, ..
             status = answer[2] if len(answer) > 2 else 400  # ("error", code) or ("error", code, HTTP status)
             stubs[client].add_client_error(operation, service_error_code=answer[1], http_status_code=status)
         else:
-            stubs[client].add_response(operation, answer, params)
+            stubs[client].add_response(operation, answer, {"Bucket": bucket} if client == "s3" else params)
     lines: list[str] = []
     for stub in stubs.values():
         stub.activate()
-    code = preflight.run(clients, PROD, "v1.2.3", out=lines.append)
+    code = preflight.run(clients, target, "v1.2.3", out=lines.append)
     for stub in stubs.values():
         stub.assert_no_pending_responses()
         stub.deactivate()
@@ -159,6 +162,20 @@ def test_each_problem_is_one_line_and_fails_the_command(changes: dict[str, Any],
     assert code == 1
     assert problem(lines, check) == line
     assert lines[-1] == "wallet-prod: 1 problem(s)"
+
+
+def test_an_unset_state_bucket_is_the_one_wallet_state_names_after_the_account() -> None:
+    derived = "wallet-service-terraform-state-123456789012-us-east-1"
+    # allowed_account_ids with one account: the name is known at synth, so the backend has it.
+    code, lines = preflight_with(target=prod(allowed_account_ids=[ACCOUNT]), bucket=derived)
+    assert code == 0
+    assert problem(lines, "state bucket") == f"state bucket   ok ({derived})"
+    # Any account: the bucket wallet-state made in this account is found, and the missing setting named.
+    code, lines = preflight_with(target=prod(), bucket=derived, drop=("get_bucket_versioning", "get_bucket_encryption"))
+    assert code == 1
+    assert problem(lines, "state bucket") == (
+        f"state bucket   PROBLEM: {derived} exists but state_bucket is not set: set it under the context key 'wallet'"
+    )
 
 
 def test_before_the_first_deploy_the_subscriptions_wait(capsys: pytest.CaptureFixture[str]) -> None:

@@ -10,10 +10,11 @@ import stat
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.conftest import PROJECT_DIR, copy_project, subprocess_environment
+from tests.conftest import PROJECT_DIR, copy_project, effective_context, subprocess_environment
 
 FAKE_TERRAFORM = """#!/usr/bin/env bash
 echo "terraform $*" >> "$CALLS"
@@ -26,8 +27,14 @@ exec {sys.executable} "$@"
 """
 
 
-def start(tmp_path: Path, name: str, *, current: str, migrate_exit: int) -> tuple[subprocess.Popen[str], Path]:
-    project = copy_project(tmp_path / name)
+def with_state_bucket() -> dict[str, Any]:
+    """The effective context with the state bucket set (the step after the bootstrap)."""
+    context = effective_context()
+    return {**context, "wallet": {**context.get("wallet", {}), "state_bucket": "acme-wallet-terraform-state"}}
+
+
+def start(tmp_path: Path, name: str, *, current: str, migrate_exit: int, context: dict[str, Any]) -> tuple[subprocess.Popen[str], Path]:
+    project = copy_project(tmp_path / name, context)
     for folder in ("scripts", "release"):
         shutil.copytree(PROJECT_DIR / folder, project / folder, ignore=shutil.ignore_patterns("__pycache__"))
     bin_dir = tmp_path / f"{name}-bin"
@@ -49,14 +56,17 @@ def start(tmp_path: Path, name: str, *, current: str, migrate_exit: int) -> tupl
 
 
 Runs = dict[str, tuple[subprocess.CompletedProcess[str], list[str]]]
-CASES = {"ok": ("v1.2.3", 0), "failed": ("v1.2.3", 1), "new": ("", 0)}
+CASES = {"ok": ("v1.2.3", 0), "failed": ("v1.2.3", 1), "new": ("", 0), "no-state-bucket": ("", 0)}
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
-    """The three cases at once (each synthesizes the stacks, about 2 s)."""
+    """The cases at once (each but the last synthesizes the stacks, about 2 s)."""
     base = tmp_path_factory.mktemp("release")
-    started = {name: start(base, name, current=current, migrate_exit=code) for name, (current, code) in CASES.items()}
+    started = {
+        name: start(base, name, current=current, migrate_exit=code, context={} if name == "no-state-bucket" else with_state_bucket())
+        for name, (current, code) in CASES.items()
+    }
     results = {}
     for name, (process, calls) in started.items():
         stdout, stderr = process.communicate(timeout=300)
@@ -98,3 +108,11 @@ def test_the_first_deploy_starts_the_service_empty_and_migrates_before_it_gets_t
         "migrate wallet-prod",
         f"terraform {FOLDER} apply -input=false -auto-approve -var image_tag=v1.2.4",
     ]
+
+
+def test_no_plan_or_apply_while_the_backends_have_no_bucket(runs: Runs) -> None:
+    result, calls = runs["no-state-bucket"]
+    assert result.returncode == 2
+    assert calls == []
+    assert result.stderr.startswith("error: state_bucket: not set, so the environment stacks' S3 backends have no bucket;")
+    assert len(result.stderr.splitlines()) == 1

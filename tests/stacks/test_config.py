@@ -365,8 +365,32 @@ def test_unknown_stack_suggests_the_closest() -> None:
 
 
 def test_state_bucket_must_be_shared() -> None:
-    with pytest.raises(ConfigError, match=r"^state_bucket: environments disagree \(my-state, wallet-service-terraform-state\)"):
+    with pytest.raises(ConfigError, match=r"^state_bucket: environments disagree \(my-state, unset\); .* under the context key 'wallet'$"):
         config.load({"wallet-dev": {"state_bucket": "my-state"}})
+
+
+@pytest.mark.parametrize(
+    ("context", "bucket"),
+    [
+        ({}, None),  # unknown until wallet-state has run in some account
+        ({"wallet": {"allowed_account_ids": ["123456789012"]}}, "wallet-service-terraform-state-123456789012-us-east-1"),
+        ({"wallet-prod": {"allowed_account_ids": ["123456789012"]}}, "wallet-service-terraform-state-123456789012-us-east-1"),
+        ({"wallet": {"allowed_account_ids": ["123456789012"], "state_region": "eu-west-1"}},
+         "wallet-service-terraform-state-123456789012-eu-west-1"),
+        ({"wallet": {"allowed_account_ids": ["123456789012", "210987654321"]}}, None),
+        # An account per environment: which one holds the bucket is the team's choice.
+        ({"wallet-dev": {"allowed_account_ids": ["111111111111"]}, "wallet-prod": {"allowed_account_ids": ["222222222222"]}}, None),
+        ({"wallet": {"state_bucket": "acme-wallet-state", "allowed_account_ids": ["123456789012"]}}, "acme-wallet-state"),
+    ],
+    ids=["nothing", "one-account", "one-account-in-one-environment", "state-region", "two-accounts", "account-per-environment", "named"],
+)  # fmt: skip
+def test_state_bucket_is_named_after_the_one_allowed_account(context: dict[str, Any], bucket: str | None) -> None:
+    configs = config.load(context)
+    assert {c.state_bucket for c in configs} == {bucket}
+    warning = config.state_bucket_warning(configs)
+    assert (warning is None) == (bucket is not None)
+    if warning is not None:
+        assert warning.startswith("state_bucket: not set, so the environment stacks' S3 backends have no bucket; deploy wallet-state")
 
 
 def test_overrides_apply_per_stack_and_shared_key_first() -> None:

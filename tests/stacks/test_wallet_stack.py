@@ -57,9 +57,9 @@ def test_provider_pins_allowed_accounts_and_optional_tags_when_configured(custom
 
 def test_backend_is_s3_encrypted_with_native_locking(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
     terraform = parsed[env_stack]["terraform"]
+    # No bucket until state_bucket is set (a partial configuration: terraform init asks for it), never a made-up one.
     assert terraform["backend"] == {
         "s3": {
-            "bucket": "wallet-service-terraform-state",
             "key": f"wallet-service/{EXPECTED[env_stack].environment}/terraform.tfstate",
             "region": "us-east-1",
             "encrypt": True,
