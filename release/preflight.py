@@ -66,18 +66,21 @@ def _tagged(subnet: Mapping[str, Any], tags: Mapping[str, str]) -> bool:
     return bool(tags) and all(own.get(key) == value for key, value in tags.items())
 
 
-def classify(subnets: Iterable[Mapping[str, Any]], route_tables: Iterable[Mapping[str, Any]]) -> dict[str, str]:
-    """Subnet id -> "public" or "private" by route table: a subnet uses its explicitly associated table, else the VPC's
-    main table; a route to an internet gateway (igw-...) makes it public."""
+def route_tables_of(subnets: Iterable[Mapping[str, Any]], route_tables: Iterable[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
+    """Subnet id -> the route table it uses: its explicitly associated table, else the VPC's main table."""
     tables = list(route_tables)
     explicit = {a["SubnetId"]: t for t in tables for a in t.get("Associations", []) if a.get("SubnetId")}
-    main = next((t for t in tables if any(a.get("Main") for a in t.get("Associations", []))), None)
-    kinds = {}
-    for subnet in subnets:
-        table = explicit.get(subnet["SubnetId"], main)
-        routes = table.get("Routes", []) if table else []
-        kinds[subnet["SubnetId"]] = "public" if any(str(r.get("GatewayId", "")).startswith("igw-") for r in routes) else "private"
-    return kinds
+    main = next((t for t in tables if any(a.get("Main") for a in t.get("Associations", []))), {})
+    return {subnet["SubnetId"]: explicit.get(subnet["SubnetId"], main) for subnet in subnets}
+
+
+def classify(subnets: Iterable[Mapping[str, Any]], route_tables: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """Subnet id -> "public" or "private" by route table (constructs_lib/network.py synthesizes the same rule): a route
+    to an internet gateway (igw-...) in the table the subnet uses makes it public."""
+    return {
+        subnet: "public" if any(str(r.get("GatewayId", "")).startswith("igw-") for r in table.get("Routes", [])) else "private"
+        for subnet, table in route_tables_of(subnets, route_tables).items()
+    }
 
 
 def _selected(
@@ -121,10 +124,9 @@ def check_network(clients: Clients, config: EnvironmentConfig) -> tuple[Result, 
             )
     if problems:
         return Result("network", "; ".join(problems)), vpc, []
-    private_ids = {s["SubnetId"] for s in found["private"][0]}
-    explicit = {a["SubnetId"]: t["RouteTableId"] for t in tables for a in t.get("Associations", []) if a.get("SubnetId")}
+    table_of = route_tables_of(found["private"][0], tables)
     detail = f"{vpc}: {len(found['private'][0])} private by {found['private'][1]}, {len(found['public'][0])} public by {found['public'][1]}"
-    return Result("network", detail=detail), vpc, sorted({explicit[s] for s in private_ids if s in explicit})
+    return Result("network", detail=detail), vpc, sorted({table["RouteTableId"] for table in table_of.values() if table})
 
 
 def check_endpoints(clients: Clients, config: EnvironmentConfig, vpc_id: str | None, route_table_ids: list[str]) -> Result:

@@ -144,13 +144,15 @@ class EnvironmentConfig:
     vpc_id: str | None = None
     """Default: the VPC tagged Name=wallet-<environment>."""
     private_subnet_ids: tuple[str, ...] = ()
-    """Explicit private subnets (at least two). Default: looked up by private_subnet_tags."""
+    """Explicit private subnets (at least two). Default: looked up by private_subnet_tags, else by route table."""
     public_subnet_ids: tuple[str, ...] = ()
-    """Explicit public subnets (at least two). Default: looked up by public_subnet_tags."""
+    """Explicit public subnets (at least two). Default: looked up by public_subnet_tags, else by route table."""
     private_subnet_tags: dict[str, str] = field(default_factory=lambda: {"aws-cdk:subnet-type": "Private"})
-    """Tags that mark the private subnets. Default: the tag AWS CDK puts on the VPCs it builds."""
+    """Tags that mark the private subnets. Default: the tag AWS CDK puts on the VPCs it builds. When no subnet carries
+    them (or {}): the subnets whose route table has no route to an internet gateway."""
     public_subnet_tags: dict[str, str] = field(default_factory=lambda: {"aws-cdk:subnet-type": "Public"})
-    """Tags that mark the public subnets. Default: the tag AWS CDK puts on the VPCs it builds."""
+    """Tags that mark the public subnets. Default: the tag AWS CDK puts on the VPCs it builds. When no subnet carries
+    them (or {}): the subnets whose route table has a route to an internet gateway."""
     project: str = "wallet-service"
     owner: str | None = None
     cost_center: str | None = None
@@ -343,10 +345,7 @@ class EnvironmentConfig:
             if ids and len(ids) < 2:
                 fail(name, list(ids), "expected at least two distinct subnets (two Availability Zones), or none")
         for name in ("private_subnet_tags", "public_subnet_tags"):
-            tags = getattr(self, name)
-            if not tags:
-                fail(name, tags, "expected at least one tag to select subnets by")
-            check_tags(name, tags)
+            check_tags(name, getattr(self, name))
 
     def _check_capacity(self) -> None:
         for name in ("min_capacity", "desired_count", "max_capacity"):

@@ -42,7 +42,7 @@ CDKTF_CLI = PROJECT_DIR / "tools" / "cdktf" / "node_modules" / ".bin" / "cdktf"
 BACKGROUND_ENV = "WALLET_TEST_BACKGROUND"
 # What a project copy needs to synthesize (main.py) and to run the suite's core checks.
 PROJECT_FILES = ("main.py", "cdktf.json", "pyproject.toml", "README.md")
-PROJECT_FOLDERS = ("stacks", "constructs_lib", "tests", "security", "costs")
+PROJECT_FOLDERS = ("stacks", "constructs_lib", "tests", "security", "costs", "release")
 
 
 def effective_context() -> dict[str, Any]:

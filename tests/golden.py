@@ -30,6 +30,7 @@ CONDITIONAL = {
     "*.endpoints_*": "vpc_endpoints (and enable_ecs_exec: endpoints_ssmmessages)",
     "aws_vpc_security_group_egress_rule.*_task_egress_aws_apis": "vpc_endpoints false: HTTPS through the VPC's NAT",
     "*.service_task_iam_exec_policy*": "enable_ecs_exec",
+    "data.aws_subnets.network_*_subnets_tagged": "*_subnet_ids (given: no tag lookup), *_subnet_tags ({}: route tables only)",
     "data.aws_caller_identity.bucket_account": "state_bucket (unset: wallet-state names the bucket after its account)",
 }
 

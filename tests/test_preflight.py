@@ -11,9 +11,9 @@ from botocore.stub import Stubber
 
 from release import preflight
 from stacks import config
+from tests.vpcs import ROUTE_TABLES, SUBNETS, VPC, subnet
 
 ACCOUNT = "123456789012"
-VPC = "vpc-0b1c2d3e4f5a60718"
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
 TOPIC = "arn:aws:sns:us-east-1:123456789012:wallet-service-prod-alarms"
 BUCKET = "acme-wallet-terraform-state"
@@ -29,20 +29,6 @@ def prod(**shared: Any) -> config.EnvironmentConfig:
 PROD = prod(state_bucket=BUCKET, allowed_account_ids=[ACCOUNT])
 
 
-def subnet(subnet_id: str, zone: str, **tags: str) -> dict[str, Any]:
-    return {"SubnetId": subnet_id, "AvailabilityZone": zone, "VpcId": VPC, "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}
-
-
-# A VPC not built by AWS CDK: no subnet-type tags, so the route tables decide (a, b private; c, d public).
-SUBNETS = [subnet("subnet-0000000a", "us-east-1a"), subnet("subnet-0000000b", "us-east-1b"), subnet("subnet-0000000c", "us-east-1a"),
-           subnet("subnet-0000000d", "us-east-1b")]  # fmt: skip
-ROUTE_TABLES = [
-    {"RouteTableId": "rtb-main0001", "Associations": [{"Main": True}], "Routes": [{"DestinationCidrBlock": "10.0.0.0/16", "GatewayId": "local"}]},
-    {"RouteTableId": "rtb-public01", "Associations": [{"SubnetId": "subnet-0000000c"}, {"SubnetId": "subnet-0000000d"}],
-     "Routes": [{"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "igw-0123abcd"}]},
-    {"RouteTableId": "rtb-privat01", "Associations": [{"SubnetId": "subnet-0000000a"}, {"SubnetId": "subnet-0000000b"}],
-     "Routes": [{"DestinationCidrBlock": "0.0.0.0/0", "NatGatewayId": "nat-0123abcd"}]},
-]  # fmt: skip
 # client, operation, answer, expected parameters: a ready account, in the order the command asks.
 READY: list[tuple[str, str, Any, dict[str, Any]]] = [
     ("sts", "get_caller_identity", {"UserId": "AIDAEXAMPLE", "Account": ACCOUNT, "Arn": f"arn:aws:iam::{ACCOUNT}:user/deployer"}, {}),

@@ -35,8 +35,7 @@ def with_state_bucket() -> dict[str, Any]:
 
 def start(tmp_path: Path, name: str, *, current: str, migrate_exit: int, context: dict[str, Any]) -> tuple[subprocess.Popen[str], Path]:
     project = copy_project(tmp_path / name, context)
-    for folder in ("scripts", "release"):
-        shutil.copytree(PROJECT_DIR / folder, project / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(PROJECT_DIR / "scripts", project / "scripts", ignore=shutil.ignore_patterns("__pycache__"))
     bin_dir = tmp_path / f"{name}-bin"
     bin_dir.mkdir()
     for tool, text in (("terraform", FAKE_TERRAFORM), ("python", FAKE_PYTHON)):

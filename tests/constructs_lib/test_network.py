@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
+from typing import Any
 
-import pytest
 from cdktf import TerraformStack
 from cdktf import Testing as CdktfTesting
 from cdktf_cdktf_provider_aws.data_aws_subnets import DataAwsSubnets
@@ -17,6 +18,12 @@ def synth(props: NetworkProps) -> str:
     stack = TerraformStack(CdktfTesting.app(), "test")
     Network(stack, "network", props=props)
     return CdktfTesting.synth(stack)
+
+
+def named(items: dict[str, Any], name: str) -> Any:
+    """The item cdktf named ``name`` in a bare stack (it appends a hash of the construct path)."""
+    [found] = [value for key, value in items.items() if re.fullmatch(rf"{name}_[0-9A-F]{{8}}", key)]
+    return found
 
 
 def test_explicit_ids_must_all_be_found() -> None:
@@ -36,11 +43,13 @@ def test_explicit_ids_must_all_be_found() -> None:
     assert postcondition["error_message"] == (
         "Not all of the private subnets subnet-0123456789abcdef0, subnet-0123456789abcdef1 were found in the VPC."
     )
-    public = next(s for s in subnets.values() if s is not private)
-    assert {"name": "tag:Tier", "values": ["public"]} in public["filter"]
-    assert public["lifecycle"]["postcondition"][0]["error_message"] == (
-        "Fewer than 2 public subnets tagged Tier=public were found in the VPC; tag them or set public_subnet_ids in the configuration."
+    public = named(subnets, "network_public_subnets")  # by tags, else by route table
+    assert named(subnets, "network_public_subnets_tagged")["filter"][1] == {"name": "tag:Tier", "values": ["public"]}
+    assert public["lifecycle"]["precondition"][0]["error_message"] == (
+        "Fewer than 2 public subnets were found in the VPC by the tags Tier=public or, when no subnet carries them, by "
+        "route table (public: a route to an internet gateway); tag them or set public_subnet_ids in the configuration."
     )
+    assert "network_private_subnets_tagged_" not in str(subnets)  # explicit ids: no tag lookup
 
 
 def test_vpc_by_tags_when_no_id() -> None:
@@ -55,6 +64,17 @@ def test_vpc_by_tags_when_no_id() -> None:
     assert "id" not in next(iter(json.loads(text)["data"][DataAwsVpc.TF_RESOURCE_TYPE].values()))
 
 
-def test_a_selection_needs_ids_or_tags() -> None:
-    with pytest.raises(ValueError, match="SubnetSelection for private subnets needs ids or tags"):
-        synth(NetworkProps(vpc_id="vpc-12345678", private_subnets=SubnetSelection(), public_subnets=SubnetSelection(tags={"a": "b"})))
+def test_without_tags_by_route_table_only() -> None:
+    text = synth(NetworkProps(vpc_id="vpc-12345678", private_subnets=SubnetSelection(), public_subnets=SubnetSelection(tags={"a": "b"})))
+    document = json.loads(text)
+    subnets = document["data"][DataAwsSubnets.TF_RESOURCE_TYPE]
+    [tagged] = [name for name in subnets if "tagged" in name]  # only the public subnets have tags to look up
+    assert tagged.startswith("network_public_subnets_tagged_")
+    assert named(document["locals"], "network_private_subnet_candidates").startswith(
+        "${tolist(local.network_private_subnets_by_route_table"
+    )
+    private = named(subnets, "network_private_subnets")
+    assert private["lifecycle"]["precondition"][0]["error_message"] == (
+        "Fewer than 2 private subnets were found in the VPC by route table (private: no route to an internet gateway); "
+        "tag them or set private_subnet_ids in the configuration."
+    )

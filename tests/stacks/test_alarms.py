@@ -284,7 +284,7 @@ def test_a_production_plan_fails_when_nobody_would_hear_the_alarms(parsed: dict[
     precondition that stops `terraform plan` and names the setting to add; development a check, which only warns."""
     c = ENVIRONMENTS[env_stack]
     document = parsed[env_stack]
-    assert document["locals"] == {"alarms_notification_targets": []}
+    assert document["locals"]["alarms_notification_targets"] == []
     condition = "${(length(local.alarms_notification_targets) >= 1)}"
     message = (
         f"wallet-service-{c.environment}: the alarms and deployment and backup failures would reach nobody: add "
@@ -304,7 +304,7 @@ def test_a_production_plan_fails_when_nobody_would_hear_the_alarms(parsed: dict[
 def test_other_sns_topics_get_every_alarm_and_failure(customized_with_targets: dict[str, Any]) -> None:
     document = customized_with_targets
     other = "arn:aws:sns:us-east-1:123456789012:payments-oncall"
-    assert document["locals"] == {"alarms_notification_targets": ["oncall@example.com", other, CHATBOT]}
+    assert document["locals"]["alarms_notification_targets"] == ["oncall@example.com", other, CHATBOT]
     for alarm in resources(document, "aws_cloudwatch_metric_alarm").values():
         assert alarm["alarm_actions"] == alarm["ok_actions"] == [TOPIC, other]  # the chat channel watches the topic itself
     targets = {t["arn"] for t in resources(document, "aws_cloudwatch_event_target").values()}

@@ -431,7 +431,7 @@ def test_vpc_endpoints(synthesized: dict[str, str], parsed: dict[str, dict[str, 
         {
             "service_name": "com.amazonaws.us-east-1.s3",
             "vpc_endpoint_type": "Gateway",
-            "route_table_ids": "${data.aws_route_tables.network_private_route_tables.ids}",
+            "route_table_ids": "${local.network_private_route_tables}",
         },
     )
 

@@ -70,11 +70,6 @@ RULES: list[tuple[str, dict[str, Any], str]] = [
         {"public_subnet_ids": ["subnet-12345678"]},
         "wallet-dev: public_subnet_ids: ['subnet-12345678'] is not valid; expected at least two distinct subnets (two Availability Zones), or none",
     ),
-    (
-        "wallet-dev",
-        {"private_subnet_tags": {}},
-        "wallet-dev: private_subnet_tags: {} is not valid; expected at least one tag to select subnets by",
-    ),
     ("wallet-prod", {"min_capacity": 11}, "wallet-prod: min_capacity: 11 is not valid; expected at most max_capacity (10)"),
     ("wallet-prod", {"min_capacity": 0}, "wallet-prod: min_capacity: 0 is not valid; expected a whole number from 1 to 100"),
     ("wallet-prod", {"max_capacity": 101}, "wallet-prod: max_capacity: 101 is not valid; expected a whole number from 1 to 100"),

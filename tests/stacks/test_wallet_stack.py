@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from cdktf import Testing as CdktfTesting
-from cdktf_cdktf_provider_aws.data_aws_route_tables import DataAwsRouteTables
+from cdktf_cdktf_provider_aws.data_aws_route_table import DataAwsRouteTable
 from cdktf_cdktf_provider_aws.data_aws_subnets import DataAwsSubnets
 from cdktf_cdktf_provider_aws.data_aws_vpc import DataAwsVpc
 from cdktf_cdktf_provider_aws.provider import AwsProvider
@@ -99,22 +99,22 @@ def test_network_lookups(synthesized: dict[str, str], env_stack: str) -> None:
     text = synthesized[env_stack]
     vpc = {"id": "vpc-aa8468cc"} if env_stack == "wallet-dev" else {"tags": {"Name": env_stack}}
     assert CdktfTesting.to_have_data_source_with_properties(text, DataAwsVpc.TF_RESOURCE_TYPE, vpc)
-    for kind in ("Private", "Public"):
+    in_vpc = {"name": "vpc-id", "values": ["${data.aws_vpc.network_vpc.id}"]}
+    for kind in ("private", "public"):
+        # AWS CDK's tag first; which subnets a plan then selects: tests/stacks/test_subnet_selection.py.
+        assert CdktfTesting.to_have_data_source_with_properties(
+            text, DataAwsSubnets.TF_RESOURCE_TYPE, {"filter": [in_vpc, {"name": "tag:aws-cdk:subnet-type", "values": [kind.title()]}]}
+        )
         assert CdktfTesting.to_have_data_source_with_properties(
             text,
             DataAwsSubnets.TF_RESOURCE_TYPE,
             {
-                "filter": [
-                    {"name": "vpc-id", "values": ["${data.aws_vpc.network_vpc.id}"]},
-                    {"name": "tag:aws-cdk:subnet-type", "values": [kind]},
-                ],
-                "lifecycle": {"postcondition": [{"condition": "${length(self.ids) >= 2}"}]},
+                "filter": [in_vpc, {"name": "subnet-id", "values": f"${{local.network_{kind}_subnet_candidates}}"}],
+                "lifecycle": {"precondition": [{"condition": f"${{length(local.network_{kind}_subnet_candidates) >= 2}}"}]},
             },
         )
     assert CdktfTesting.to_have_data_source_with_properties(
-        text,
-        DataAwsRouteTables.TF_RESOURCE_TYPE,
-        {"filter": [{"name": "association.subnet-id", "values": "${data.aws_subnets.network_private_subnets.ids}"}]},
+        text, DataAwsRouteTable.TF_RESOURCE_TYPE, {"for_each": "${toset(data.aws_route_tables.network_vpc_route_tables.ids)}"}
     )
 
 
