@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Plan, deploy or release one environment of the table in stacks/config.py with an image tag:
 #   pipenv run plan prod v1.2.3      synthesize, then `terraform init` and `terraform plan` in cdktf.out/stacks/wallet-prod
-#   pipenv run deploy prod v1.2.3    `cdktf deploy wallet-prod --var image_tag=v1.2.3` (asks before applying)
+#   pipenv run deploy prod v1.2.3    `cdktf deploy wallet-prod --var image_tag=v1.2.3` (asks before applying); on a
+#                                    stack without state, the first deploy below
 #   pipenv run release prod v1.2.4   the release order (README, "Releasing a new image"): 1. apply with the service on
 #                                    its current tag and the migration task on the new one, 2. run the migrations,
 #                                    3. apply the new tag to the service (a canary where configured). A failed
-#                                    migration stops at 2, with the current version still serving. The first
-#                                    deploy (no state yet): 1. apply with bootstrap=true (the service without
-#                                    tasks), 2. migrations, 3. apply without it (auto scaling starts the tasks).
+#                                    migration stops at 2, with the current version still serving.
+# The first deploy (a stack without state), by deploy or release: 1. apply with bootstrap=true (the service without
+# tasks), 2. migrations, 3. apply without it (auto scaling starts the tasks): the schema exists only after 2.
 # AUTO_APPROVE=1 applies without asking (the pipeline); otherwise Terraform asks before each apply.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,10 +22,7 @@ if ! [[ "$tag" =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]]; then
   exit 2
 fi
 stack=$(python -m stacks.cli stack "$environment")  # one error line and exit 2 for an environment not in the table
-python -m stacks.cli state-bucket >/dev/null  # one error line and exit 2 while the backends have no bucket
-if [ "$action" = deploy ]; then
-  exec tools/cdktf/node_modules/.bin/cdktf deploy "$stack" --var "image_tag=$tag"
-fi
+python -m stacks.cli state-bucket >/dev/null         # one error line and exit 2 while the backends have no bucket
 folder="cdktf.out/stacks/$stack"
 python main.py
 terraform -chdir="$folder" init -input=false
@@ -33,9 +31,8 @@ if [ "$action" = plan ]; then
 fi
 approve=()
 if [ "${AUTO_APPROVE:-}" = 1 ]; then approve=(-auto-approve); fi
-current=$(terraform -chdir="$folder" output -raw service_image_tag 2>/dev/null || true)
-if [ -z "$current" ]; then
-  # The first deploy: the schema exists only after the migrations, so the service starts without tasks.
+resources=$(terraform -chdir="$folder" state list)  # not inside the test: set -e must stop on a failed read of the state
+if [ -z "$resources" ]; then
   echo "first deploy of $stack at $tag"
   echo "1/3 everything, the service without tasks (bootstrap)"
   terraform -chdir="$folder" apply -input=false "${approve[@]}" -var "image_tag=$tag" -var bootstrap=true
@@ -43,6 +40,15 @@ if [ -z "$current" ]; then
   python -m release.migrate "$stack"
   echo "3/3 the service to its minimum task count (auto scaling starts the tasks)"
   exec terraform -chdir="$folder" apply -input=false "${approve[@]}" -var "image_tag=$tag"
+fi
+if [ "$action" = deploy ]; then
+  exec tools/cdktf/node_modules/.bin/cdktf deploy "$stack" --var "image_tag=$tag"
+fi
+current=$(terraform -chdir="$folder" output -raw service_image_tag 2>/dev/null || true)
+if [ -z "$current" ]; then
+  # Deployed before the output existed: a guess could scale the running service down; record the tag first.
+  echo "error: service_image_tag: $stack has state but no such output; run \`pipenv run deploy $environment <the tag it runs>\` once" >&2
+  exit 2
 fi
 echo "release $stack: $current -> $tag"
 echo "1/3 the migration task to $tag; the service stays on $current"

@@ -9,6 +9,7 @@ import shutil
 import stat
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +19,18 @@ from tests.conftest import PROJECT_DIR, copy_project, effective_context, subproc
 
 FAKE_TERRAFORM = """#!/usr/bin/env bash
 echo "terraform $*" >> "$CALLS"
-case "$*" in *"output -raw service_image_tag"*) [ -n "$CURRENT_TAG" ] && echo -n "$CURRENT_TAG" || exit 1 ;; esac
+case "$*" in
+  *"state list"*) [ -n "$STATE_FAILS" ] && exit 1; if [ -n "$DEPLOYED" ]; then echo aws_ecs_service.service_service; fi ;;
+  *"output -raw service_image_tag"*) [ -n "$CURRENT_TAG" ] && echo -n "$CURRENT_TAG" || exit 1 ;;
+esac
 """
 # Stands in for `python` only for `-m release.migrate`; anything else runs the real interpreter.
 FAKE_PYTHON = f"""#!/usr/bin/env bash
 if [ "$1 $2" = "-m release.migrate" ]; then echo "migrate $3" >> "$CALLS"; exit "$MIGRATE_EXIT"; fi
 exec {sys.executable} "$@"
+"""
+FAKE_CDKTF = """#!/usr/bin/env bash
+echo "cdktf $*" >> "$CALLS"
 """
 
 
@@ -33,39 +40,61 @@ def with_state_bucket() -> dict[str, Any]:
     return {**context, "wallet": {**context.get("wallet", {}), "state_bucket": "acme-wallet-terraform-state"}}
 
 
-def start(tmp_path: Path, name: str, *, current: str, migrate_exit: int, context: dict[str, Any]) -> tuple[subprocess.Popen[str], Path]:
-    project = copy_project(tmp_path / name, context)
+@dataclass(frozen=True)
+class Case:
+    action: str
+    deployed: bool = True
+    current: str = "v1.2.3"  # the service_image_tag output; "" when there is none
+    migrate_exit: int = 0
+    state_bucket: bool = True
+    state_fails: bool = False  # the state cannot be read (credentials, network)
+
+
+CASES = {
+    "ok": Case("release"),
+    "failed": Case("release", migrate_exit=1),
+    "new": Case("release", deployed=False, current=""),
+    "deployed-without-output": Case("release", current=""),
+    "no-state-bucket": Case("release", deployed=False, current="", state_bucket=False),
+    "deploy": Case("deploy"),
+    "deploy-new": Case("deploy", deployed=False, current=""),
+    "state-unreadable": Case("deploy", state_fails=True),
+}
+
+
+def start(tmp_path: Path, name: str, case: Case) -> tuple[subprocess.Popen[str], Path]:
+    project = copy_project(tmp_path / name, with_state_bucket() if case.state_bucket else {})
     shutil.copytree(PROJECT_DIR / "scripts", project / "scripts", ignore=shutil.ignore_patterns("__pycache__"))
     bin_dir = tmp_path / f"{name}-bin"
+    (project / "tools" / "cdktf" / "node_modules" / ".bin").mkdir(parents=True)
     bin_dir.mkdir()
-    for tool, text in (("terraform", FAKE_TERRAFORM), ("python", FAKE_PYTHON)):
-        (bin_dir / tool).write_text(text)
-        (bin_dir / tool).chmod(stat.S_IRWXU)
+    for path, text in ((bin_dir / "terraform", FAKE_TERRAFORM), (bin_dir / "python", FAKE_PYTHON),
+                       (project / "tools" / "cdktf" / "node_modules" / ".bin" / "cdktf", FAKE_CDKTF)):  # fmt: skip
+        path.write_text(text)
+        path.chmod(stat.S_IRWXU)
     calls = tmp_path / f"{name}-calls.txt"
     env = {
         **subprocess_environment(),
         "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
         "CALLS": str(calls),
-        "CURRENT_TAG": current,
-        "MIGRATE_EXIT": str(migrate_exit),
+        "DEPLOYED": "1" if case.deployed else "",
+        "STATE_FAILS": "1" if case.state_fails else "",
+        "CURRENT_TAG": case.current,
+        "MIGRATE_EXIT": str(case.migrate_exit),
         "AUTO_APPROVE": "1",
     }
-    command = ["bash", "scripts/terraform.sh", "release", "prod", "v1.2.4"]
+    command = ["bash", "scripts/terraform.sh", case.action, "prod", "v1.2.4"]
     return subprocess.Popen(command, cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True), calls
 
 
 Runs = dict[str, tuple[subprocess.CompletedProcess[str], list[str]]]
-CASES = {"ok": ("v1.2.3", 0), "failed": ("v1.2.3", 1), "new": ("", 0), "no-state-bucket": ("", 0)}
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
-    """The cases at once (each but the last synthesizes the stacks, about 2 s)."""
+    """The cases at once (each synthesizes the stacks, about 2 s, but the one refused before)."""
     base = tmp_path_factory.mktemp("release")
-    started = {
-        name: start(base, name, current=current, migrate_exit=code, context={} if name == "no-state-bucket" else with_state_bucket())
-        for name, (current, code) in CASES.items()
-    }
+    started = {name: start(base, name, case) for name, case in CASES.items()}
     results = {}
     for name, (process, calls) in started.items():
         stdout, stderr = process.communicate(timeout=300)
@@ -77,11 +106,21 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
 FOLDER = "-chdir=cdktf.out/stacks/wallet-prod"
 
 
+INIT = f"terraform {FOLDER} init -input=false"
+STATE = f"terraform {FOLDER} state list"
+FIRST_DEPLOY = [
+    f"terraform {FOLDER} apply -input=false -auto-approve -var image_tag=v1.2.4 -var bootstrap=true",
+    "migrate wallet-prod",
+    f"terraform {FOLDER} apply -input=false -auto-approve -var image_tag=v1.2.4",
+]
+
+
 def test_migrations_run_between_the_two_applies(runs: Runs) -> None:
     result, calls = runs["ok"]
     assert result.returncode == 0, result.stdout + result.stderr
     assert calls == [
-        f"terraform {FOLDER} init -input=false",
+        INIT,
+        STATE,
         f"terraform {FOLDER} output -raw service_image_tag",
         f"terraform {FOLDER} apply -input=false -auto-approve -var image_tag=v1.2.3 -var migration_image_tag=v1.2.4",
         "migrate wallet-prod",
@@ -97,16 +136,35 @@ def test_a_failed_migration_leaves_the_service_on_the_current_release(runs: Runs
     assert not [call for call in calls if "image_tag=v1.2.4" in call and "migration_image_tag" not in call]
 
 
-def test_the_first_deploy_starts_the_service_empty_and_migrates_before_it_gets_tasks(runs: Runs) -> None:
-    result, calls = runs["new"]
+@pytest.mark.parametrize("case", ["new", "deploy-new"])
+def test_the_first_deploy_starts_the_service_empty_and_migrates_before_it_gets_tasks(runs: Runs, case: str) -> None:
+    """By release and by deploy alike: a stack without state is bootstrapped."""
+    result, calls = runs[case]
     assert result.returncode == 0, result.stdout + result.stderr
-    assert calls == [
-        f"terraform {FOLDER} init -input=false",
-        f"terraform {FOLDER} output -raw service_image_tag",
-        f"terraform {FOLDER} apply -input=false -auto-approve -var image_tag=v1.2.4 -var bootstrap=true",
-        "migrate wallet-prod",
-        f"terraform {FOLDER} apply -input=false -auto-approve -var image_tag=v1.2.4",
-    ]
+    assert calls == [INIT, STATE, *FIRST_DEPLOY]
+
+
+def test_deploy_of_a_deployed_stack_is_cdktf_deploy(runs: Runs) -> None:
+    result, calls = runs["deploy"]
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert calls == [INIT, STATE, "cdktf deploy wallet-prod --var image_tag=v1.2.4"]
+
+
+def test_a_stack_with_state_is_never_bootstrapped(runs: Runs) -> None:
+    """State without the service_image_tag output (deployed before it existed): no guess that could scale it down."""
+    result, calls = runs["deployed-without-output"]
+    assert result.returncode == 2
+    assert calls == [INIT, STATE, f"terraform {FOLDER} output -raw service_image_tag"]
+    assert result.stderr.splitlines()[-1] == (
+        "error: service_image_tag: wallet-prod has state but no such output; run `pipenv run deploy prod <the tag it runs>` once"
+    )
+
+
+def test_a_state_that_cannot_be_read_stops_everything(runs: Runs) -> None:
+    """Not mistaken for a stack without state (whose first deploy would start the service without tasks)."""
+    result, calls = runs["state-unreadable"]
+    assert result.returncode == 1
+    assert calls == [INIT, STATE]
 
 
 def test_no_plan_or_apply_while_the_backends_have_no_bucket(runs: Runs) -> None:
