@@ -259,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
         configs = {c.stack_name: c for c in config.load(overrides.read_context(PROJECT))}
         if args.stack not in configs:
             raise ConfigError(f"stack: {args.stack!r} is not valid; expected one of {', '.join(configs)}")
-        rules.check_pattern("image_tag", args.image_tag, rules.IMAGE_TAG, "expected a Docker tag: 1-128 of A-Z a-z 0-9 _ . -")
+        rules.check_pattern("image_tag", args.image_tag, rules.IMAGE_TAG, rules.IMAGE_TAG_RULE)
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

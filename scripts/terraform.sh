@@ -17,12 +17,10 @@ action=${1:-}
 environment=${2:-}
 tag=${3:-}
 case "$action" in plan | deploy | release) ;; *) echo "error: action: '$action' is not valid; expected plan, deploy or release ($usage)" >&2; exit 2 ;; esac
-if ! [[ "$tag" =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]]; then
-  echo "error: image_tag: '$tag' is not valid; expected a Docker tag: 1-128 of A-Z a-z 0-9 _ . -, not starting with . or -" >&2
-  exit 2
-fi
-stack=$(python -m stacks.cli stack "$environment")  # one error line and exit 2 for an environment not in the table
-python -m stacks.cli state-bucket >/dev/null         # one error line and exit 2 while the backends have no bucket
+# Each: one error line and exit 2 (an environment not in the table, a malformed tag, no state bucket set yet).
+stack=$(python -m stacks.cli stack "$environment")
+python -m stacks.cli image-tag "$tag"
+python -m stacks.cli state-bucket >/dev/null
 folder="cdktf.out/stacks/$stack"
 python main.py
 terraform -chdir="$folder" init -input=false

@@ -3,17 +3,20 @@
 python -m stacks.cli environments        # JSON list in promotion order: ["dev", "staging", "prod"]
 python -m stacks.cli stack <environment>  # its stack name, or one error line and exit 2
 python -m stacks.cli state-bucket         # the state bucket the context names, or one error line and exit 2
+python -m stacks.cli image-tag <tag>      # nothing for a valid Docker tag, or one error line and exit 2
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from stacks import config, overrides
 from stacks.config import DEFAULTS, ENVIRONMENTS, STACK_PREFIX
 from stacks.errors import ConfigError
+from stacks.rules import IMAGE_TAG, IMAGE_TAG_RULE, check_pattern, fail
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -25,27 +28,40 @@ def main(argv: list[str]) -> int:
             print(json.dumps(names))
             return 0
         case ["stack", environment]:
-            if STACK_PREFIX + environment not in DEFAULTS:
-                print(f"error: environment: {environment!r} is not valid; expected one of {', '.join(names)}", file=sys.stderr)
-                return 2
-            print(STACK_PREFIX + environment)
-            return 0
+            return _report(lambda: print(_stack(environment, names)))
         case ["state-bucket"]:
             return state_bucket()
-    print("usage: python -m stacks.cli environments | stack <environment> | state-bucket", file=sys.stderr)
+        case ["image-tag", tag]:
+            return _report(lambda: check_pattern("image_tag", tag, IMAGE_TAG, IMAGE_TAG_RULE))
+    print("usage: python -m stacks.cli environments | stack <environment> | state-bucket | image-tag <tag>", file=sys.stderr)
     return 2
+
+
+def _stack(environment: str, names: list[str]) -> str:
+    if STACK_PREFIX + environment not in DEFAULTS:
+        fail("environment", environment, f"expected one of {', '.join(names)}")
+    return STACK_PREFIX + environment
 
 
 def state_bucket() -> int:
     """The state bucket the context names (explicitly or by the one allowed account)."""
-    try:
+
+    def check() -> None:
         configs = config.load(overrides.read_context(PROJECT_DIR))
         if (warning := config.state_bucket_warning(configs)) is not None:
             raise ConfigError(warning)
+        print(configs[0].state_bucket)
+
+    return _report(check)
+
+
+def _report(check: Callable[[], None]) -> int:
+    """0 when ``check`` passes; its ConfigError as one line on stderr and 2 when not."""
+    try:
+        check()
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print(configs[0].state_bucket)
     return 0
 
 

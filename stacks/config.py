@@ -31,6 +31,7 @@ from stacks.rules import (
     FARGATE_MEMORY_BY_CPU,
     HEALTH_CHECK_PATH,
     IMAGE_TAG,
+    IMAGE_TAG_RULE,
     LOG_RETENTION_DAYS,
     MAX_AZS,
     MAX_STORAGE_GIB,
@@ -501,9 +502,7 @@ class EnvironmentConfig:
             fail("migration_command", list(self.migration_command), "expected a non-empty list of non-empty strings")
         self._check_capacity_providers()
         self._check_deployment()
-        check_optional(
-            "image_tag", self.image_tag, IMAGE_TAG, "expected a Docker tag: 1-128 of A-Z a-z 0-9 _ . -, not starting with . or -"
-        )
+        check_optional("image_tag", self.image_tag, IMAGE_TAG, IMAGE_TAG_RULE)
 
 
 # THE environment table, in promotion order (a release goes through them left to right). Everything that lists

@@ -47,6 +47,7 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 ACM_CERTIFICATE_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}$")
 # Docker's reference grammar for a tag; the same expression guards the Terraform variable.
 IMAGE_TAG = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"
+IMAGE_TAG_RULE = "expected a Docker tag: 1-128 of A-Z a-z 0-9 _ . -, not starting with . or -"
 # S3 bucket naming rules (no dots, so virtual-hosted TLS works).
 BUCKET_NAME = re.compile(r"^(?!xn--)(?!sthree-)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
 # ECR repository names: lowercase path segments.

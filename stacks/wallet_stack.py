@@ -138,7 +138,7 @@ class WalletStack(AddressedStack):
             type="bool",
             nullable=False,
             default=False,
-            description="True only for the first apply of an environment (pipenv run release does it): the service starts "
+            description="True only for the first apply of an environment (pipenv run deploy and release do it): the service starts "
             "without tasks and auto scaling holds it at 0 until the migrations have created the schema.",
         ).to_string()
         return image_tag.string_value, Fn.coalesce([migration_image_tag.string_value, image_tag.string_value])

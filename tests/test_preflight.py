@@ -177,7 +177,10 @@ def test_before_the_first_deploy_the_subscriptions_wait(capsys: pytest.CaptureFi
             ["wallet-sandbox", "v1"],
             "error: stack: 'wallet-sandbox' is not valid; expected one of wallet-dev, wallet-staging, wallet-prod\n",
         ),
-        (["wallet-prod", "v1 beta"], "error: image_tag: 'v1 beta' is not valid; expected a Docker tag: 1-128 of A-Z a-z 0-9 _ . -\n"),
+        (
+            ["wallet-prod", "v1 beta"],
+            "error: image_tag: 'v1 beta' is not valid; expected a Docker tag: 1-128 of A-Z a-z 0-9 _ . -, not starting with . or -\n",
+        ),
     ],
     ids=["unknown-stack", "bad-tag"],
 )

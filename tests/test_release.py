@@ -173,3 +173,24 @@ def test_no_plan_or_apply_while_the_backends_have_no_bucket(runs: Runs) -> None:
     assert calls == []
     assert result.stderr.startswith("error: state_bucket: not set, so the environment stacks' S3 backends have no bucket;")
     assert len(result.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["apply", "prod", "v1"], "error: action: 'apply' is not valid; expected plan, deploy or release (usage: pipenv run "
+         "{plan|deploy|release} <environment> <image tag>   (environments: python -m stacks.cli environments))"),
+        (["plan", "sandbox", "v1"], "error: environment: 'sandbox' is not valid; expected one of dev, staging, prod"),
+        (["deploy", "prod", "v1 beta"], "error: image_tag: 'v1 beta' is not valid; expected a Docker tag: 1-128 of A-Z a-z 0-9 _ . -, "
+         "not starting with . or -"),
+        (["release", "prod", ""], "error: image_tag: '' is not valid; expected a Docker tag: 1-128 of A-Z a-z 0-9 _ . -, "
+         "not starting with . or -"),
+    ],
+    ids=["action", "environment", "tag", "empty-tag"],
+)  # fmt: skip
+def test_bad_arguments_are_one_line_before_anything_runs(argv: list[str], message: str) -> None:
+    result = subprocess.run(
+        ["bash", "scripts/terraform.sh", *argv], cwd=PROJECT_DIR, env=subprocess_environment(), capture_output=True, text=True,
+        check=False, timeout=60,
+    )  # fmt: skip
+    assert (result.returncode, result.stdout, result.stderr) == (2, "", message + "\n")

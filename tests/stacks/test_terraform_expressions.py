@@ -1,0 +1,59 @@
+"""Synthesized expressions that decide a plan, evaluated by Terraform itself (tests/terraform_eval.py): the image tag
+validations (Terraform's RE2 against the Python rule main.py applies), the first deploy's bootstrap, and the
+alarm-target precondition."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from stacks import rules
+from tests.terraform_eval import evaluate
+
+# tag -> a valid Docker tag? (Docker: up to 128 of [A-Za-z0-9_.-], not starting with . or -)
+TAGS = {
+    "v1.2.3": True, "release_2026.11-rc1": True, "_x": True, "a" * 128: True,
+    "": False, "v1.2.3 beta": False, ".hidden": False, "-x": False, "a" * 129: False, "v1.2.3\n": False, "ü": False,
+}  # fmt: skip
+
+
+def test_image_tags_are_judged_as_the_python_rule_judges_them(parsed: dict[str, dict[str, Any]], tmp_path: Path) -> None:
+    variables = parsed["wallet-prod"]["variable"]
+    outputs = {}
+    for name in ("image_tag", "migration_image_tag"):
+        [validation] = variables[name]["validation"]
+        for index, tag in enumerate(TAGS):
+            outputs[f"{name}_{index}"] = validation["condition"].replace(f"var.{name}", json.dumps(tag))
+    outputs["migration_image_tag_null"] = variables["migration_image_tag"]["validation"][0]["condition"].replace(
+        "var.migration_image_tag", "null"
+    )
+    values = evaluate(tmp_path, {}, {}, outputs)
+    for name in ("image_tag", "migration_image_tag"):
+        assert {tag: values[f"{name}_{index}"] for index, tag in enumerate(TAGS)} == TAGS, name
+    assert values["migration_image_tag_null"] is True  # null: the migration task follows image_tag
+    assert {tag: re.fullmatch(rules.IMAGE_TAG, tag) is not None for tag in TAGS} == TAGS
+
+
+def test_the_bootstrap_holds_the_service_at_zero_tasks(parsed: dict[str, dict[str, Any]], env_stack: str, tmp_path: Path) -> None:
+    resources = parsed[env_stack]["resource"]
+    [service] = resources["aws_ecs_service"].values()
+    [target] = resources["aws_appautoscaling_target"].values()
+    outputs = {}
+    for bootstrap in (True, False):
+        for name, expression in (("desired", service["desired_count"]), ("min", target["min_capacity"])):
+            outputs[f"{name}_{bootstrap}"] = expression.replace("var.bootstrap", json.dumps(bootstrap))
+    values = evaluate(tmp_path, {}, {}, outputs)
+    minimum = {"wallet-dev": 1, "wallet-staging": 2, "wallet-prod": 2}[env_stack]
+    assert values == {"desired_True": 0, "min_True": 0, "desired_False": minimum, "min_False": minimum}
+    assert target["max_capacity"] == {"wallet-dev": 2, "wallet-staging": 4, "wallet-prod": 10}[env_stack]
+
+
+def test_alarm_targets_precondition(parsed: dict[str, dict[str, Any]], tmp_path: Path) -> None:
+    [condition] = [c["condition"] for c in parsed["wallet-prod"]["resource"]["aws_sns_topic"]["alarms_topic"]["lifecycle"]["precondition"]]
+    outputs = {
+        "none": condition.replace("local.alarms_notification_targets", "[]"),
+        "one_email": condition.replace("local.alarms_notification_targets", '["oncall@example.com"]'),
+    }
+    assert evaluate(tmp_path, {}, {}, outputs) == {"none": False, "one_email": True}
