@@ -39,7 +39,7 @@ class LoadBalancerProps:
     """Name of the ALB and its target group (at most 32 characters)."""
     vpc_id: str
     subnet_ids: Sequence[str]
-    """Public subnets in at least two Availability Zones."""
+    """Public subnets in at least two Availability Zones, at most one per zone."""
     target_port: int
     health_check_path: str = "/health"
     ingress_cidrs: Sequence[str] = ("0.0.0.0/0",)

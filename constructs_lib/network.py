@@ -1,4 +1,5 @@
-"""Network: looks up the VPC, its private and public subnets and the route tables of the private ones.
+"""Network: looks up the VPC, its private and public subnets (all, and one per Availability Zone) and the route
+tables of the private ones.
 
 Subnets are chosen the way AWS CDK's ``Vpc.fromLookup`` chooses them: explicit ids; else the subnets carrying the
 selection's tags (AWS CDK tags its subnets ``aws-cdk:subnet-type``); else, when no subnet carries them (a VPC built
@@ -9,6 +10,12 @@ is not explicitly associated with any route table is implicitly associated with 
 (https://docs.aws.amazon.com/vpc/latest/userguide/configure-subnets.html,
 https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Route_Tables.html). release/preflight.py classifies with the
 same rule before the first plan.
+
+A load balancer and an interface endpoint take at most one subnet per Availability Zone ("You can specify only one
+subnet per Availability Zone", https://docs.aws.amazon.com/elasticloadbalancing/latest/application/
+application-load-balancers.html#availability-zones; "You can select one subnet per Availability Zone",
+https://docs.aws.amazon.com/vpc/latest/privatelink/create-interface-endpoint.html), so those get the first subnet (by
+id) of each zone; the tasks and the database use them all. Each kind must span at least two zones.
 """
 
 from __future__ import annotations
@@ -20,11 +27,12 @@ from typing import Literal
 from cdktf import Postcondition, Precondition, TerraformIterator, TerraformLocal, TerraformResourceLifecycle, Token
 from cdktf_cdktf_provider_aws.data_aws_route_table import DataAwsRouteTable
 from cdktf_cdktf_provider_aws.data_aws_route_tables import DataAwsRouteTables
+from cdktf_cdktf_provider_aws.data_aws_subnet import DataAwsSubnet
 from cdktf_cdktf_provider_aws.data_aws_subnets import DataAwsSubnets, DataAwsSubnetsFilter
 from cdktf_cdktf_provider_aws.data_aws_vpc import DataAwsVpc
 from constructs import Construct
 
-MIN_SUBNETS = 2
+MIN_ZONES = 2
 Kind = Literal["private", "public"]
 
 
@@ -65,6 +73,8 @@ class Network(Construct):
         public = self._subnets("public", props.public_subnets)
         self.private_subnet_ids: list[str] = private.ids
         self.public_subnet_ids: list[str] = public.ids
+        self.private_subnet_ids_one_per_zone: list[str] = self._one_per_zone("private", private)
+        self.public_subnet_ids_one_per_zone: list[str] = self._one_per_zone("public", public)
         # The tables the private subnets use (the main one included): the S3 gateway endpoint's routes go there.
         route_tables = TerraformLocal(
             self, "private_route_tables", f"${{sort(distinct([for s in {private.fqn}.ids : {self._route_table_of.fqn}[s]]))}}"
@@ -72,8 +82,11 @@ class Network(Construct):
         self.private_route_table_ids: list[str] = route_tables.as_list
 
     def _classify(self, vpc_id: str) -> None:
-        """Locals: every subnet of the VPC -> its route table, and the subnets of each kind by route table."""
+        """Locals: every subnet of the VPC -> its zone and its route table, and the subnets of each kind by route table."""
         subnets = DataAwsSubnets(self, "vpc_subnets", filter=[self._in_vpc])
+        each_subnet = TerraformIterator.from_list(subnets.ids)
+        described = DataAwsSubnet(self, "subnet", for_each=each_subnet, id=Token.as_string(each_subnet.key)).fqn
+        self._zones = TerraformLocal(self, "subnet_zones", f"${{{{for id, s in {described} : id => s.availability_zone}}}}")
         table_ids = DataAwsRouteTables(self, "vpc_route_tables", vpc_id=vpc_id)
         each = TerraformIterator.from_list(table_ids.ids)
         tables = DataAwsRouteTable(self, "route_table", for_each=each, route_table_id=Token.as_string(each.key)).fqn
@@ -114,7 +127,12 @@ class Network(Construct):
                         Postcondition(
                             condition=f"${{length(self.ids) == {len(selection.ids)}}}",
                             error_message=f"Not all of the {kind} subnets {', '.join(selection.ids)} were found in the VPC.",
-                        )
+                        ),
+                        Postcondition(
+                            condition=self._spans_zones("self.ids"),
+                            error_message=f"The {kind} subnets {', '.join(selection.ids)} are in fewer than {MIN_ZONES} "
+                            "Availability Zones.",
+                        ),
                     ]
                 ),
             )
@@ -132,7 +150,7 @@ class Network(Construct):
             candidates, how = f"tolist({by_route})", "by route table"
         route_rule = "a route to an internet gateway" if kind == "public" else "no route to an internet gateway"
         chosen = TerraformLocal(self, f"{kind}_subnet_candidates", f"${{{candidates}}}")
-        # Read once more by id: the precondition stops the plan before an empty or short selection reaches EC2.
+        # Read once more by id: the precondition stops the plan before an empty or one-zone selection reaches EC2.
         return DataAwsSubnets(
             self,
             f"{kind}_subnets",
@@ -140,12 +158,21 @@ class Network(Construct):
             lifecycle=TerraformResourceLifecycle(
                 precondition=[
                     Precondition(
-                        condition=f"${{length({chosen.fqn}) >= {MIN_SUBNETS}}}",
+                        condition=self._spans_zones(chosen.fqn),
                         error_message=(
-                            f"Fewer than {MIN_SUBNETS} {kind} subnets were found in the VPC {how} ({kind}: {route_rule}); "
-                            f"tag them or set {kind}_subnet_ids in the configuration."
+                            f"The {kind} subnets found in the VPC {how} ({kind}: {route_rule}) are in fewer than "
+                            f"{MIN_ZONES} Availability Zones; tag them or set {kind}_subnet_ids in the configuration."
                         ),
                     )
                 ]
             ),
         )
+
+    def _spans_zones(self, subnet_ids: str) -> str:
+        """A condition: the subnets ``subnet_ids`` (an expression) are in at least MIN_ZONES zones."""
+        return f"${{length(distinct([for s in {subnet_ids} : {self._zones.fqn}[s]])) >= {MIN_ZONES}}}"
+
+    def _one_per_zone(self, kind: Kind, subnets: DataAwsSubnets) -> list[str]:
+        """The first subnet (by id) of each zone, in zone order."""
+        grouped = f"{{for s in {subnets.fqn}.ids : {self._zones.fqn}[s] => s...}}"
+        return TerraformLocal(self, f"{kind}_subnets_one_per_zone", f"${{[for zone, ids in {grouped} : sort(ids)[0]]}}").as_list

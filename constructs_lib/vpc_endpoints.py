@@ -25,13 +25,13 @@ class VpcEndpointsProps:
     region: str
     vpc_id: str
     subnet_ids: Sequence[str]
-    """Private subnets that get an interface endpoint network interface each."""
+    """Private subnets, at most one per Availability Zone, that get an interface endpoint network interface each."""
     route_table_ids: Sequence[str]
     """Route tables of the private subnets, for the S3 gateway endpoint (ECR keeps image layers in S3)."""
     ecs_exec: bool = False
     """Add the Session Manager messages endpoint that ECS Exec sessions use. Default: off."""
     az_count: int | None = None
-    """Put the interface endpoints in the first ``az_count`` of ``subnet_ids`` (sorted by id; one subnet per AZ), not
+    """Put the interface endpoints in the first ``az_count`` of ``subnet_ids`` (sorted by id), not
     in all: each endpoint is billed per AZ, and tasks in other AZs reach it across zones (and lose it when its AZs
     fail). Default: every subnet."""
 
@@ -56,7 +56,8 @@ class VpcEndpoints(Construct):
                 precondition=[
                     Precondition(
                         condition=Op.gte(Fn.length_of(props.subnet_ids), props.az_count),  # element() would wrap around
-                        error_message=f"vpc_endpoint_azs is {props.az_count}, more than the VPC's private subnets.",
+                        error_message=f"vpc_endpoint_azs is {props.az_count}, more than the Availability Zones of the VPC's "
+                        "private subnets.",
                     )
                 ]
             )

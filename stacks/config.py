@@ -203,7 +203,7 @@ class EnvironmentConfig:
     already have them or reach AWS through a NAT gateway (the tasks then get HTTPS egress to anywhere)."""
     vpc_endpoint_azs: int | None = None
     """Availability Zones that get a network interface of each interface endpoint (billed per AZ and hour): the first
-    N private subnets by id. Default: every private subnet's AZ. Fewer is cheaper, but when such an AZ fails, the tasks
+    N, by id, of the private subnets taken one per AZ. Default: every private subnet's AZ. Fewer is cheaper, but when such an AZ fails, the tasks
     in the others lose their private path to ECR, CloudWatch Logs and Secrets Manager: no image pulls, so no new tasks,
     and no logs, until it is back."""
     enable_ecs_exec: bool = False

@@ -223,7 +223,7 @@ class WalletStack(AddressedStack):
             props=LoadBalancerProps(
                 name=self.name,
                 vpc_id=self.network.vpc_id,
-                subnet_ids=self.network.public_subnet_ids,
+                subnet_ids=self.network.public_subnet_ids_one_per_zone,
                 target_port=config.container_port,
                 health_check_path=config.health_check_path,
                 ingress_cidrs=config.ingress_cidrs,
@@ -318,7 +318,7 @@ class WalletStack(AddressedStack):
                     name=self.name,
                     region=config.region,
                     vpc_id=self.network.vpc_id,
-                    subnet_ids=self.network.private_subnet_ids,
+                    subnet_ids=self.network.private_subnet_ids_one_per_zone,
                     route_table_ids=self.network.private_route_table_ids,
                     ecs_exec=config.enable_ecs_exec,
                     az_count=config.vpc_endpoint_azs,

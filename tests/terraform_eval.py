@@ -22,20 +22,23 @@ def _fixture_name(kind: str, name: str) -> str:
     return f"fixture__{kind}__{name}"
 
 
-def _rewrite(text: str) -> str:
-    return DATA_REFERENCE.sub(lambda match: "local." + _fixture_name(match[1], match[2]), text)
+def _rewrite(document: dict[str, Any]) -> dict[str, Any]:
+    """``document`` with its references to data sources turned into references to their fixtures."""
+    text = DATA_REFERENCE.sub(lambda match: "local." + _fixture_name(match[1], match[2]), json.dumps(document))
+    return dict(json.loads(text))
 
 
-def evaluate(workdir: Path, locals_: Mapping[str, Any], fixtures: Mapping[str, Any], outputs: Mapping[str, str]) -> dict[str, Any]:
-    """The values of ``outputs`` (name -> a synthesized expression) given the stack's ``locals_`` and ``fixtures``
-    ("data.<type>.<name>" -> what that data source reads; a data source with for_each: key -> each instance)."""
+def evaluate(workdir: Path, locals_: Mapping[str, Any], fixtures: Mapping[str, Any], outputs: Mapping[str, Any]) -> dict[str, Any]:
+    """The values of ``outputs`` (name -> a synthesized value: an expression, or JSON holding expressions) given the
+    stack's ``locals_`` and ``fixtures`` ("data.<type>.<name>" -> what that data source reads; a data source with
+    for_each: key -> each instance)."""
     fixture_locals = {}
     for address, value in fixtures.items():
         _, kind, name = address.split(".")
         fixture_locals[_fixture_name(kind, name)] = value
     document = {
-        "locals": {**json.loads(_rewrite(json.dumps(dict(locals_)))), **fixture_locals},
-        "output": {name: {"value": _rewrite(expression)} for name, expression in outputs.items()},
+        "locals": {**_rewrite(dict(locals_)), **fixture_locals},
+        "output": {name: {"value": value} for name, value in _rewrite(dict(outputs)).items()},
     }
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "main.tf.json").write_text(json.dumps(document, indent=2))

@@ -52,7 +52,7 @@ def test_endpoints_in_fewer_azs_take_the_first_subnets_by_id() -> None:
             '${element(sort(["subnet-2", "subnet-1", "subnet-3"]), 1)}',
         ]
         [check] = endpoint["lifecycle"]["precondition"]
-        assert check["error_message"] == "vpc_endpoint_azs is 2, more than the VPC's private subnets."
+        assert check["error_message"] == "vpc_endpoint_azs is 2, more than the Availability Zones of the VPC's private subnets."
 
 
 def test_autoscaling_targets_are_configurable() -> None:

@@ -46,7 +46,7 @@ def test_load_balancer(synthesized: dict[str, str], env_stack: str) -> None:
             "name": f"wallet-service-{c.environment}",
             "internal": False,
             "load_balancer_type": "application",
-            "subnets": "${data.aws_subnets.network_public_subnets.ids}",
+            "subnets": "${local.network_public_subnets_one_per_zone}",  # a load balancer takes one subnet per zone
             "drop_invalid_header_fields": True,
             "desync_mitigation_mode": "defensive",
             "enable_deletion_protection": c.alb_protected,
@@ -404,9 +404,10 @@ def test_vpc_endpoints(synthesized: dict[str, str], parsed: dict[str, dict[str, 
         f"com.amazonaws.us-east-1.{service}" for service in sorted(interface)
     ]
     azs = EXPECTED[env_stack].endpoint_azs
-    # Fewer AZs: the first of the private subnets by id, a JSON list of that length, and a plan-time check that the
-    # VPC has that many (element() would wrap around).
-    subnets = PRIVATE_SUBNETS if azs is None else [f"${{element(sort({PRIVATE_SUBNETS[2:-1]}), {i})}}" for i in range(azs)]
+    # One subnet per zone (an endpoint takes no more). Fewer AZs: the first of those by id, a JSON list of that length,
+    # and a plan-time check that there are that many zones (element() would wrap around).
+    one_per_zone = "local.network_private_subnets_one_per_zone"
+    subnets = f"${{{one_per_zone}}}" if azs is None else [f"${{element(sort({one_per_zone}), {i})}}" for i in range(azs)]
     for service in interface:
         assert CdktfTesting.to_have_resource_with_properties(
             text,
@@ -422,7 +423,7 @@ def test_vpc_endpoints(synthesized: dict[str, str], parsed: dict[str, dict[str, 
     for endpoint in endpoints:
         if azs is not None and endpoint["vpc_endpoint_type"] == "Interface":
             [check] = endpoint["lifecycle"]["precondition"]
-            assert check["condition"] == f"${{(length({PRIVATE_SUBNETS[2:-1]}) >= {azs})}}"
+            assert check["condition"] == f"${{(length({one_per_zone}) >= {azs})}}"
         else:
             assert "lifecycle" not in endpoint
     assert CdktfTesting.to_have_resource_with_properties(

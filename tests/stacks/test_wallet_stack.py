@@ -110,7 +110,14 @@ def test_network_lookups(synthesized: dict[str, str], env_stack: str) -> None:
             DataAwsSubnets.TF_RESOURCE_TYPE,
             {
                 "filter": [in_vpc, {"name": "subnet-id", "values": f"${{local.network_{kind}_subnet_candidates}}"}],
-                "lifecycle": {"precondition": [{"condition": f"${{length(local.network_{kind}_subnet_candidates) >= 2}}"}]},
+                "lifecycle": {
+                    "precondition": [
+                        {
+                            "condition": f"${{length(distinct([for s in local.network_{kind}_subnet_candidates : "
+                            "local.network_subnet_zones[s]])) >= 2}"
+                        }
+                    ]
+                },
             },
         )
     assert CdktfTesting.to_have_data_source_with_properties(
