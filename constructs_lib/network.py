@@ -11,11 +11,12 @@ is not explicitly associated with any route table is implicitly associated with 
 https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Route_Tables.html). release/preflight.py classifies with the
 same rule before the first plan.
 
-A load balancer and an interface endpoint take at most one subnet per Availability Zone ("You can specify only one
-subnet per Availability Zone", https://docs.aws.amazon.com/elasticloadbalancing/latest/application/
-application-load-balancers.html#availability-zones; "You can select one subnet per Availability Zone",
-https://docs.aws.amazon.com/vpc/latest/privatelink/create-interface-endpoint.html), so those get the first subnet (by
-id) of each zone; the tasks and the database use them all. Each kind must span at least two zones.
+A load balancer and an interface endpoint take at most one subnet per Availability Zone (CreateLoadBalancer: "You can
+specify only one subnet per Availability Zone", https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/
+API_CreateLoadBalancer.html; an interface endpoint: "more than one subnet in different Availability Zones",
+https://docs.aws.amazon.com/vpc/latest/userguide/vpce-interface.html), so those get the first subnet (by id) of each
+zone; the tasks and the database use them all. Each kind must span at least two zones (an Application Load Balancer
+and a DB subnet group need two).
 """
 
 from __future__ import annotations
