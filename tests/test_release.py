@@ -24,9 +24,11 @@ case "$*" in
   *"output -raw service_image_tag"*) [ -n "$CURRENT_TAG" ] && echo -n "$CURRENT_TAG" || exit 1 ;;
 esac
 """
-# Stands in for `python` only for `-m release.migrate`; anything else runs the real interpreter.
+# Stands in for `python` for `-m release.migrate`, and for `main.py` where the synthesis is not under test (it is in
+# the "ok" case, and everywhere else in the suite); anything else runs the real interpreter.
 FAKE_PYTHON = f"""#!/usr/bin/env bash
 if [ "$1 $2" = "-m release.migrate" ]; then echo "migrate $3" >> "$CALLS"; exit "$MIGRATE_EXIT"; fi
+if [ "$1" = main.py ] && [ -n "$SKIP_SYNTH" ]; then exit 0; fi
 exec {sys.executable} "$@"
 """
 FAKE_CDKTF = """#!/usr/bin/env bash
@@ -82,6 +84,7 @@ def start(tmp_path: Path, name: str, case: Case) -> tuple[subprocess.Popen[str],
         "CURRENT_TAG": case.current,
         "MIGRATE_EXIT": str(case.migrate_exit),
         "AUTO_APPROVE": "1",
+        "SKIP_SYNTH": "" if name == "ok" else "1",
     }
     command = ["bash", "scripts/terraform.sh", case.action, "prod", "v1.2.4"]
     return subprocess.Popen(command, cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True), calls
@@ -92,7 +95,7 @@ Runs = dict[str, tuple[subprocess.CompletedProcess[str], list[str]]]
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
-    """The cases at once (each synthesizes the stacks, about 2 s, but the one refused before)."""
+    """The cases at once (only "ok" synthesizes the stacks, about 2 s)."""
     base = tmp_path_factory.mktemp("release")
     started = {name: start(base, name, case) for name, case in CASES.items()}
     results = {}
