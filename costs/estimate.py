@@ -90,7 +90,7 @@ def task_split(service: dict[str, Any]) -> dict[str, float]:
 
 def estimate(environment: str, tier: str, document: dict[str, Any], prices: dict[str, Any], azs: int) -> Estimate:
     """``tier`` picks the usage assumptions (requests, log volume) of the price table; ``azs`` is the number of
-    private subnets, for interface endpoints the stack puts in all of them."""
+    Availability Zones of the private subnets, for interface endpoints the stack puts in all of them."""
     hours = prices["hours_per_month"]
     result = Estimate(environment)
     rates = {"FARGATE": prices["fargate"], "FARGATE_SPOT": prices["fargate_spot"]}
@@ -132,7 +132,7 @@ def estimate(environment: str, tier: str, document: dict[str, Any], prices: dict
         monthly = endpoints * zones * hours * prices["endpoints"]["interface_az_hour"]
         result.add("network", f"{endpoints} interface endpoints x {zones} AZ{'s' if zones > 1 else ''}", monthly)
     if any(isinstance(e["subnet_ids"], str) for e in interface):
-        result.assumptions.append(f"interface endpoints in every private subnet: {azs} AZs (--azs)")
+        result.assumptions.append(f"interface endpoints in every AZ of the private subnets: {azs} AZs (--azs)")
     obs = prices["observability"]
     # A metric math alarm is billed for each metric it reads (aws.amazon.com/cloudwatch/pricing).
     alarm_metrics = sum(
@@ -150,7 +150,8 @@ def estimate(environment: str, tier: str, document: dict[str, Any], prices: dict
 
 
 def _endpoint_azs(endpoint: dict[str, Any], azs: int) -> int:
-    """An endpoint's billed AZs: its subnets when the JSON lists them, else (a reference to every private subnet) ``azs``."""
+    """An endpoint's billed AZs: its subnets when the JSON lists them, else (a reference to the private subnets, one per
+    AZ) ``azs``."""
     return len(endpoint["subnet_ids"]) if isinstance(endpoint["subnet_ids"], list) else azs
 
 

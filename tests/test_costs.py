@@ -44,7 +44,7 @@ def test_staging_runs_one_task_on_demand_and_the_rest_on_spot(parsed: dict[str, 
         {"FARGATE: 1 x 0.25 vCPU / 0.5 GB X86_64": ON_DEMAND_TASK, "FARGATE_SPOT: 1 x 0.25 vCPU / 0.5 GB X86_64": SPOT_TASK}
     )
     assert staging.groups["network"] == pytest.approx(4 * 2 * 730 * 0.01)
-    assert "interface endpoints in every private subnet: 2 AZs (--azs)" in staging.assumptions
+    assert "interface endpoints in every AZ of the private subnets: 2 AZs (--azs)" in staging.assumptions
 
 
 def test_defaults_meet_the_budget_and_each_saving_comes_from_the_json(defaults_build: Build) -> None:
