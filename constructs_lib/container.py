@@ -33,9 +33,9 @@ class ContainerProps:
     """Mount the writable volumes ECS Exec's agent needs (ECS_EXEC_VOLUMES); the root filesystem stays read-only."""
 
 
-def volume_names(props: ContainerProps) -> list[str]:
-    """The task's volumes (all task storage, emptied when the task stops) the container mounts."""
-    return [SCRATCH_VOLUME, *(ECS_EXEC_VOLUMES if props.ecs_exec else {})]
+def volumes(props: ContainerProps) -> dict[str, str]:
+    """The task's volumes (all task storage, emptied when the task stops) and where the container mounts each."""
+    return {SCRATCH_VOLUME: SCRATCH_PATH, **(ECS_EXEC_VOLUMES if props.ecs_exec else {})}
 
 
 def container_definitions(props: ContainerProps) -> str:
@@ -46,10 +46,7 @@ def container_definitions(props: ContainerProps) -> str:
         "essential": True,
         "readonlyRootFilesystem": True,
         "privileged": False,
-        "mountPoints": [
-            {"sourceVolume": volume, "containerPath": path, "readOnly": False}
-            for volume, path in {SCRATCH_VOLUME: SCRATCH_PATH, **(ECS_EXEC_VOLUMES if props.ecs_exec else {})}.items()
-        ],
+        "mountPoints": [{"sourceVolume": volume, "containerPath": path, "readOnly": False} for volume, path in volumes(props).items()],
         "environment": [{"name": name, "value": value} for name, value in sorted(props.environment.items())],
         "secrets": [{"name": name, "valueFrom": value_from} for name, value_from in sorted(props.secrets.items())],
         "linuxParameters": {"initProcessEnabled": True},

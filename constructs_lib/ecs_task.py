@@ -14,7 +14,7 @@ from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from constructs import Construct
 
 from constructs_lib import firewall
-from constructs_lib.container import ContainerProps, container_definitions, volume_names
+from constructs_lib.container import ContainerProps, container_definitions, volumes
 from constructs_lib.firewall import Peer
 from constructs_lib.task_iam import TaskIam, TaskIamProps
 
@@ -34,8 +34,6 @@ class EcrImage(Construct):
         super().__init__(scope, id_)
         self._repository = DataAwsEcrRepository(self, "repository", name=repository_name)
         self.ref = self.tagged("tagged", tag)
-        self.repository_arn: str = self.ref.repository_arn
-        self.reference: str = self.ref.reference
 
     def tagged(self, id_: str, tag: str) -> ImageRef:
         image = DataAwsEcrImage(self, id_, repository_name=self._repository.name, image_tag=tag)
@@ -66,7 +64,6 @@ class EcsTaskProps:
     """Customer-managed keys of ``secret_arns``. Default: none."""
     database_user_arns: Sequence[str] = ()
     """Database users the code may connect as with IAM tokens. Default: none."""
-    region: str = "us-east-1"
 
 
 class EcsTask(Construct):
@@ -93,7 +90,7 @@ class EcsTask(Construct):
                 ecs_exec=props.ecs_exec,
                 secret_kms_key_arns=props.secret_kms_key_arns,
                 database_user_arns=props.database_user_arns,
-                region=props.region,
+                region=props.container.region,
             ),
         )
         self._security_group = SecurityGroup(
@@ -110,7 +107,7 @@ class EcsTask(Construct):
             execution_role_arn=iam.execution_role_arn,
             task_role_arn=iam.task_role_arn,
             runtime_platform=EcsTaskDefinitionRuntimePlatform(operating_system_family="LINUX", cpu_architecture=props.cpu_architecture),
-            volume=[EcsTaskDefinitionVolume(name=name) for name in volume_names(props.container)],
+            volume=[EcsTaskDefinitionVolume(name=name) for name in volumes(props.container)],
             container_definitions=container_definitions(props.container),
         )
         self.family: str = definition.family

@@ -44,13 +44,16 @@ class SpotCapacity:
         return [on_demand, spot] if self.on_demand_base or self.percent < 100 else [spot]
 
 
+ShiftStrategy = Literal["CANARY", "LINEAR", "BLUE_GREEN"]
+
+
 @dataclass(frozen=True, kw_only=True)
 class TrafficShift:
     """An ECS-native canary, linear or blue/green deployment (docs.aws.amazon.com/AmazonECS/latest/developerguide/
     canary-deployment.html): the new revision starts behind the target group that is not serving, and ECS moves the
     production listener rule's traffic to it, step by step, through a role this construct creates."""
 
-    strategy: Literal["CANARY", "LINEAR", "BLUE_GREEN"]
+    strategy: ShiftStrategy
     alternate_target_group_arn: str
     production_rule_arn: str
     listener_arns: Sequence[str]

@@ -140,7 +140,6 @@ class LoadBalancer(Construct):
         self.dns_name: str = alb.dns_name
         self.arn_suffix: str = alb.arn_suffix
         self.target_group_arn: str = target_group.arn
-        self.target_group_arn_suffix: str = target_group.arn_suffix
         self.target_group_arns: list[str] = [group.arn for group in target_groups]
         self.target_group_arn_suffixes: list[str] = [group.arn_suffix for group in target_groups]
         """The serving target group first, then the alternate one (with traffic_shift)."""

@@ -49,6 +49,8 @@ class TaskIamProps:
     """Only ECS acting for this account may assume the roles (confused-deputy guard)."""
     ecr_repository_arn: str
     log_group_arn: str
+    region: str
+    """Region of the secrets (for the kms:ViaService condition)."""
     secret_arns: Sequence[str] = ()
     """Secrets ECS reads into the container's ``secrets``. Default: none."""
     ecs_exec: bool = False
@@ -57,8 +59,6 @@ class TaskIamProps:
     """Customer-managed keys of those secrets: ECS decrypts them through Secrets Manager. Default: none."""
     database_user_arns: Sequence[str] = ()
     """Database users the task's code may connect as with an IAM token (rds-db:connect). Default: none."""
-    region: str = "us-east-1"
-    """Region of the secrets (for the kms:ViaService condition)."""
 
 
 class TaskIam(Construct):

@@ -11,11 +11,10 @@ from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
 from constructs import Construct
 
 from constructs_lib import firewall
+from constructs_lib.endpoint_services import interface_services
 from constructs_lib.firewall import Peer
 
 HTTPS = 443
-# Endpoint id -> service: ECR's API and registry (image manifests), the awslogs driver, ECS secrets injection.
-INTERFACE_SERVICES = {"ecr_api": "ecr.api", "ecr_dkr": "ecr.dkr", "logs": "logs", "secretsmanager": "secretsmanager"}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -46,7 +45,7 @@ class VpcEndpoints(Construct):
             description=f"Interface endpoints of {props.name}: HTTPS from granted tasks",
             vpc_id=props.vpc_id,
         )
-        services = {**INTERFACE_SERVICES, **({"ssmmessages": "ssmmessages"} if props.ecs_exec else {})}
+        services = interface_services(ecs_exec=props.ecs_exec)
         subnet_ids: list[str] = list(props.subnet_ids)
         lifecycle = None
         if props.az_count is not None:

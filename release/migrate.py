@@ -160,9 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     from stacks.errors import ConfigError
 
     try:
-        configs = {c.stack_name: c for c in config.load(overrides.read_context(PROJECT))}
-        if args.stack not in configs:
-            raise MigrationError(f"stack: {args.stack!r} is not valid; expected one of {', '.join(configs)}")
+        chosen = config.select(config.load(overrides.read_context(PROJECT)), args.stack)
         if args.timeout < 1 or args.poll < 0 or args.tail < 1:
             raise MigrationError(f"--timeout {args.timeout}, --poll {args.poll}, --tail {args.tail}: expected at least 1, 0 and 1")
         target = Target.from_outputs(args.stack, read_outputs(args.stack, args.outputs))
@@ -171,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     import boto3
 
-    region = configs[args.stack].region
+    region = chosen.region
     return run(
         boto3.client("ecs", region_name=region),
         boto3.client("logs", region_name=region),

@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from constructs_lib.endpoint_services import interface_services
 from stacks.config import EnvironmentConfig, state_bucket_name
 
 PROJECT = Path(__file__).resolve().parent.parent
-INTERFACE_SERVICES = ("ecr.api", "ecr.dkr", "logs", "secretsmanager")
 
 
 @dataclass(frozen=True)
@@ -135,7 +135,7 @@ def check_endpoints(clients: Clients, config: EnvironmentConfig, vpc_id: str | N
     if vpc_id is None:
         return Result("endpoints", detail="not checked: no VPC")
     existing = clients["ec2"].describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["VpcEndpoints"]
-    ours = {f"com.amazonaws.{config.region}.{service}" for service in INTERFACE_SERVICES}
+    ours = {f"com.amazonaws.{config.region}.{service}" for service in interface_services(ecs_exec=config.enable_ecs_exec).values()}
     clashes = [e["ServiceName"] for e in existing if e["ServiceName"] in ours and e.get("PrivateDnsEnabled")]
     s3 = f"com.amazonaws.{config.region}.s3"
     clashes += [
@@ -256,16 +256,13 @@ def main(argv: list[str] | None = None) -> int:
     from stacks.errors import ConfigError
 
     try:
-        configs = {c.stack_name: c for c in config.load(overrides.read_context(PROJECT))}
-        if args.stack not in configs:
-            raise ConfigError(f"stack: {args.stack!r} is not valid; expected one of {', '.join(configs)}")
+        chosen = config.select(config.load(overrides.read_context(PROJECT)), args.stack)
         rules.check_pattern("image_tag", args.image_tag, rules.IMAGE_TAG, rules.IMAGE_TAG_RULE)
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     import boto3
 
-    chosen = configs[args.stack]
     clients = {
         name: boto3.client(name, region_name=chosen.state_region if name == "s3" else chosen.region)
         for name in ("sts", "ec2", "ecr", "acm", "s3", "sns")

@@ -13,7 +13,7 @@ import dataclasses
 import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, get_args, get_type_hints
+from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 from stacks import overrides
 from stacks.errors import ConfigError
@@ -22,7 +22,6 @@ from stacks.rules import (
     ACM_CERTIFICATE_ARN,
     BACKUP_VAULT_ARN,
     BUCKET_NAME,
-    DB_CA,
     DB_INSTANCE_CLASS,
     DB_USER,
     ECR_REPOSITORY,
@@ -115,7 +114,8 @@ class EnvironmentConfig:
     db_app_user: str = "wallet_app"
     """The PostgreSQL role the service connects as, with an IAM token (rds-db:connect on this user only); the
     migrations create it (README, "Database access"). The service never sees the master secret."""
-    db_ca_cert_identifier: str = "rds-ca-rsa2048-g1"
+    # The certificate authorities RDS offers (docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.SSL.html).
+    db_ca_cert_identifier: Literal["rds-ca-rsa2048-g1", "rds-ca-rsa4096-g1", "rds-ca-ecc384-g1"] = "rds-ca-rsa2048-g1"
     """The RDS certificate authority of the server certificate, pinned so that a CA change is a reviewed diff."""
     db_storage_customer_key: bool = True
     """Encrypt the storage (and snapshots) with the environment's database key, so they can be copied to another
@@ -203,9 +203,9 @@ class EnvironmentConfig:
     already have them or reach AWS through a NAT gateway (the tasks then get HTTPS egress to anywhere)."""
     vpc_endpoint_azs: int | None = None
     """Availability Zones that get a network interface of each interface endpoint (billed per AZ and hour): the first
-    N, by id, of the private subnets taken one per AZ. Default: every private subnet's AZ. Fewer is cheaper, but when such an AZ fails, the tasks
-    in the others lose their private path to ECR, CloudWatch Logs and Secrets Manager: no image pulls, so no new tasks,
-    and no logs, until it is back."""
+    N, by id, of the private subnets taken one per AZ. Default: every private subnet's AZ. Fewer is cheaper, but when
+    such an AZ fails, the tasks in the others lose their private path to ECR, CloudWatch Logs and Secrets Manager: no
+    image pulls, so no new tasks, and no logs, until it is back."""
     enable_ecs_exec: bool = False
     """ECS Exec into running containers. Default: off; dev: on."""
     health_check_grace_seconds: int = 60
@@ -263,6 +263,7 @@ class EnvironmentConfig:
 
     def __post_init__(self) -> None:
         self._check_identity()
+        self._check_choices()
         self._check_network()
         self._check_capacity()
         self._check_database()
@@ -335,6 +336,13 @@ class EnvironmentConfig:
             "expected an ACM certificate ARN such as 'arn:aws:acm:us-east-1:123456789012:certificate/<uuid>'",
         )
 
+    def _check_choices(self) -> None:
+        """Every field typed as a Literal holds one of its values (overrides are checked the same way on the way in;
+        this catches an edit of the table)."""
+        for name, choices in CHOICES.items():
+            if getattr(self, name) not in choices:
+                fail(name, getattr(self, name), "expected one of " + ", ".join(repr(choice) for choice in choices))
+
     def _check_network(self) -> None:
         check_optional("vpc_id", self.vpc_id, VPC_ID, "expected 'vpc-' followed by 8 or 17 hex digits")
         for name in ("private_subnet_ids", "public_subnet_ids"):
@@ -371,24 +379,12 @@ class EnvironmentConfig:
                 f"expected at least db_allocated_storage ({self.db_allocated_storage})",
             )
         check_range("db_backup_retention_days", self.db_backup_retention_days, 1, 35)
-        if self.db_engine_version not in get_args(get_type_hints(EnvironmentConfig)["db_engine_version"]):
-            fail("db_engine_version", self.db_engine_version, "expected '16' or '17'")
         check_pattern(
             "db_app_user", self.db_app_user, DB_USER, "expected a PostgreSQL role name: a lowercase letter, then up to 62 of a-z 0-9 _"
         )
         if self.db_app_user in ("wallet_admin", "rdsadmin", "postgres"):
             fail("db_app_user", self.db_app_user, "expected a role of its own, not the master user or an RDS role")
-        check_pattern(
-            "db_ca_cert_identifier",
-            self.db_ca_cert_identifier,
-            DB_CA,
-            "expected one of rds-ca-rsa2048-g1, rds-ca-rsa4096-g1, rds-ca-ecc384-g1",
-        )
-        if self.database_insights_mode not in get_args(get_type_hints(EnvironmentConfig)["database_insights_mode"]):
-            fail("database_insights_mode", self.database_insights_mode, "expected 'standard' or 'advanced'")
         check_range("backup_retention_days", self.backup_retention_days, 7, 35)
-        if self.backup_vault_lock_mode not in get_args(get_type_hints(EnvironmentConfig)["backup_vault_lock_mode"]):
-            fail("backup_vault_lock_mode", self.backup_vault_lock_mode, "expected 'governance' or 'compliance'")
         if self.backup_copy_region is not None:
             check_pattern("backup_copy_region", self.backup_copy_region, REGION, "expected an AWS region such as 'us-west-2'")
             if self.backup_copy_region == self.region:
@@ -417,8 +413,9 @@ class EnvironmentConfig:
         for name in GUARDRAILS[self.tier]:
             if not getattr(self, name):
                 fail(name, getattr(self, name), f"the {self.tier} tier requires true (edit GUARDRAILS in stacks/config.py to change it)")
-        if not self.aws_backup and (self.backup_copy_region or self.backup_copy_vault_arn):
-            fail("backup_copy_region", self.backup_copy_region or self.backup_copy_vault_arn, "copies need aws_backup: true")
+        for name in ("backup_copy_region", "backup_copy_vault_arn"):
+            if not self.aws_backup and getattr(self, name):
+                fail(name, getattr(self, name), "copies need aws_backup: true")
         if self.log_retention_days < MIN_LOG_RETENTION_DAYS[self.tier]:
             fail(
                 "log_retention_days",
@@ -427,8 +424,6 @@ class EnvironmentConfig:
             )
 
     def _check_capacity_providers(self) -> None:
-        if self.cpu_architecture not in get_args(get_type_hints(EnvironmentConfig)["cpu_architecture"]):
-            fail("cpu_architecture", self.cpu_architecture, "expected 'X86_64' or 'ARM64'")
         check_range("fargate_spot_percent", self.fargate_spot_percent, 0, 100)
         check_range("fargate_on_demand_base", self.fargate_on_demand_base, 0, MAX_TASKS)
         if self.fargate_on_demand_base and not self.fargate_spot_percent:
@@ -447,8 +442,6 @@ class EnvironmentConfig:
                 )
 
     def _check_deployment(self) -> None:
-        if self.deployment_strategy not in get_args(get_type_hints(EnvironmentConfig)["deployment_strategy"]):
-            fail("deployment_strategy", self.deployment_strategy, "expected one of 'rolling', 'canary', 'linear', 'blue_green'")
         # Ranges of the ECS API's CanaryConfiguration, LinearConfiguration and DeploymentConfiguration.bakeTimeInMinutes
         # (docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CanaryConfiguration.html, API_LinearConfiguration.html).
         for name, low in (("canary_percent", 0.1), ("linear_step_percent", 3.0)):
@@ -503,6 +496,12 @@ class EnvironmentConfig:
         self._check_capacity_providers()
         self._check_deployment()
         check_optional("image_tag", self.image_tag, IMAGE_TAG, IMAGE_TAG_RULE)
+
+
+# The fields typed as a Literal (tier aside: _check_identity names it) and their values.
+CHOICES: dict[str, tuple[str, ...]] = {
+    name: get_args(hint) for name, hint in get_type_hints(EnvironmentConfig).items() if get_origin(hint) is Literal and name != "tier"
+}
 
 
 # THE environment table, in promotion order (a release goes through them left to right). Everything that lists
@@ -601,6 +600,14 @@ def load(context: Mapping[str, Any]) -> list[EnvironmentConfig]:
         name = state_bucket_name(account, configs[0].state_region)
         configs = [dataclasses.replace(config, state_bucket=name) for config in configs]
     return configs
+
+
+def select(configs: list[EnvironmentConfig], stack_name: str) -> EnvironmentConfig:
+    """The configuration of ``stack_name``; a ConfigError naming the stacks when there is none."""
+    for config in configs:
+        if config.stack_name == stack_name:
+            return config
+    raise ConfigError(f"stack: {stack_name!r} is not valid; expected one of {', '.join(c.stack_name for c in configs)}")
 
 
 def state_bucket_warning(configs: list[EnvironmentConfig]) -> str | None:

@@ -26,8 +26,6 @@ FARGATE_MEMORY_BY_CPU: dict[int, tuple[int, ...]] = {
 
 MAX_TASKS = 100
 DB_USER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
-# The certificate authorities RDS offers (docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.SSL.html).
-DB_CA = re.compile(r"^rds-ca-(rsa2048|rsa4096|ecc384)-g1$")
 BACKUP_VAULT_ARN = re.compile(r"^arn:aws[a-z-]*:backup:[a-z]{2}(-[a-z]+)+-\d:\d{12}:backup-vault:[A-Za-z0-9_.-]{2,50}$")
 # Where alarms may also go: an SNS topic, or an AWS Chatbot (Amazon Q Developer in chat) channel watching the topic.
 NOTIFY_ARN = re.compile(
@@ -47,7 +45,8 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 ACM_CERTIFICATE_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}$")
 # Docker's reference grammar for a tag; the same expression guards the Terraform variable.
 IMAGE_TAG = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"
-IMAGE_TAG_RULE = "expected a Docker tag: 1-128 of A-Z a-z 0-9 _ . -, not starting with . or -"
+IMAGE_TAG_FORM = "a Docker tag: 1-128 of A-Z a-z 0-9 _ . -, not starting with . or -"
+IMAGE_TAG_RULE = f"expected {IMAGE_TAG_FORM}"
 # S3 bucket naming rules (no dots, so virtual-hosted TLS works).
 BUCKET_NAME = re.compile(r"^(?!xn--)(?!sthree-)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
 # ECR repository names: lowercase path segments.

@@ -92,7 +92,6 @@ class TaskContext:
             secret_arns=[database.secret_arn] if master else [],
             secret_kms_key_arns=[self.database_key_arn] if master else [],
             database_user_arns=[] if master else [user_arn],
-            region=config.region,
             ecs_exec=ecs_exec,
             log_kms_key_arn=self.logs_key_arn,
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from cdktf import Fn, Op, S3Backend, TerraformOutput, TerraformVariable, Token
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
@@ -14,7 +16,7 @@ from constructs_lib.database import Database, DatabaseProps
 from constructs_lib.database_backup import DatabaseBackup, DatabaseBackupProps
 from constructs_lib.ecs_task import EcrImage
 from constructs_lib.encryption_key import EncryptionKey, EncryptionKeyProps, log_groups_grant
-from constructs_lib.fargate_service import FargateService, FargateServiceProps, SpotCapacity, TrafficShift
+from constructs_lib.fargate_service import FargateService, FargateServiceProps, ShiftStrategy, SpotCapacity, TrafficShift
 from constructs_lib.load_balancer import LoadBalancer, LoadBalancerProps
 from constructs_lib.migration_task import MigrationTask, MigrationTaskProps
 from constructs_lib.network import Network, NetworkProps, SubnetSelection
@@ -23,7 +25,7 @@ from constructs_lib.web_acl import WebAcl, WebAclProps
 from constructs_lib.web_acl import log_group_name as waf_log_group_name
 from stacks.base import AddressedStack
 from stacks.config import EnvironmentConfig
-from stacks.rules import IMAGE_TAG
+from stacks.rules import IMAGE_TAG, IMAGE_TAG_FORM
 from stacks.tasks import SERVICE, TaskContext, connect, migration_log_group, service_log_group
 
 
@@ -115,7 +117,7 @@ class WalletStack(AddressedStack):
         )
         image_tag.add_validation(
             condition=Fn.can(Fn.regex(IMAGE_TAG, image_tag.string_value)),
-            error_message="image_tag must be a Docker tag: 1-128 of A-Z a-z 0-9 _ . -, not starting with . or -.",
+            error_message=f"image_tag must be {IMAGE_TAG_FORM}.",
         )
         migration_image_tag = TerraformVariable(
             self,
@@ -130,7 +132,7 @@ class WalletStack(AddressedStack):
             condition=Op.or_(
                 Op.eq(migration_image_tag.string_value, Token.null_value()), Fn.can(Fn.regex(IMAGE_TAG, migration_image_tag.string_value))
             ),
-            error_message="migration_image_tag must be null or a Docker tag: 1-128 of A-Z a-z 0-9 _ . -, not starting with . or -.",
+            error_message=f"migration_image_tag must be null or {IMAGE_TAG_FORM}.",
         )
         self.bootstrap = TerraformVariable(
             self,
@@ -354,9 +356,8 @@ class WalletStack(AddressedStack):
         config = self.config
         if config.deployment_strategy == "rolling" or load_balancer.production_rule_arn is None:
             return None
-        strategies = {"canary": "CANARY", "linear": "LINEAR", "blue_green": "BLUE_GREEN"}
         return TrafficShift(
-            strategy=strategies[config.deployment_strategy],  # type: ignore[arg-type]
+            strategy=cast(ShiftStrategy, config.deployment_strategy.upper()),  # canary -> CANARY, blue_green -> BLUE_GREEN
             alternate_target_group_arn=load_balancer.target_group_arns[1],
             production_rule_arn=load_balancer.production_rule_arn,
             test_rule_arn=load_balancer.test_rule_arn,

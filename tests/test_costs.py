@@ -63,7 +63,7 @@ def test_defaults_meet_the_budget_and_each_saving_comes_from_the_json(defaults_b
     service["launch_type"] = "FARGATE"
     for endpoint in document["resource"]["aws_vpc_endpoint"].values():
         if endpoint["vpc_endpoint_type"] == "Interface":
-            endpoint["subnet_ids"] = "${data.aws_subnets.network_private_subnets.ids}"
+            endpoint["subnet_ids"] = "${local.network_private_subnets_one_per_zone}"
     assert estimate.estimate("dev", "development", document, PRICES, azs=2).total == pytest.approx(136.98 + 3 * 0.10, abs=0.01)
 
 

@@ -150,6 +150,23 @@ def test_each_problem_is_one_line_and_fails_the_command(changes: dict[str, Any],
     assert lines[-1] == "wallet-prod: 1 problem(s)"
 
 
+def test_an_ecs_exec_endpoint_is_in_the_way_only_where_ecs_exec_is_on() -> None:
+    """The stack creates the Session Manager endpoint only with ECS Exec, so only then does an existing one clash."""
+    ssm = {
+        "VpcEndpoints": [{"ServiceName": "com.amazonaws.us-east-1.ssmmessages", "PrivateDnsEnabled": True, "VpcEndpointType": "Interface"}]
+    }
+    code, lines = preflight_with({"describe_vpc_endpoints": ssm})
+    assert (code, problem(lines, "endpoints")) == (0, "endpoints      ok (none in the way)")
+    code, lines = preflight_with(
+        {"describe_vpc_endpoints": ssm}, target=prod(state_bucket=BUCKET, allowed_account_ids=[ACCOUNT], enable_ecs_exec=True)
+    )
+    assert (code, problem(lines, "endpoints")) == (
+        1,
+        "endpoints      PROBLEM: the VPC already has com.amazonaws.us-east-1.ssmmessages: set vpc_endpoints false (the tasks use "
+        "those), or import them (README, Troubleshooting)",
+    )
+
+
 def test_an_unset_state_bucket_is_the_one_wallet_state_names_after_the_account() -> None:
     derived = "wallet-service-terraform-state-123456789012-us-east-1"
     # allowed_account_ids with one account: the name is known at synth, so the backend has it.

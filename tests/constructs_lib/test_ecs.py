@@ -197,3 +197,21 @@ def test_rolling_by_default() -> None:
     [ecs] = resources(service(), EcsService.TF_RESOURCE_TYPE).values()
     assert ecs["deployment_configuration"] == {"strategy": "ROLLING"}
     assert "advanced_configuration" not in ecs["load_balancer"][0]
+
+
+def test_a_secret_key_is_decrypted_only_through_secrets_manager_of_the_task_region() -> None:
+    """The Region of the kms:ViaService condition is the container's (eu-west-1 here), not a default."""
+    key = "arn:aws:kms:eu-west-1:123456789012:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
+    secret = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf"
+    document = service(task=task_props(secret_arns=[secret], secret_kms_key_arns=[key]))
+    statements = [
+        s for d in data_sources(document, "aws_iam_policy_document").values() for s in d["statement"] if s.get("sid") == "SecretsKey"
+    ]
+    assert statements == [
+        {
+            "sid": "SecretsKey",
+            "actions": ["kms:Decrypt"],
+            "resources": [key],
+            "condition": [{"test": "StringEquals", "variable": "kms:ViaService", "values": ["secretsmanager.eu-west-1.amazonaws.com"]}],
+        }
+    ]

@@ -297,7 +297,8 @@ RULES: list[tuple[str, dict[str, Any], str]] = [
     (
         "wallet-prod",
         {"db_ca_cert_identifier": "rds-ca-2019"},
-        "wallet-prod: db_ca_cert_identifier: 'rds-ca-2019' is not valid; expected one of rds-ca-rsa2048-g1, rds-ca-rsa4096-g1, rds-ca-ecc384-g1",
+        "wallet-prod: db_ca_cert_identifier: 'rds-ca-2019' is not valid; expected one of 'rds-ca-rsa2048-g1', 'rds-ca-rsa4096-g1', "
+        "'rds-ca-ecc384-g1'",
     ),
     (
         "wallet-prod",
@@ -357,6 +358,16 @@ def test_unknown_stack_suggests_the_closest() -> None:
         match=rf"^context: unknown stack 'walet-prod'; expected one of wallet, {', '.join(config.STACK_NAMES)}; did you mean 'wallet-prod'\?$",
     ):
         config.load({"walet-prod": {"max_capacity": 3}})
+
+
+def test_every_literal_field_is_checked_even_when_the_table_is_edited() -> None:
+    """Overrides are checked on the way in; a value put in the table by an edit of the code is caught too."""
+    assert set(config.CHOICES) == {
+        "db_engine_version", "db_ca_cert_identifier", "database_insights_mode", "backup_vault_lock_mode", "cpu_architecture",
+        "deployment_strategy",
+    }  # fmt: skip
+    with pytest.raises(ConfigError, match=r"^cpu_architecture: 'RISCV' is not valid; expected one of 'X86_64', 'ARM64'$"):
+        dataclasses.replace(config.DEFAULTS["wallet-dev"], cpu_architecture="RISCV")  # type: ignore[arg-type]
 
 
 def test_state_bucket_must_be_shared() -> None:
