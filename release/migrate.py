@@ -3,7 +3,7 @@
     pipenv run migrate wallet-prod                      # reads the stack's outputs with `terraform output -json`
     pipenv run migrate wallet-prod --outputs out.json   # or from that command's output saved in a file
 
-Starts the migration task definition of the last apply (its image is migration_image_tag, or image_tag) once, on
+Starts the migration task definition of the last apply (its image is migration_image_tag, or image_tag when that is empty) once, on
 on-demand Fargate, in the private subnets with the migration task's security group, all read from the stack's
 outputs. Waits for it to stop with ECS's `tasks_stopped` waiter, then prints the exit code, the stop reason and the end
 of the task's CloudWatch log stream (found from the task definition's awslogs options).

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import cast
 
-from cdktf import Fn, Op, S3Backend, TerraformOutput, TerraformVariable, Token
+from cdktf import Fn, S3Backend, TerraformOutput, TerraformVariable
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from constructs import Construct
@@ -119,20 +120,21 @@ class WalletStack(AddressedStack):
             condition=Fn.can(Fn.regex(IMAGE_TAG, image_tag.string_value)),
             error_message=f"image_tag must be {IMAGE_TAG_FORM}.",
         )
+        # Empty, not null, when unset: cdktf drops a None default, and a variable without a default is required, so
+        # every plan without it would stop ("No value for required variable"). coalesce() skips "" as it skips null.
         migration_image_tag = TerraformVariable(
             self,
             "migration_image_tag",
             type="string",
-            nullable=True,
-            default=None,
-            description="Tag of the image the migration task runs; null: image_tag. Set it to the next release to run its "
+            nullable=False,
+            default="",
+            description="Tag of the image the migration task runs; empty: image_tag. Set it to the next release to run its "
             "migrations before the service moves to it.",
         )
         migration_image_tag.add_validation(
-            condition=Op.or_(
-                Op.eq(migration_image_tag.string_value, Token.null_value()), Fn.can(Fn.regex(IMAGE_TAG, migration_image_tag.string_value))
-            ),
-            error_message=f"migration_image_tag must be null or {IMAGE_TAG_FORM}.",
+            # Written out: cdktf's Op renders an operand "" or 0 as `undefined`, which Terraform refuses.
+            condition="${var.migration_image_tag == \"\" || " + f"can(regex({json.dumps(IMAGE_TAG)}, var.migration_image_tag))" + "}",
+            error_message=f"migration_image_tag must be empty (the migrations follow image_tag) or {IMAGE_TAG_FORM}.",
         )
         self.bootstrap = TerraformVariable(
             self,

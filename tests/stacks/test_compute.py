@@ -214,7 +214,7 @@ def test_bootstrap_is_off_unless_the_first_deploy_asks(parsed: dict[str, dict[st
 
 
 def test_image_tag_is_resolved_to_a_digest(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
-    """The service runs image_tag; the migrations run migration_image_tag, or image_tag when it is null, so a release's
+    """The service runs image_tag; the migrations run migration_image_tag, or image_tag when it is empty, so a release's
     migrations can run before the service moves to it."""
     data = parsed[env_stack]["data"]
     assert data["aws_ecr_repository"] == {"image_repository": {**data["aws_ecr_repository"]["image_repository"], "name": "wallet-service"}}
@@ -227,10 +227,11 @@ def test_image_tag_is_resolved_to_a_digest(parsed: dict[str, dict[str, Any]], en
             "image_tag": tag,
         }
     variable = parsed[env_stack]["variable"]["migration_image_tag"]
-    assert (variable["type"], variable["nullable"], variable.get("default")) == ("string", True, None)
+    # A default, so that a plan without the variable is no error ("No value for required variable").
+    assert (variable["type"], variable["nullable"], variable.get("default")) == ("string", False, "")
     [check] = variable["validation"]
     assert check["condition"] == (
-        '${((var.migration_image_tag == null) || can(regex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", var.migration_image_tag)))}'
+        '${var.migration_image_tag == "" || can(regex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", var.migration_image_tag))}'
     )
 
 

@@ -26,13 +26,11 @@ def test_image_tags_are_judged_as_the_python_rule_judges_them(parsed: dict[str, 
         [validation] = variables[name]["validation"]
         for index, tag in enumerate(TAGS):
             outputs[f"{name}_{index}"] = validation["condition"].replace(f"var.{name}", json.dumps(tag))
-    outputs["migration_image_tag_null"] = variables["migration_image_tag"]["validation"][0]["condition"].replace(
-        "var.migration_image_tag", "null"
-    )
     values = evaluate(tmp_path, {}, {}, outputs)
+    # Empty: the migration task follows image_tag (the variable's default); an empty image_tag is refused.
+    expected = {"image_tag": TAGS, "migration_image_tag": {**TAGS, "": True}}
     for name in ("image_tag", "migration_image_tag"):
-        assert {tag: values[f"{name}_{index}"] for index, tag in enumerate(TAGS)} == TAGS, name
-    assert values["migration_image_tag_null"] is True  # null: the migration task follows image_tag
+        assert {tag: values[f"{name}_{index}"] for index, tag in enumerate(TAGS)} == expected[name], name
     assert {tag: re.fullmatch(rules.IMAGE_TAG, tag) is not None for tag in TAGS} == TAGS
 
 
