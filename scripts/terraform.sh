@@ -29,8 +29,11 @@ if [ "$action" = plan ]; then
 fi
 approve=()
 if [ "${AUTO_APPROVE:-}" = 1 ]; then approve=(-auto-approve); fi
-resources=$(terraform -chdir="$folder" state list)  # not inside the test: set -e must stop on a failed read of the state
-if [ -z "$resources" ]; then
+# `state pull`, not `state list`: on a stack without state, `state list` fails ("No state file was found!") where
+# `state pull` prints an empty state. Not inside the test: set -e must stop on a state that cannot be read.
+state=$(terraform -chdir="$folder" state pull)
+resources=$(python -c 'import json, sys; print(len(json.loads(sys.stdin.read() or "{}").get("resources", [])))' <<<"$state")
+if [ "$resources" = 0 ]; then
   echo "first deploy of $stack at $tag"
   echo "1/3 everything, the service without tasks (bootstrap)"
   terraform -chdir="$folder" apply -input=false "${approve[@]}" -var "image_tag=$tag" -var bootstrap=true
@@ -40,7 +43,9 @@ if [ -z "$resources" ]; then
   exec terraform -chdir="$folder" apply -input=false "${approve[@]}" -var "image_tag=$tag"
 fi
 if [ "$action" = deploy ]; then
-  exec tools/cdktf/node_modules/.bin/cdktf deploy "$stack" --var "image_tag=$tag"
+  cdktf_approve=()
+  if [ "${AUTO_APPROVE:-}" = 1 ]; then cdktf_approve=(--auto-approve); fi
+  exec tools/cdktf/node_modules/.bin/cdktf deploy "$stack" "${cdktf_approve[@]}" --var "image_tag=$tag"
 fi
 current=$(terraform -chdir="$folder" output -raw service_image_tag 2>/dev/null || true)
 if [ -z "$current" ]; then
