@@ -33,6 +33,7 @@ runtime.prepare()  # before anything imports cdktf: supported Node, lazy AWS bin
 
 from stacks import config, overrides  # noqa: E402
 from stacks.errors import ConfigError  # noqa: E402
+from tests.emulator.account import Account, Emulator  # noqa: E402
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 ENV_STACKS = list(config.STACK_NAMES)
@@ -89,9 +90,14 @@ class Background:
         )
 
     def stop(self) -> None:
-        """Ends the command and everything it started (the CLI runs pipenv, which runs python)."""
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.communicate()
+        """Ends the command and everything it started (the CLI runs pipenv, which runs python). SIGTERM first, for a
+        command that ends process groups of its own (tests/emulator/lifecycle.py), then SIGKILL."""
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.communicate()
 
     def result(self) -> subprocess.CompletedProcess[str]:
         stdout, stderr = self.process.communicate(timeout=900)
@@ -101,7 +107,8 @@ class Background:
 BACKGROUND = pytest.StashKey[dict[str, Background]]()
 SUMMARY = pytest.StashKey[list[str]]()
 """Lines for the end of the session's report (e.g. what checkov scanned)."""
-FIXTURE_OF_RUN = {"lazy": "main_runs", "eager": "main_runs", "synth": "cli_runs", "realistic": "realistic_run"}
+FIXTURE_OF_RUN = {"lazy": "main_runs", "eager": "main_runs", "synth": "cli_runs", "realistic": "realistic_run", "emulated": "emulated_run"}
+EMULATOR = pytest.StashKey["Emulator | None"]()
 NODE_DEBUG = {"NODE_DEBUG": "wallet"}  # the Node load hook says on stderr what it did (stacks/lazy_aws_bindings.cjs)
 
 
@@ -124,8 +131,11 @@ def pytest_sessionstart(session: pytest.Session) -> None:
       (Python and Node) and with the eager import on both (WALLET_EAGER_AWS_IMPORT=1); their output must be byte for
       byte the same, and the same as the in-process effective build;
     * ``synth``: `cdktf synth` of the real CLI as users run it (app `pipenv run python main.py`), at lower priority;
-    * ``realistic``: the suite's core checks in a copy of the project with a realistic team context in cdktf.json.
+    * ``realistic``: the suite's core checks in a copy of the project with a realistic team context in cdktf.json;
+    * ``emulated``: every stack's life in the emulated AWS account (tests/emulator/lifecycle.py), whose server runs
+      until the session ends.
     """
+    session.config.stash[EMULATOR] = None
     if os.environ.get(BACKGROUND_ENV) == "0":
         session.config.stash[BACKGROUND] = {}
         return
@@ -142,6 +152,10 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     from tests.test_realistic_context import start_realistic_run
 
     runs["realistic"] = start_realistic_run(base / "realistic")
+    emulator = session.config.stash[EMULATOR] = Emulator(base / "emulator.log")
+    emulator.wait_until_up()
+    lifecycle = [sys.executable, "-m", "tests.emulator.lifecycle", emulator.account.endpoint, str(base / "emulated")]
+    runs["emulated"] = Background(lifecycle, base / "emulated", subprocess_environment())
     session.config.stash[BACKGROUND] = runs
 
 
@@ -159,6 +173,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     for run in session.config.stash.get(BACKGROUND, {}).values():
         if run.process.poll() is None:
             run.stop()
+    if (emulator := session.config.stash.get(EMULATOR, None)) is not None:
+        emulator.stop()
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
@@ -187,6 +203,19 @@ def cli_runs(request: pytest.FixtureRequest) -> dict[str, Background]:
     runs = request.config.stash[BACKGROUND]
     assert "synth" in runs, f"the cdktf CLI is not installed at {CDKTF_CLI}: run `pipenv run setup-cli`"
     return runs
+
+
+@pytest.fixture(scope="session")
+def emulated_run(request: pytest.FixtureRequest) -> Background:
+    return request.config.stash[BACKGROUND]["emulated"]
+
+
+@pytest.fixture(scope="session")
+def emulator(request: pytest.FixtureRequest) -> Account:
+    """The emulated AWS account the lifecycle ran in (tests/emulator/account.py)."""
+    running = request.config.stash[EMULATOR]
+    assert running is not None, "the emulator was not started (WALLET_TEST_BACKGROUND=0)"
+    return running.account
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,224 @@
+"""An emulated AWS account for the tests: the server, the account as Runbook 2 expects it, and how the project's own
+commands are pointed at it.
+
+The account is seeded with boto3 the way the README's runbook expects a real one to be before the first plan: per
+environment a VPC named ``wallet-<env>`` with two public and two private subnets in two Availability Zones (the VPCs of
+alternate environments tag their subnets ``aws-cdk:subnet-type`` as AWS CDK does; the others leave it to the route
+tables), the ECR repository holding the image at RELEASES, and an issued certificate carrying ``certificate_tags``
+where an environment looks one up. The project's commands reach it through the environment (AWS_ENDPOINT_URL, test
+credentials) and a Terraform CLI configuration file (the provider from its mirror); nothing in the project names it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from stacks import config
+from stacks.config import EnvironmentConfig
+from tests.emulator import provider
+
+ACCOUNT_ID = "123456789012"  # moto's account for any access key it does not know
+CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+RELEASES = ("v1.2.3", "v1.2.4")
+"""The image tags in ECR: the first deploy's and the next release's."""
+STARTUP_DIR = Path(__file__).resolve().parent / "startup"
+TAGGED_SUBNETS = {"Private": "Private", "Public": "Public"}  # aws-cdk:subnet-type values AWS CDK gives its subnets
+# The caller's AWS settings that would point the commands elsewhere than at the emulator.
+AWS_SETTINGS = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE")
+
+
+@dataclass(frozen=True)
+class Account:
+    """The emulated account as its clients see it."""
+
+    endpoint: str
+
+    def client(self, service: str, region: str) -> Any:
+        import boto3
+
+        keys = {"aws_access_key_id": CREDENTIALS["AWS_ACCESS_KEY_ID"], "aws_secret_access_key": CREDENTIALS["AWS_SECRET_ACCESS_KEY"]}
+        return boto3.client(service, endpoint_url=self.endpoint, region_name=region, **keys)
+
+
+class Emulator:
+    """The server (tests/emulator/server.py) on 127.0.0.1 and a free port, as a process of its own."""
+
+    def __init__(self, log: Path) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.account = Account(f"http://127.0.0.1:{port}")
+        self.log = log
+        with log.open("w") as output:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "tests.emulator.server", str(port)],
+                cwd=Path(__file__).resolve().parent.parent.parent,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def wait_until_up(self, timeout_seconds: float = 60) -> None:
+        deadline = time.monotonic() + timeout_seconds
+        while True:
+            try:
+                with urllib.request.urlopen(f"{self.account.endpoint}/moto-api/", timeout=2):
+                    return
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the emulator did not start; its log: {self.log}") from None
+                time.sleep(0.2)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+        self.process.wait(timeout=30)
+
+
+@dataclass(frozen=True)
+class SeededEnvironment:
+    vpc_id: str
+    private_subnet_ids: list[str]
+    public_subnet_ids: list[str]
+    by_tags: bool
+    """The subnets carry aws-cdk:subnet-type (else only their route tables tell)."""
+
+
+def seed(emulator: Account, configs: list[EnvironmentConfig]) -> dict[str, SeededEnvironment]:
+    """Stack name -> what was created for it (environments in the table's order)."""
+    seeded = {}
+    repositories = {(environment.region, environment.ecr_repository) for environment in configs}
+    for region, repository in sorted(repositories):  # one per account and Region, shared by the environments
+        ecr = emulator.client("ecr", region)
+        ecr.create_repository(repositoryName=repository)
+        for tag in RELEASES:
+            ecr.put_image(repositoryName=repository, imageManifest=_manifest(tag), imageTag=tag)
+    for index, environment in enumerate(configs):
+        seeded[environment.stack_name] = _seed_vpc(emulator, environment, index, by_tags=index % 2 == 1)
+        if environment.certificate_arn is None and environment.certificate_tags:
+            acm = emulator.client("acm", environment.region)
+            tags = [{"Key": key, "Value": value} for key, value in environment.certificate_tags.items()]
+            arn = acm.request_certificate(DomainName=f"{environment.environment}.wallet.example.com", ValidationMethod="DNS", Tags=tags)
+            status = acm.describe_certificate(CertificateArn=arn["CertificateArn"])["Certificate"]["Status"]
+            assert status == "ISSUED", f"the emulator left the certificate {status}"  # validated: server.py SETTINGS
+    return seeded
+
+
+def _seed_vpc(emulator: Account, environment: EnvironmentConfig, index: int, *, by_tags: bool) -> SeededEnvironment:
+    ec2 = emulator.client("ec2", environment.region)
+    name = [{"Key": "Name", "Value": f"wallet-{environment.environment}"}]
+    vpc = ec2.create_vpc(CidrBlock=f"10.{index}.0.0/16", TagSpecifications=[{"ResourceType": "vpc", "Tags": name}])["Vpc"]["VpcId"]
+    # Private DNS for the interface endpoints needs both (docs.aws.amazon.com/vpc/latest/privatelink/create-interface-endpoint.html),
+    # and AWS CDK's VPCs have them.
+    for attribute in ("EnableDnsSupport", "EnableDnsHostnames"):
+        ec2.modify_vpc_attribute(VpcId=vpc, **{attribute: {"Value": True}})
+    gateway = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=gateway, VpcId=vpc)
+    public_table = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=public_table, DestinationCidrBlock="0.0.0.0/0", GatewayId=gateway)
+    private_table = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    subnets: dict[str, list[str]] = {"Private": [], "Public": []}
+    zones = [zone["ZoneName"] for zone in ec2.describe_availability_zones()["AvailabilityZones"]][:2]
+    for number, (kind, zone) in enumerate((kind, zone) for kind in subnets for zone in zones):
+        tags = [{"Key": "aws-cdk:subnet-type", "Value": TAGGED_SUBNETS[kind]}] if by_tags else []
+        subnet = ec2.create_subnet(
+            VpcId=vpc, CidrBlock=f"10.{index}.{number}.0/24", AvailabilityZone=zone,
+            TagSpecifications=[{"ResourceType": "subnet", "Tags": tags}] if tags else [],
+        )["Subnet"]["SubnetId"]  # fmt: skip
+        ec2.associate_route_table(RouteTableId=public_table if kind == "Public" else private_table, SubnetId=subnet)
+        subnets[kind].append(subnet)
+    return SeededEnvironment(vpc, subnets["Private"], subnets["Public"], by_tags)
+
+
+def _manifest(tag: str) -> str:
+    """A Docker image manifest; ECR's digest is its SHA-256, so each tag gets its own digest."""
+    layer = {
+        "mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip",
+        "size": len(tag),
+        "digest": "sha256:" + tag.encode().hex().ljust(64, "0"),
+    }
+    config_blob = {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 1024, "digest": "sha256:" + "c" * 64}
+    return json.dumps(
+        {"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json", "config": config_blob, "layers": [layer]}
+    )
+
+
+def context(configs: list[EnvironmentConfig], seeded: dict[str, SeededEnvironment], base: dict[str, Any]) -> dict[str, Any]:
+    """``base`` (a cdktf.json context) plus what the emulated account needs: alarm e-mails for every environment, and
+    the seeded VPC's id where the environment names a VPC by id (the table's ids are of accounts the emulator is not)."""
+    result = {key: dict(value) if isinstance(value, dict) else value for key, value in base.items()}
+    for environment in configs:
+        settings = result.setdefault(environment.stack_name, {})
+        settings.setdefault("alarm_emails", [f"wallet-{environment.environment}-alerts@example.com"])
+        _use_seeded_ids(settings, environment, seeded[environment.stack_name])
+    return result
+
+
+def _use_seeded_ids(settings: dict[str, Any], environment: EnvironmentConfig, vpc: SeededEnvironment) -> None:
+    """Where the context or the table names the VPC or subnets by id, the seeded ones' (the emulator makes its own
+    ids; the table's dev VPC is of another account)."""
+    if environment.vpc_id is not None:
+        settings["vpc_id"] = vpc.vpc_id
+    if environment.private_subnet_ids:
+        settings["private_subnet_ids"] = vpc.private_subnet_ids
+    if environment.public_subnet_ids:
+        settings["public_subnet_ids"] = vpc.public_subnet_ids
+
+
+def realistic(context: dict[str, Any], seeded: dict[str, SeededEnvironment], emulator: Account, bucket: str) -> dict[str, Any]:
+    """A team's context (tests/test_realistic_context.py) made true of the emulated account: its VPC and subnet ids
+    and certificate ARN become the seeded ones, and its state bucket is created (a bucket of its own: its plans must
+    not wait for the locks of the defaults' runs)."""
+    region = config.load(context)[0].state_region
+    emulator.client("s3", region).create_bucket(Bucket=bucket)
+    result = {key: dict(value) if isinstance(value, dict) else value for key, value in context.items()}
+    result[config.SHARED_KEY]["state_bucket"] = bucket
+    for environment in config.load(context):
+        settings = result.setdefault(environment.stack_name, {})
+        _use_seeded_ids(settings, environment, seeded[environment.stack_name])
+        if environment.certificate_arn is not None:
+            acm = emulator.client("acm", environment.region)
+            arn = acm.request_certificate(DomainName=f"{environment.stack_name}.wallet.example.com", ValidationMethod="DNS")[
+                "CertificateArn"
+            ]
+            acm.describe_certificate(CertificateArn=arn)  # issued: server.py SETTINGS
+            settings["certificate_arn"] = arn
+    return result
+
+
+def command_environment(emulator: Account, choice: provider.ProviderChoice, work: Path, pipfile: Path) -> dict[str, str]:
+    """The environment the project's commands run in: AWS is the emulator, Terraform installs ``choice``."""
+    cli_config = work / "terraform.rc"
+    cli_config.write_text(choice.cli_config())
+    env = {key: value for key, value in os.environ.items() if key not in AWS_SETTINGS and key != "CDKTF_OUTDIR"}
+    env.pop("CDKTF_CONTEXT_JSON", None)
+    return {
+        **env,
+        **CREDENTIALS,
+        "AWS_ENDPOINT_URL": emulator.endpoint,  # the provider, the S3 backend and boto3 (the scripts) all read it
+        "TF_CLI_CONFIG_FILE": str(cli_config),
+        "TF_IN_AUTOMATION": "1",
+        "CHECKPOINT_DISABLE": "1",
+        "PYTHONPATH": str(STARTUP_DIR),  # tests/emulator/startup/sitecustomize.py adapts what main.py synthesizes
+        "WALLET_EMULATOR_PROVIDER": f"{choice.version}@{choice.mirror}" if choice.mirror else choice.version,
+        "PIPENV_PIPFILE": str(pipfile),
+        "PIPENV_VERBOSITY": "-1",
+    }
+
+
+def pipenv() -> str:
+    found = shutil.which("pipenv")
+    if found is None:
+        raise RuntimeError("pipenv is not on the PATH: install it as the README's first command does")
+    return found

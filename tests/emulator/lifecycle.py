@@ -1,0 +1,275 @@
+"""Every stack's life in the emulated account, through the project's own commands, recorded for the tests.
+
+    python -m tests.emulator.lifecycle <endpoint> <work folder>     # writes <work folder>/record.json
+
+In order: the account is seeded (tests/emulator/account.py); `wallet-state` is applied as Runbook 1 says and its
+bucket becomes `state_bucket`; then each environment, in a project copy of its own and in parallel with the others:
+
+    plan                      pipenv run plan <env> v1.2.3     (scripts/terraform.sh: synth, init, plan)
+    deploy                    pipenv run deploy|release <env> v1.2.3  (the first deploy: bootstrap apply, migrations,
+                                                               apply; `deploy` and `release` alternate down the table)
+    plan-after-deploy         terraform plan -detailed-exitcode  (0: no changes)
+    release                   pipenv run release <env> v1.2.4  (migration task, migrations, service)
+    plan-after-release        terraform plan -detailed-exitcode
+    deploy-deployed           pipenv run deploy <env> v1.2.4   (first environment: `cdktf deploy` of a deployed stack)
+    cdktf-diff                pipenv run cdktf diff <stack>    (first environment: the CLI's own synth, init, plan)
+    release-failed-migration  pipenv run release <env> v1.2.3  (last environment: migration_command ["false"])
+    deploy-unreachable        pipenv run deploy <env> v1.2.4   (last environment: AWS_ENDPOINT_URL where nothing listens)
+    release-without-output    state without service_image_tag, then pipenv run release  (last environment)
+    destroy                   terraform destroy -auto-approve  (what the tier allows: tests/test_emulated_account.py)
+
+and beside them, in copies with a team's context (tests/test_realistic_context.py, its ids the account's), `pipenv
+run plan <env> v1.2.3` per environment. AUTO_APPROVE=1 as in the pipeline. A failed plan, deploy or release ends its
+environment's sequence; the other steps' failures are findings the tests report. Each step records its command, exit
+code, seconds and output (also in <copy>/<step>.log as it runs), and after some, what the account holds (``facts``).
+The tests read the record and query the emulator, which the test session keeps running.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from stacks import config
+from tests.conftest import PROJECT_DIR, copy_project
+from tests.emulator import account, provider
+from tests.test_realistic_context import REALISTIC_CONTEXT
+
+STEP_TIMEOUT_SECONDS = 900
+FIRST, NEXT = account.RELEASES
+STATE_FOLDER = Path("cdktf.out") / "stacks" / config.STATE_STACK
+Record = dict[str, Any]
+RUNNING: set[subprocess.Popen[bytes]] = set()
+"""The steps running now, each in a process group of its own (so that a timeout ends all it started)."""
+
+
+def stop_running_steps(signum: int, frame: Any) -> None:
+    """SIGTERM (the test session stopping this run early): end every running step's process group, then this."""
+    for process in list(RUNNING):
+        os.killpg(process.pid, signal.SIGKILL)
+    os._exit(1)
+
+
+def run_step(name: str, command: list[str], cwd: Path, env: dict[str, str]) -> Record:
+    """Runs one command to its end (or STEP_TIMEOUT_SECONDS), its output written as it comes to <cwd>/<name>.log
+    (and with TF_LOG set, Terraform's log to <cwd>/<name>.tf.log)."""
+    log = cwd / f"{name}.log"
+    if "TF_LOG" in env:
+        env = {**env, "TF_LOG_PATH": str(cwd / f"{name}.tf.log")}
+    started = time.monotonic()
+    with log.open("w") as output:
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+        RUNNING.add(process)
+        try:
+            returncode = process.wait(timeout=STEP_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            output.write(f"\n[timed out after {STEP_TIMEOUT_SECONDS} s]")
+            returncode = -1
+        finally:
+            RUNNING.discard(process)
+    seconds = round(time.monotonic() - started, 1)
+    return {"name": name, "command": command, "returncode": returncode, "seconds": seconds, "output": log.read_text()}
+
+
+def project_copy(target: Path, context: dict[str, Any]) -> Path:
+    """A copy with the scripts, and the cdktf CLI of this project (linked, not copied)."""
+    copy_project(target, context)
+    for folder in ("scripts",):
+        subprocess.run(["cp", "-r", str(PROJECT_DIR / folder), str(target / folder)], check=True)
+    (target / "tools").mkdir()
+    (target / "tools" / "cdktf").symlink_to(PROJECT_DIR / "tools" / "cdktf")
+    return target
+
+
+def bootstrap_state(work: Path, context: dict[str, Any], env: dict[str, str]) -> tuple[list[Record], str | None]:
+    """Runbook 1: synth, then init, apply and the bucket's name in cdktf.out/stacks/wallet-state."""
+    project = project_copy(work / config.STATE_STACK, context)
+    folder = f"-chdir={STATE_FOLDER}"
+    steps = [
+        ("synth", [sys.executable, "main.py"]),
+        ("init", ["terraform", folder, "init", "-input=false"]),
+        ("apply", ["terraform", folder, "apply", "-input=false", "-auto-approve"]),
+        ("output", ["terraform", folder, "output", "-raw", "state_bucket_name"]),
+    ]
+    records = []
+    for name, command in steps:
+        records.append(run_step(name, command, project, env))
+        if records[-1]["returncode"] != 0:
+            return records, None
+    return records, records[-1]["output"].strip()
+
+
+def environment_lifecycle(
+    emulator: account.Account, project: Path, environment: config.EnvironmentConfig, env: dict[str, str], *, first: bool, last: bool
+) -> list[Record]:
+    """The steps of one environment; ``first``: also the CLI's; ``last``: also what goes wrong (never_destroyed)."""
+    pipenv, stack, short = account.pipenv(), environment.stack_name, environment.environment
+    folder = Path("cdktf.out") / "stacks" / stack
+    replan = ["terraform", f"-chdir={folder}", "plan", "-input=false", "-detailed-exitcode", "-no-color"]
+    # The first deploy: by `deploy` in even positions of the table, by `release` in odd ones (both bootstrap).
+    first_deploy = "release" if config.STACK_NAMES.index(stack) % 2 else "deploy"
+    steps: list[tuple[str, list[str], bool]] = [  # name, command, whether a failure ends the sequence
+        ("plan", [pipenv, "run", "plan", short, FIRST], True),
+        ("deploy", [pipenv, "run", first_deploy, short, FIRST], True),
+        ("plan-after-deploy", [*replan, "-var", f"image_tag={FIRST}"], False),
+        ("release", [pipenv, "run", "release", short, NEXT], True),
+        ("plan-after-release", [*replan, "-var", f"image_tag={NEXT}"], False),
+    ]
+    if first:
+        steps += [
+            ("deploy-deployed", [pipenv, "run", "deploy", short, NEXT], False),
+            ("cdktf-diff", [pipenv, "run", "cdktf", "diff", stack], False),
+        ]
+    if last:
+        steps += what_goes_wrong(pipenv, short, folder)
+    steps.append(
+        (
+            "destroy",
+            ["terraform", f"-chdir={folder}", "destroy", "-input=false", "-auto-approve", "-no-color", "-var", f"image_tag={NEXT}"],
+            True,
+        )
+    )
+    records: list[Record] = []
+    step_env = {**env, "AUTO_APPROVE": "1", "TF_VAR_image_tag": NEXT}  # the variable: for `cdktf diff` alone
+    for name, command, ends in steps:
+        if name == "release-failed-migration":
+            failing = {**json.loads((project / "cdktf.json").read_text())}
+            failing["context"] = {**failing["context"], stack: {**failing["context"][stack], "migration_command": ["false"]}}
+            original = (project / "cdktf.json").read_text()
+            (project / "cdktf.json").write_text(json.dumps(failing))
+        records.append(run_step(name, command, project, {**step_env, **UNREACHABLE} if name == "deploy-unreachable" else step_env))
+        if name == "release-failed-migration":
+            (project / "cdktf.json").write_text(original)
+        if name in FACTS_AFTER:
+            records[-1]["facts"] = facts(emulator, environment)
+        if ends and records[-1]["returncode"] != 0:
+            break
+    return records
+
+
+UNREACHABLE = {"AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_MAX_ATTEMPTS": "2"}  # the discard port: nothing listens
+
+
+def realistic_plan(project: Path, environment: config.EnvironmentConfig, env: dict[str, str]) -> Record:
+    """`pipenv run plan <env> v1.2.3` with a team's context (tests/test_realistic_context.py) in the account."""
+    return run_step("plan", [account.pipenv(), "run", "plan", environment.environment, FIRST], project, env)
+
+
+def what_goes_wrong(pipenv: str, short: str, folder: Path) -> list[tuple[str, list[str], bool]]:
+    """On the released stack: a release whose migration fails (the emulator's `false` exits 1: server.py), a deploy
+    that cannot reach AWS, and a release of a stack whose state lacks the service_image_tag output."""
+    without_output = (
+        f"terraform -chdir={folder} state pull"
+        ' | python -c \'import json, sys; s = json.load(sys.stdin); del s["outputs"]["service_image_tag"]; s["serial"] += 1; print(json.dumps(s))\''
+        f" > without-output.tfstate && terraform -chdir={folder} state push $PWD/without-output.tfstate && {pipenv} run release {short} {NEXT}"
+    )
+    return [
+        ("release-failed-migration", [pipenv, "run", "release", short, FIRST], False),
+        ("deploy-unreachable", [pipenv, "run", "deploy", short, NEXT], False),
+        ("release-without-output", ["bash", "-o", "pipefail", "-c", without_output], False),
+    ]
+
+
+FACTS_AFTER = ("deploy", "release", "release-failed-migration", "destroy")
+
+
+def facts(emulator: account.Account, environment: config.EnvironmentConfig) -> dict[str, Any]:
+    """What the account holds of an environment, by the names the README gives (None: not there)."""
+    env, region = environment.environment, environment.region
+    cluster, service_name, database = f"wallet-service-cluster-{env}", f"wallet-service-{env}", f"wallet-service-{env}"
+    ecs = emulator.client("ecs", region)
+    found: dict[str, Any] = {"service": None, "migration_image": None, "scalable_target": None, "database": None}
+    try:
+        services = [s for s in ecs.describe_services(cluster=cluster, services=[service_name])["services"] if s["status"] == "ACTIVE"]
+    except ecs.exceptions.ClusterNotFoundException:
+        services = []
+    for service in services:
+        definition = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"]
+        found["service"] = {"desired_count": service["desiredCount"], "image": definition["containerDefinitions"][0]["image"]}
+    families = ecs.list_task_definitions(familyPrefix=f"wallet-service-migration-{env}", status="ACTIVE", sort="DESC")["taskDefinitionArns"]
+    if families:
+        found["migration_image"] = ecs.describe_task_definition(taskDefinition=families[0])["taskDefinition"]["containerDefinitions"][0][
+            "image"
+        ]
+    scaling = emulator.client("application-autoscaling", region)
+    targets = scaling.describe_scalable_targets(ServiceNamespace="ecs", ResourceIds=[f"service/{cluster}/{service_name}"])[
+        "ScalableTargets"
+    ]
+    for target in targets:
+        found["scalable_target"] = {"min": target["MinCapacity"], "max": target["MaxCapacity"]}
+    rds = emulator.client("rds", region)
+    try:
+        [instance] = rds.describe_db_instances(DBInstanceIdentifier=database)["DBInstances"]
+        found["database"] = {"deletion_protection": instance["DeletionProtection"], "status": instance["DBInstanceStatus"]}
+    except rds.exceptions.DBInstanceNotFoundFault:
+        pass
+    return found
+
+
+def provider_choice(work: Path) -> provider.ProviderChoice:
+    """The provider the stacks pin (read from a synthesis of the project as it is), or the mirror's (provider.py)."""
+    outdir = work / "pinned"
+    subprocess.run(
+        [sys.executable, "main.py"], cwd=PROJECT_DIR, env={**os.environ, "CDKTF_OUTDIR": str(outdir)}, check=True, capture_output=True
+    )
+    document = json.loads((outdir / "stacks" / config.STATE_STACK / "cdk.tf.json").read_text())
+    return provider.choose(provider.pinned_version(document), provider.mirrored_versions())
+
+
+def main(argv: list[str]) -> int:
+    endpoint, work_folder = argv
+    signal.signal(signal.SIGTERM, stop_running_steps)
+    work = Path(work_folder)
+    work.mkdir(parents=True, exist_ok=True)
+    emulator = account.Account(endpoint)
+    configs = config.load({})
+    seeded = account.seed(emulator, configs)
+    context = account.context(configs, seeded, {})
+    choice = provider_choice(work)
+    env = account.command_environment(emulator, choice, work, PROJECT_DIR / "Pipfile")
+    (work / "environment.json").write_text(json.dumps(env))  # for the tests' own Terraform runs on these copies
+    record: dict[str, Any] = {"provider": {"version": choice.version, "mirror": str(choice.mirror)}}
+    record["seeded"] = {stack: vars(item) for stack, item in seeded.items()}
+    record[config.STATE_STACK], bucket = bootstrap_state(work, context, env)
+    if bucket is not None:
+        context = {**context, config.SHARED_KEY: {**context.get(config.SHARED_KEY, {}), "state_bucket": bucket}}
+        record["context"] = context
+        team = account.realistic(REALISTIC_CONTEXT, seeded, emulator, f"{bucket}-team")
+        record["realistic-context"] = team
+        with ThreadPoolExecutor(max_workers=2 * len(configs)) as pool:
+            team_plans = {
+                environment.stack_name: pool.submit(
+                    realistic_plan, project_copy(work / f"team-{environment.stack_name}", team), environment, env
+                )
+                for environment in configs
+            }
+            runs = {
+                environment.stack_name: pool.submit(
+                    environment_lifecycle,
+                    emulator,
+                    project_copy(work / environment.stack_name, context),
+                    environment,
+                    env,
+                    first=index == 0,
+                    last=index == len(configs) - 1,
+                )
+                for index, environment in enumerate(configs)
+            }
+            for stack, run in runs.items():
+                record[stack] = run.result()
+            record["realistic"] = {stack: run.result() for stack, run in team_plans.items()}
+    (work / "record.json").write_text(json.dumps(record, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,313 @@
+"""The emulated AWS account's server: moto (the version Pipfile.lock pins) in server mode on 127.0.0.1.
+
+    python -m tests.emulator.server <port>      # serves until killed; GET /moto-api/ answers once it is up
+
+moto is used as it is, with the settings below, corrections where moto 5.2.5 lacks an API the stacks use or answers
+unlike AWS, and one stand-in (a container's exit code), each with its reason and the AWS page it follows. What moto cannot do at all is in tests/emulator/allowlist.toml.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any
+
+SETTINGS = {
+    # The AWS managed policies (AmazonRDSEnhancedMonitoringRole, ...) exist in every real account; moto loads them
+    # only when asked. Without them the monitoring role's policy attachment fails with NoSuchEntity.
+    "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
+    # A requested ACM certificate is ISSUED once validated; moto validates after this many seconds (default 60).
+    "MOTO_ACM_VALIDATION_WAIT": "0",
+}
+TRANSITIONS = {
+    # moto moves a task RUNNING -> DEACTIVATING -> STOPPING -> DEPROVISIONING -> STOPPED by one step per
+    # DescribeTasks; a real migration runs for seconds to minutes. Immediate: the migration script's waiter sees it
+    # stopped on its first poll instead of after three of its 15 s delays. moto runs no container: its exit code is
+    # moto's constant 0 (allowlist: the migration's exit code).
+    "ecs::task": {"progression": "immediate"},
+}
+
+
+def _add_application_autoscaling_tags() -> None:
+    """Application Auto Scaling's TagResource, UntagResource and ListTagsForResource, and RegisterScalableTarget's
+    Tags, which moto 5.2.5 does not implement. The provider reads a scalable target's tags after creating it (the
+    stacks' default_tags tag everything) and retries moto's 500 answer for many minutes: the target looks stuck
+    "Still creating...". These keep the tags as the API documents them, per scalable target ARN
+    (docs.aws.amazon.com/autoscaling/application/APIReference/API_ListTagsForResource.html)."""
+    from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
+
+    tags: dict[str, dict[str, str]] = {}
+    register = ApplicationAutoScalingResponse.register_scalable_target
+
+    def register_scalable_target(self: Any) -> str:
+        body = register(self)
+        tags.setdefault(json.loads(body)["ScalableTargetARN"], {}).update(self._get_param("Tags") or {})
+        return body
+
+    def tag_resource(self: Any) -> str:
+        tags.setdefault(self._get_param("ResourceARN"), {}).update(self._get_param("Tags") or {})
+        return "{}"
+
+    def untag_resource(self: Any) -> str:
+        kept = tags.get(self._get_param("ResourceARN"), {})
+        for key in self._get_param("TagKeys") or []:
+            kept.pop(key, None)
+        return "{}"
+
+    def list_tags_for_resource(self: Any) -> str:
+        return json.dumps({"Tags": tags.get(self._get_param("ResourceARN"), {})})
+
+    ApplicationAutoScalingResponse.register_scalable_target = register_scalable_target  # type: ignore[method-assign]
+    for method in (tag_resource, untag_resource, list_tags_for_resource):
+        setattr(ApplicationAutoScalingResponse, method.__name__, method)
+
+
+def _evaluate_bucket_policies_as_over_tls() -> None:
+    """moto 5.2.5 evaluates a bucket policy without the request's condition keys, and takes a statement whose
+    Condition it cannot verify as a denial. So the state bucket's TLS-only statement (Deny s3:* when
+    aws:SecureTransport is false, as AWS recommends: docs.aws.amazon.com/AmazonS3/latest/userguide/security-best-practices.html)
+    denies every object request, and the S3 backend gets 403 for its state. Terraform, the provider and boto3 reach S3
+    over TLS in a real account; the emulator serves plain HTTP on 127.0.0.1. Here a bucket policy is evaluated as for a
+    request over TLS: statements whose one condition is aws:SecureTransport = false do not apply; every other
+    statement is evaluated by moto as before."""
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+    from moto.s3.models import FakeBucket
+
+    def over_tls_only(statement: dict[str, Any]) -> bool:
+        condition = statement.get("Condition")
+        return condition in ({"Bool": {"aws:SecureTransport": "false"}}, {"Bool": {"aws:SecureTransport": ["false"]}})
+
+    def get_permission(self: Any, action: str, resource: str) -> Any:
+        if self.policy is None:
+            return PermissionResult.NEUTRAL
+        policy = json.loads(self.policy)
+        statements = policy["Statement"] if isinstance(policy["Statement"], list) else [policy["Statement"]]
+        applying = [statement for statement in statements if not over_tls_only(statement)]
+        if not applying:
+            return PermissionResult.NEUTRAL
+        return IAMPolicy(json.dumps({**policy, "Statement": applying})).is_action_permitted(action, resource)
+
+    FakeBucket.get_permission = get_permission  # type: ignore[method-assign]
+
+
+def _unique_dbi_resource_ids() -> None:
+    """moto 5.2.5 gives every DB instance the same DbiResourceId (db-M5ENSHXFPU6XHZ4G4ZEI5QIO2U). The provider reads an
+    instance back by that id (DescribeDBInstances filtered by dbi-resource-id) and expects exactly one: with a second
+    instance in the account (two environments) it finds two, takes the instance for missing and waits until its
+    40-minute create timeout. In AWS the id is unique per instance ("The AWS Region-unique, immutable identifier for
+    the DB instance", docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBInstance.html); here each instance gets
+    a random one of the same form."""
+    import secrets
+    import string
+
+    from moto.rds.models import DBInstance
+
+    create = DBInstance.__init__
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        create(self, *args, **kwargs)
+        self.dbi_resource_id = "db-" + "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(26))
+
+    DBInstance.__init__ = init  # type: ignore[method-assign]
+
+
+def _add_backup_selections() -> None:
+    """AWS Backup's CreateBackupSelection, GetBackupSelection, ListBackupSelections and DeleteBackupSelection, which
+    moto 5.2.5 does not implement (production's aws_backup_selection), and its ListTags read right. Kept per backup plan as the API documents
+    them (docs.aws.amazon.com/aws-backup/latest/devguide/API_CreateBackupSelection.html, API_GetBackupSelection.html):
+    the selection as given, its id, the plan's id, a creation date."""
+    import time
+    import uuid
+    from urllib.parse import unquote
+
+    from moto.backup.exceptions import ResourceNotFoundException
+    from moto.backup.responses import BackupResponse
+
+    selections: dict[str, dict[str, dict[str, Any]]] = {}
+
+    def ids(self: Any) -> tuple[str, str]:
+        plan, _, selection = self.path.split("/plans/")[-1].partition("/selections")
+        return plan.strip("/"), selection.strip("/")
+
+    def create_backup_selection(self: Any) -> str:
+        plan, _ = ids(self)
+        body = json.loads(self.body)
+        selection_id = str(uuid.uuid4())
+        created = {"SelectionId": selection_id, "BackupPlanId": plan, "CreationDate": time.time()}
+        selections.setdefault(plan, {})[selection_id] = {**created, "BackupSelection": body["BackupSelection"],
+                                                         "CreatorRequestId": body.get("CreatorRequestId")}  # fmt: skip
+        return json.dumps(created)
+
+    def get_backup_selection(self: Any) -> str:
+        plan, selection_id = ids(self)
+        if selection_id not in selections.get(plan, {}):
+            raise ResourceNotFoundException(f"Selection {selection_id} not found")
+        return json.dumps(selections[plan][selection_id])
+
+    def list_backup_selections(self: Any) -> str:
+        plan, _ = ids(self)
+        listed = [{**{k: v for k, v in item.items() if k != "BackupSelection"}, "SelectionName": item["BackupSelection"]["SelectionName"],
+                   "IamRoleArn": item["BackupSelection"]["IamRoleArn"]} for item in selections.get(plan, {}).values()]  # fmt: skip
+        return json.dumps({"BackupSelectionsList": listed})
+
+    def delete_backup_selection(self: Any) -> str:
+        plan, selection_id = ids(self)
+        selections.get(plan, {}).pop(selection_id, None)
+        return "{}"
+
+    def list_tags(self: Any) -> str:
+        """moto takes the next-to-last path segment for the ARN, which holds only with a trailing slash (boto3 sends
+        one, the provider's Go SDK does not): the provider found no tags and planned to add them on every apply."""
+        arn = unquote(self.path.split("/tags/", 1)[1].strip("/"))
+        return json.dumps({"Tags": self.backup_backend.list_tags(resource_arn=arn)})
+
+    for method in (create_backup_selection, get_backup_selection, list_backup_selections, delete_backup_selection, list_tags):
+        setattr(BackupResponse, method.__name__, method)
+
+
+def _fargate_containers_without_memory() -> None:
+    """moto 5.2.5's RunTask adds up the containers' memory and fails (500, a TypeError) on a container without one.
+    On Fargate the task's memory is what counts and a container's memory is optional ("If using the Fargate launch
+    type, this parameter is optional", docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html,
+    Memory); the migration task, like the service, sets it on the task only. Here a missing container memory counts
+    as 0, as a missing CPU already does in moto."""
+    from moto.ecs.models import EC2ContainerServiceBackend
+
+    calculate = EC2ContainerServiceBackend._calculate_task_resource_requirements
+
+    def requirements(task_definition: Any) -> Any:
+        containers = task_definition.container_definitions
+        filled = [c if {"memory", "memoryReservation", "Memory", "MemoryReservation"} & set(c) else {**c, "memory": 0} for c in containers]
+        task_definition.container_definitions = filled
+        try:
+            return calculate(task_definition)
+        finally:
+            task_definition.container_definitions = containers
+
+    EC2ContainerServiceBackend._calculate_task_resource_requirements = staticmethod(requirements)  # type: ignore[method-assign]
+
+
+def _ecs_services_keep_their_settings() -> None:
+    """moto 5.2.5's CreateService keeps a few of the request's fields and drops the rest (capacity provider strategy,
+    health check grace period, managed tags, ECS Exec, deployment configuration, zone rebalancing), and reports launch
+    type EC2 for a service that has a capacity provider strategy. The provider reads them back after the create, finds
+    them changed and plans to replace the service on every apply. DescribeServices returns what CreateService was given
+    (docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Service.html); here the service keeps every field of the
+    request under the name DescribeServices answers with (UpdateService already does)."""
+    from botocore import xform_name
+    from moto.ecs.responses import EC2ContainerServiceResponse
+
+    create = EC2ContainerServiceResponse.create_service
+    handled = {"cluster", "serviceName", "taskDefinition", "desiredCount", "tags", "clientToken", "role"}
+
+    def create_service(self: Any) -> Any:
+        result: Any = create(self)
+        service = result.result["service"]
+        service.launch_type = self._get_param("launchType")  # none with a capacity provider strategy, as in AWS
+        for key, value in self._get_params().items():
+            if key not in handled:
+                setattr(service, xform_name(key), value)
+        return result
+
+    EC2ContainerServiceResponse.create_service = create_service  # type: ignore[method-assign]
+
+
+def _security_group_rule_descriptions() -> None:
+    """moto 5.2.5 keeps a security group rule's description only for CIDR rules; for a rule naming a security group
+    or a prefix list it answers none, and the provider plans to add the description again on every apply. AWS keeps it
+    for every rule (docs.aws.amazon.com/AWSEC2/latest/APIReference/API_SecurityGroupRule.html, Description)."""
+    from moto.ec2.models.security_groups import SecurityGroupRule
+
+    create = SecurityGroupRule.__init__
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        create(self, *args, **kwargs)
+        prefix_list = kwargs.get("prefix_list_id") or (args[7] if len(args) > 7 else None) or {}
+        self.other_description = (self.source_group or {}).get("Description") or prefix_list.get("Description")
+
+    SecurityGroupRule.__init__ = init  # type: ignore[method-assign]
+    SecurityGroupRule.description = property(lambda self: self.ip_range.get("Description") or getattr(self, "other_description", None))  # type: ignore[method-assign,assignment]
+
+
+def _database_insights_settings() -> None:
+    """moto 5.2.5 ignores a DB instance's Performance Insights and Database Insights settings (CreateDBInstance,
+    ModifyDBInstance) and answers none, so every plan would enable them again. AWS returns what was set
+    (docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBInstance.html); here the instance keeps them. Also a DB
+    parameter group's modified parameters are answered with their Source, "user", as AWS does
+    (API_Parameter.html), which the provider reads them by."""
+    from moto.rds.models import DBInstance
+    from moto.rds.responses import RDSResponse
+
+    settings = {
+        "enable_performance_insights": "performance_insights_enabled",
+        "performance_insights_kms_key_id": "performance_insights_kms_key_id",
+        "performance_insights_retention_period": "performance_insights_retention_period",
+        "database_insights_mode": "database_insights_mode",
+    }
+    create, update = DBInstance.__init__, DBInstance.update
+
+    def keep(instance: Any, kwargs: dict[str, Any]) -> None:
+        for given, answered in settings.items():
+            if kwargs.get(given) is not None:
+                setattr(instance, answered, kwargs[given])
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        create(self, *args, **kwargs)
+        keep(self, kwargs)
+
+    def update_instance(self: Any, **kwargs: Any) -> Any:
+        keep(self, kwargs)
+        return update(self, **kwargs)
+
+    DBInstance.__init__ = init  # type: ignore[method-assign]
+    DBInstance.update = update_instance  # type: ignore[method-assign,assignment]
+    describe = RDSResponse.describe_db_parameters
+
+    def describe_db_parameters(self: Any) -> Any:
+        result: Any = describe(self)
+        for parameter in result.result["Parameters"]:
+            parameter.setdefault("Source", "user")
+        return result
+
+    RDSResponse.describe_db_parameters = describe_db_parameters  # type: ignore[method-assign]
+
+
+def _exit_code_of_false() -> None:
+    """A stand-in, since moto runs no container: every container "exits" with moto's constant 0, except one whose
+    command is `false`, which exits 1 as the POSIX utility does. The tests set migration_command ["false"] to see a
+    failed migration through the real `pipenv run migrate` and release script (allowlist: the migration's exit code)."""
+    from moto.ecs.models import Container
+
+    create = Container.__init__
+
+    def init(self: Any, task_def: Any) -> None:
+        create(self, task_def)
+        if (self.command or [None])[0] == "false":
+            self.exitCode = 1
+
+    Container.__init__ = init  # type: ignore[method-assign]
+
+
+def main(argv: list[str]) -> None:
+    [port] = argv
+    os.environ.update(SETTINGS)
+    from moto import server
+    from moto.moto_api import state_manager
+
+    for model, transition in TRANSITIONS.items():
+        state_manager.set_transition(model_name=model, transition=transition)
+    _add_application_autoscaling_tags()
+    _unique_dbi_resource_ids()
+    _evaluate_bucket_policies_as_over_tls()
+    _add_backup_selections()
+    _fargate_containers_without_memory()
+    _ecs_services_keep_their_settings()
+    _security_group_rule_descriptions()
+    _database_insights_settings()
+    _exit_code_of_false()
+    server.main(["--host", "127.0.0.1", "--port", port])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,291 @@
+"""Terraform itself, with a real AWS provider, against an emulated AWS account, through the project's own commands.
+
+The session starts the emulator (moto in server mode, tests/emulator/server.py) and, in the background, the life of
+every stack there (tests/emulator/lifecycle.py): the state bucket as Runbook 1 says, then per environment a plan with
+nothing but the tag, the first deploy, a re-plan, a release, a re-plan and the destroy. These tests read what each
+step did and what the account holds. What the emulator cannot show is in tests/emulator/allowlist.toml.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import tomllib
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from stacks import config
+from tests.conftest import ENV_STACKS, SUMMARY, Build
+from tests.emulator import account, provider
+from tests.emulator.lifecycle import FIRST, NEXT
+
+ALLOWLIST = Path(__file__).resolve().parent / "emulator" / "allowlist.toml"
+TIERS = {environment.stack_name: environment.tier for environment in config.load({})}
+# Auto scaling's bounds once the first deploy has lifted the bootstrap's hold (min, max): the environment table.
+SCALING = {"wallet-dev": (1, 2), "wallet-staging": (2, 4), "wallet-prod": (2, 10)}
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+@pytest.fixture(scope="session")
+def record(emulated_run: Any, request: pytest.FixtureRequest) -> dict[str, Any]:
+    """The lifecycle's record, once it has ended."""
+    result = emulated_run.result()
+    assert result.returncode == 0, f"the lifecycle run failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    document: dict[str, Any] = json.loads((emulated_run.outdir / "record.json").read_text())
+    steps = sum(len(value) for key, value in document.items() if isinstance(value, list))
+    request.config.stash.setdefault(SUMMARY, []).append(
+        f"emulated account: moto {version('moto')}, hashicorp/aws {document['provider']['version']} "
+        f"({'mirror ' + document['provider']['mirror'] if document['provider']['mirror'] != 'None' else 'registry'}), {steps} steps"
+    )
+    return document
+
+
+def step(record: dict[str, Any], stack: str, name: str) -> dict[str, Any]:
+    """One step of a stack's sequence, its output without colours; fails the test if the step never ran."""
+    steps = record.get(stack, [])
+    for item in steps:
+        if item["name"] == name:
+            return {**item, "output": ANSI.sub("", item["output"])}
+    failed = [item for item in steps if item["returncode"] != 0]
+    detail = f"{failed[-1]['name']} failed:\n{ANSI.sub('', failed[-1]['output'])[-4000:]}" if failed else "no step ran"
+    pytest.fail(f"{stack}: step {name} did not run; {detail}")
+
+
+def succeeded(item: dict[str, Any]) -> dict[str, Any]:
+    assert item["returncode"] == 0, f"{' '.join(item['command'])} exited {item['returncode']}:\n{item['output'][-4000:]}"
+    return item
+
+
+def in_order(output: str, *lines: str) -> bool:
+    positions = [output.find(line) for line in lines]
+    return -1 not in positions and positions == sorted(positions)
+
+
+def digest(emulator: account.Account, tag: str) -> str:
+    [image] = emulator.client("ecr", "us-east-1").describe_images(repositoryName="wallet-service", imageIds=[{"imageTag": tag}])[
+        "imageDetails"
+    ]
+    return str(image["imageDigest"])
+
+
+def image(emulator: account.Account, tag: str) -> str:
+    return f"{account.ACCOUNT_ID}.dkr.ecr.us-east-1.amazonaws.com/wallet-service@{digest(emulator, tag)}"
+
+
+def test_the_state_bucket_is_bootstrapped_as_runbook_1_says(record: dict[str, Any], emulator: account.Account) -> None:
+    for item in record[config.STATE_STACK]:
+        succeeded(item)
+    bucket = step(record, config.STATE_STACK, "output")["output"].strip()
+    assert bucket == "wallet-service-terraform-state-123456789012-us-east-1"
+    s3 = emulator.client("s3", "us-east-1")
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    keys = {item["Key"] for item in s3.list_objects_v2(Bucket=bucket).get("Contents", [])}
+    assert {f"wallet-service/{stack.removeprefix('wallet-')}/terraform.tfstate" for stack in ENV_STACKS} <= keys
+    assert not [key for key in keys if key.endswith(".tflock")]  # every lock was released
+
+
+def test_a_plan_needs_nothing_but_the_tag(record: dict[str, Any], env_stack: str, emulated_run: Any) -> None:
+    """`pipenv run plan <env> v1.2.3` (synth, init, plan): every resource of the synthesized stack is to be added."""
+    output = succeeded(step(record, env_stack, "plan"))["output"]
+    synthesized = json.loads((emulated_run.outdir / env_stack / "cdktf.out" / "stacks" / env_stack / "cdk.tf.json").read_text())
+    count = sum(len(blocks) for blocks in synthesized["resource"].values())
+    assert f"Plan: {count} to add, 0 to change, 0 to destroy." in output
+
+
+def test_a_plan_of_a_teams_configuration(record: dict[str, Any], env_stack: str, emulated_run: Any) -> None:
+    """The realistic context of tests/test_realistic_context.py (explicit VPC and subnet ids, certificate ARN, a bigger
+    database, ARM64, IPv6 ingress, Spot in staging, an allowed account), its ids the emulated account's."""
+    item = record["realistic"][env_stack]
+    output = ANSI.sub("", item["output"])
+    assert item["returncode"] == 0, output[-4000:]
+    synthesized = json.loads((emulated_run.outdir / f"team-{env_stack}" / "cdktf.out" / "stacks" / env_stack / "cdk.tf.json").read_text())
+    count = sum(len(blocks) for blocks in synthesized["resource"].values())
+    assert f"Plan: {count} to add, 0 to change, 0 to destroy." in output
+
+
+def test_the_first_deploy_bootstraps(record: dict[str, Any], env_stack: str, emulator: account.Account) -> None:
+    deploy = succeeded(step(record, env_stack, "deploy"))
+    assert in_order(
+        deploy["output"],
+        f"first deploy of {env_stack} at {FIRST}",
+        "1/3 everything, the service without tasks (bootstrap)",
+        "2/3 migrations",
+        "migrations applied",
+        "3/3 the service to its minimum task count",
+    )
+    minimum, maximum = SCALING[env_stack]
+    assert deploy["facts"]["scalable_target"] == {"min": minimum, "max": maximum}
+    # Created empty (the bootstrap); auto scaling, not Terraform, raises it (the emulator runs no auto scaling).
+    assert deploy["facts"]["service"] == {"desired_count": 0, "image": image(emulator, FIRST)}
+    assert deploy["facts"]["migration_image"] == image(emulator, FIRST)
+
+
+@pytest.mark.parametrize("after", ["deploy", "release"])
+def test_a_plan_after_an_apply_shows_no_changes(record: dict[str, Any], env_stack: str, after: str) -> None:
+    """`terraform plan -detailed-exitcode` exits 0: nothing the provider reads back differs from the configuration."""
+    item = step(record, env_stack, f"plan-after-{after}")
+    changes = [line for line in item["output"].splitlines() if re.match(r"\s+[#~+-] ", line) or line.startswith("Plan:")]
+    assert item["returncode"] == 0, "\n".join(changes) or item["output"][-4000:]
+
+
+def test_a_release_moves_the_migrations_first_then_the_service(record: dict[str, Any], env_stack: str, emulator: account.Account) -> None:
+    release = succeeded(step(record, env_stack, "release"))
+    assert in_order(
+        release["output"],
+        f"release {env_stack}: {FIRST} -> {NEXT}",
+        f"1/3 the migration task to {NEXT}; the service stays on {FIRST}",
+        "2/3 migrations",
+        "migrations applied",
+        f"3/3 the service to {NEXT}",
+    )
+    assert release["facts"]["service"]["image"] == image(emulator, NEXT)
+    assert release["facts"]["migration_image"] == image(emulator, NEXT)
+
+
+def test_destroy_follows_the_tier(record: dict[str, Any], env_stack: str) -> None:
+    """README, Destroy rules: development destroys cleanly; pre-production stops at the database's deletion protection
+    (the rest is destroyed, the database and its data stay); production is refused by Terraform before anything goes."""
+    destroy = step(record, env_stack, "destroy")
+    left = destroy["facts"]
+    match TIERS[env_stack]:
+        case "development":
+            succeeded(destroy)
+            assert left == {"service": None, "migration_image": None, "scalable_target": None, "database": None}
+        case "pre-production":
+            assert destroy["returncode"] == 1
+            assert "deletion protection" in destroy["output"].lower()
+            assert left["database"] == {"deletion_protection": True, "status": "available"}
+        case "production":
+            assert destroy["returncode"] == 1
+            assert "Instance cannot be destroyed" in destroy["output"]
+            assert "prevent_destroy" in destroy["output"]
+            assert left["database"] == {"deletion_protection": True, "status": "available"}
+            assert left["service"] is not None and left["scalable_target"] is not None  # nothing was destroyed
+
+
+def test_a_failed_migration_leaves_the_service_on_the_current_release(record: dict[str, Any], emulator: account.Account) -> None:
+    """`pipenv run release` back to v1.2.3 with a migration that exits 1: the migration task moved, the service did not."""
+    item = step(record, ENV_STACKS[-1], "release-failed-migration")
+    assert item["returncode"] == 1
+    assert in_order(
+        item["output"], "1/3 the migration task to v1.2.3", "2/3 migrations", "exit code: 1", "migration FAILED: the release stops here"
+    )
+    assert "3/3" not in item["output"]
+    assert item["facts"]["service"]["image"] == image(emulator, NEXT)
+    assert item["facts"]["migration_image"] == image(emulator, FIRST)
+
+
+def test_a_state_that_cannot_be_read_stops_the_deploy(record: dict[str, Any]) -> None:
+    """AWS unreachable: `pipenv run deploy` stops with Terraform's error, never taking the stack for a new one (whose
+    first deploy would start the service without tasks)."""
+    item = step(record, ENV_STACKS[-1], "deploy-unreachable")
+    assert item["returncode"] != 0
+    assert "Error" in item["output"] and "first deploy" not in item["output"] and "Apply complete" not in item["output"]
+
+
+def test_a_stack_with_state_is_never_bootstrapped(record: dict[str, Any]) -> None:
+    """State without the service_image_tag output (deployed before it existed): no guess that could scale it down."""
+    item = step(record, ENV_STACKS[-1], "release-without-output")
+    assert item["returncode"] == 2
+    short = ENV_STACKS[-1].removeprefix("wallet-")
+    assert item["output"].splitlines()[-1] == (
+        f"error: service_image_tag: {ENV_STACKS[-1]} has state but no such output; run `pipenv run deploy {short} <the tag it runs>` once"
+    )
+
+
+def test_the_cdktf_cli_deploys_and_diffs_a_deployed_stack(record: dict[str, Any]) -> None:
+    """On the released stack: `pipenv run deploy <env> v1.2.4` is `cdktf deploy` (the CLI's synth, init, plan and
+    apply), then `cdktf diff`; neither finds anything to change."""
+    stack = ENV_STACKS[0]
+    deploy = succeeded(step(record, stack, "deploy-deployed"))["output"]
+    assert "No changes." in deploy and "first deploy" not in deploy
+    assert "No changes." in succeeded(step(record, stack, "cdktf-diff"))["output"]
+
+
+def test_native_state_locking_runs_for_real(record: dict[str, Any], emulated_run: Any, emulator: account.Account) -> None:
+    """A lock object at <key>.tflock (what use_lockfile writes) stops a plan; without it the plan runs."""
+    stack = ENV_STACKS[-1]  # production: its stack is never destroyed
+    succeeded(step(record, stack, "plan"))
+    bucket, key = (
+        step(record, config.STATE_STACK, "output")["output"].strip(),
+        f"wallet-service/{stack.removeprefix('wallet-')}/terraform.tfstate",
+    )
+    s3 = emulator.client("s3", "us-east-1")
+    lock = {"ID": "4d0f6b5e-0000-4000-8000-000000000000", "Operation": "OperationTypeApply", "Who": "someone@elsewhere"}
+    s3.put_object(Bucket=bucket, Key=f"{key}.tflock", Body=json.dumps(lock).encode())
+    command = ["terraform", f"-chdir={emulated_run.outdir / stack / 'cdktf.out' / 'stacks' / stack}", "plan", "-input=false", "-no-color"]
+    env = {**json.loads((emulated_run.outdir / "environment.json").read_text())}
+    try:
+        locked = subprocess.run([*command, "-var", f"image_tag={NEXT}"], env=env, capture_output=True, text=True, check=False)
+    finally:
+        s3.delete_object(Bucket=bucket, Key=f"{key}.tflock")
+    assert locked.returncode == 1
+    assert "Error acquiring the state lock" in locked.stderr and "someone@elsewhere" in locked.stderr
+
+
+@pytest.fixture(scope="session")
+def provider_choice(defaults_build: Build) -> provider.ProviderChoice:
+    pinned = {provider.pinned_version(document) for document in defaults_build.parsed.values()}
+    assert pinned == {"6.25.0"}  # the prebuilt bindings' provider, on every stack
+    return provider.choose("6.25.0", provider.mirrored_versions())
+
+
+def validate(stack_dir: Path, choice: provider.ProviderChoice, *, removals: bool, cli_config: Path) -> subprocess.CompletedProcess[str]:
+    document = json.loads((stack_dir / "cdk.tf.json").read_text())
+    if removals:
+        provider.remove(document)
+    document["terraform"]["required_providers"]["aws"]["version"] = choice.version
+    (stack_dir / "cdk.tf.json").write_text(json.dumps(document))
+    env = {"TF_CLI_CONFIG_FILE": str(cli_config), "CHECKPOINT_DISABLE": "1", "PATH": os.environ["PATH"]}
+    init = subprocess.run(
+        ["terraform", f"-chdir={stack_dir}", "init", "-backend=false", "-input=false", "-no-color"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert init.returncode == 0, init.stdout + init.stderr
+    return subprocess.run(
+        ["terraform", f"-chdir={stack_dir}", "validate", "-no-color"], env=env, capture_output=True, text=True, check=False
+    )
+
+
+def test_the_providers_version_and_exactly_the_removals(
+    defaults_build: Build, provider_choice: provider.ProviderChoice, tmp_path: Path
+) -> None:
+    """Every stack validates with the provider under test: the pinned 6.25.0 as synthesized, or an older mirrored one
+    after the declared removals, and not without them."""
+    cli_config = tmp_path / "terraform.rc"
+    cli_config.write_text(provider_choice.cli_config())
+    expected = {  # what the removals take out, per stack: rolling in dev; the canary's two blocks in staging and prod
+        "wallet-dev": ["aws_ecs_service.service_service.deployment_configuration"],
+        "wallet-staging": ["aws_ecs_service.service_service.deployment_configuration", "aws_ecs_service.service_service.load_balancer.advanced_configuration"],
+        "wallet-prod": ["aws_ecs_service.service_service.deployment_configuration", "aws_ecs_service.service_service.load_balancer.advanced_configuration"],
+    }  # fmt: skip
+    for stack in [*ENV_STACKS, config.STATE_STACK]:
+        assert provider.remove(json.loads(defaults_build.synthesized[stack])) == expected.get(stack, [])
+        for removals in (True, False) if provider_choice.removes else (False,):
+            folder = tmp_path / f"{stack}-{removals}"
+            shutil.copytree(defaults_build.outdir / "stacks" / stack, folder)
+            result = validate(folder, provider_choice, removals=removals, cli_config=cli_config)
+            if removals or not provider_choice.removes or not expected.get(stack):
+                assert result.returncode == 0, f"{stack}: {result.stdout[-2000:]}{result.stderr[-2000:]}"
+            else:
+                assert result.returncode == 1
+                named = re.findall(r'No argument or block type is named "(\w+)"', result.stderr)
+                assert named == [path.rsplit(".", 1)[-1] for path in expected[stack]], result.stderr[-2000:]
+
+
+def test_the_allowlist_is_reviewed_for_this_moto() -> None:
+    entries = tomllib.loads(ALLOWLIST.read_text())["unverified"]
+    assert entries
+    for entry in entries:
+        assert set(entry) == {"what", "resources", "moto", "emulator", "reason"}, entry
+        assert entry["moto"] == version("moto"), f"{entry['what']}: reviewed for moto {entry['moto']}; review it for {version('moto')}"
+        assert all(entry[field].strip() for field in ("what", "emulator", "reason"))
