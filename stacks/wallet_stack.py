@@ -133,7 +133,7 @@ class WalletStack(AddressedStack):
         )
         migration_image_tag.add_validation(
             # Written out: cdktf's Op renders an operand "" or 0 as `undefined`, which Terraform refuses.
-            condition="${var.migration_image_tag == \"\" || " + f"can(regex({json.dumps(IMAGE_TAG)}, var.migration_image_tag))" + "}",
+            condition='${var.migration_image_tag == "" || ' + f"can(regex({json.dumps(IMAGE_TAG)}, var.migration_image_tag))" + "}",
             error_message=f"migration_image_tag must be empty (the migrations follow image_tag) or {IMAGE_TAG_FORM}.",
         )
         self.bootstrap = TerraformVariable(

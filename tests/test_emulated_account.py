@@ -202,7 +202,7 @@ def test_a_stack_with_state_is_never_bootstrapped(record: dict[str, Any]) -> Non
 def test_the_cdktf_cli_deploys_and_diffs_a_deployed_stack(record: dict[str, Any]) -> None:
     """On the released stack: `pipenv run deploy <env> v1.2.4` is `cdktf deploy` (the CLI's synth, init, plan and
     apply), then `cdktf diff`; neither finds anything to change."""
-    stack = ENV_STACKS[0]
+    stack = ENV_STACKS[len(ENV_STACKS) // 2]
     deploy = succeeded(step(record, stack, "deploy-deployed"))["output"]
     assert "No changes." in deploy and "first deploy" not in deploy
     assert "No changes." in succeeded(step(record, stack, "cdktf-diff"))["output"]

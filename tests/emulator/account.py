@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -215,6 +216,20 @@ def command_environment(emulator: Account, choice: provider.ProviderChoice, work
         "PIPENV_PIPFILE": str(pipfile),
         "PIPENV_VERBOSITY": "-1",
     }
+
+
+def wait_for_bucket(emulator: Account, bucket: str, region: str, *, until: Callable[[], bool], timeout_seconds: float = 300) -> bool:
+    """True once ``bucket`` exists; False if ``until()`` turns true first (what would create it has ended) or on timeout."""
+    s3, deadline = emulator.client("s3", region), time.monotonic() + timeout_seconds
+    while time.monotonic() < deadline:
+        try:
+            s3.head_bucket(Bucket=bucket)
+            return True
+        except s3.exceptions.ClientError:
+            if until():
+                return False
+            time.sleep(0.5)
+    return False
 
 
 def pipenv() -> str:
