@@ -282,6 +282,37 @@ def test_the_providers_version_and_exactly_the_removals(
                 assert named == [path.rsplit(".", 1)[-1] for path in expected[stack]], result.stderr[-2000:]
 
 
+def test_the_provider_is_the_pinned_one_where_terraform_can_install_it(tmp_path: Path) -> None:
+    for release in ("5.100.0", "6.25.0", "5.99.1", "6.0.0-beta1"):
+        build = tmp_path / "mirror" / provider.SOURCE / release / provider.PLATFORM / f"terraform-provider-aws_v{release}_x5"
+        build.parent.mkdir(parents=True)
+        build.touch()
+    mirrored = provider.mirrored_versions((tmp_path / "mirror", tmp_path / "absent"))
+    assert sorted(mirrored) == ["5.100.0", "5.99.1", "6.25.0"]  # a pre-release is never chosen
+    assert provider.choose("6.25.0", mirrored) == provider.ProviderChoice("6.25.0", tmp_path / "mirror")
+    assert not provider.choose("6.25.0", mirrored).removes
+    older = provider.choose("6.26.0", {k: v for k, v in mirrored.items() if k != "6.25.0"})
+    assert older == provider.ProviderChoice("5.100.0", tmp_path / "mirror")  # the newest by number, not by text
+    assert older.removes
+    assert 'path    = "' + str(tmp_path / "mirror") + '"' in older.cli_config()
+    assert provider.choose("6.25.0", {}) == provider.ProviderChoice("6.25.0", None)  # the registry's
+    assert provider.ProviderChoice("6.25.0", None).cli_config() == ""
+
+
+def test_the_removals_take_out_exactly_their_paths() -> None:
+    document = {"resource": {"aws_ecs_service": {"a": {"deployment_configuration": [{}], "load_balancer": [
+        {"target_group_arn": "x", "advanced_configuration": {}}, {"target_group_arn": "y"}]}, "b": {"name": "b"}}}}  # fmt: skip
+    assert provider.remove(document) == [
+        "aws_ecs_service.a.deployment_configuration",
+        "aws_ecs_service.a.load_balancer.advanced_configuration",
+    ]
+    assert document == {
+        "resource": {
+            "aws_ecs_service": {"a": {"load_balancer": [{"target_group_arn": "x"}, {"target_group_arn": "y"}]}, "b": {"name": "b"}}
+        }
+    }
+
+
 def test_the_allowlist_is_reviewed_for_this_moto() -> None:
     entries = tomllib.loads(ALLOWLIST.read_text())["unverified"]
     assert entries

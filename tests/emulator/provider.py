@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -91,7 +92,8 @@ def mirrored_versions(mirrors: tuple[Path, ...] | None = None) -> dict[str, Path
     found: dict[str, Path] = {}
     for mirror in mirrors:
         for build in sorted((mirror / SOURCE).glob(f"*/{PLATFORM}/terraform-provider-aws_v*")):
-            found.setdefault(build.parent.parent.name, mirror)
+            if re.fullmatch(r"\d+\.\d+\.\d+", build.parent.parent.name):  # releases only
+                found.setdefault(build.parent.parent.name, mirror)
     return found
 
 
