@@ -24,11 +24,9 @@ from stacks import config
 from tests.conftest import ENV_STACKS, SUMMARY, Build
 from tests.emulator import account, provider
 from tests.emulator.lifecycle import FIRST, NEXT
+from tests.expected import EXPECTED
 
 ALLOWLIST = Path(__file__).resolve().parent / "emulator" / "allowlist.toml"
-TIERS = {environment.stack_name: environment.tier for environment in config.load({})}
-# Auto scaling's bounds once the first deploy has lifted the bootstrap's hold (min, max): the environment table.
-SCALING = {"wallet-dev": (1, 2), "wallet-staging": (2, 4), "wallet-prod": (2, 10)}
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -119,8 +117,8 @@ def test_the_first_deploy_bootstraps(record: dict[str, Any], env_stack: str, emu
         "migrations applied",
         "3/3 the service to its minimum task count",
     )
-    minimum, maximum = SCALING[env_stack]
-    assert deploy["facts"]["scalable_target"] == {"min": minimum, "max": maximum}
+    # Auto scaling's bounds once the first deploy has lifted the bootstrap's hold.
+    assert deploy["facts"]["scalable_target"] == {"min": EXPECTED[env_stack].min_tasks, "max": EXPECTED[env_stack].max_tasks}
     # Created empty (the bootstrap); auto scaling, not Terraform, raises it (the emulator runs no auto scaling).
     assert deploy["facts"]["service"] == {"desired_count": 0, "image": image(emulator, FIRST)}
     assert deploy["facts"]["migration_image"] == image(emulator, FIRST)
@@ -153,7 +151,7 @@ def test_destroy_follows_the_tier(record: dict[str, Any], env_stack: str) -> Non
     (the rest is destroyed, the database and its data stay); production is refused by Terraform before anything goes."""
     destroy = step(record, env_stack, "destroy")
     left = destroy["facts"]
-    match TIERS[env_stack]:
+    match EXPECTED[env_stack].tier:
         case "development":
             succeeded(destroy)
             assert left == {"service": None, "migration_image": None, "scalable_target": None, "database": None}
