@@ -31,6 +31,7 @@ MEASURE = (
     "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
     "sys.exit(code)\n"
 )
+PYTEST = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
 EAGER_IMPORT = "from stacks import runtime; runtime.use_supported_node(); import cdktf_cdktf_provider_aws"
 
 
@@ -55,13 +56,13 @@ def main() -> int:
             "import": [sys.executable, "-c", EAGER_IMPORT],
             "synth": [sys.executable, "main.py"],
             "eager": ["env", f"{runtime.EAGER_ENV}=1", sys.executable, "main.py"],
-            "tests": [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-            "offline": [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--ignore", "tests/test_emulated_account.py"],
+            "tests": PYTEST,
+            "offline": ["env", "WALLET_TEST_EMULATOR=0", *PYTEST, "--ignore", "tests/test_emulated_account.py"],
         }
         env["CDKTF_OUTDIR"] = outdir
         samples: dict[str, list[tuple[float, int]]] = {name: [] for name in commands}
         for round_ in range(args.runs):
-            for name, command in commands.items():  # interleaved, so drift hits all three alike
+            for name, command in commands.items():  # interleaved, so drift hits all alike
                 samples[name].append(run(command, env))
                 print(f"run {round_ + 1}/{args.runs} {name}: {samples[name][-1][0]:.2f} s", file=sys.stderr)
     median = {name: statistics.median(seconds for seconds, _ in runs) for name, runs in samples.items()}

@@ -9,7 +9,7 @@
 #                                    migration stops at 2, with the current version still serving.
 # The first deploy (a stack without state), by deploy or release: 1. apply with bootstrap=true (the service without
 # tasks), 2. migrations, 3. apply without it (auto scaling starts the tasks): the schema exists only after 2.
-# AUTO_APPROVE=1 applies without asking (the pipeline); otherwise Terraform asks before each apply.
+# AUTO_APPROVE=1 applies without asking (the pipeline), here and in `cdktf deploy`; otherwise Terraform (or cdktf) asks before each apply.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 usage="usage: pipenv run {plan|deploy|release} <environment> <image tag>   (environments: python -m stacks.cli environments)"

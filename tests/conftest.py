@@ -41,6 +41,8 @@ ALL_STACKS = [*ENV_STACKS, config.STATE_STACK]
 CDKTF_CLI = PROJECT_DIR / "tools" / "cdktf" / "node_modules" / ".bin" / "cdktf"
 # Set to 0 by the nested run of the core checks (tests/test_realistic_context.py): it needs none of the runs.
 BACKGROUND_ENV = "WALLET_TEST_BACKGROUND"
+EMULATOR_ENV = "WALLET_TEST_EMULATOR"
+"""0: no emulated account (its tests then fail and say so); for measuring what it adds (scripts/bench.py)."""
 # What a project copy needs to synthesize (main.py) and to run the suite's core checks.
 PROJECT_FILES = ("main.py", "cdktf.json", "pyproject.toml", "README.md")
 PROJECT_FOLDERS = ("stacks", "constructs_lib", "tests", "security", "costs", "release")
@@ -99,8 +101,8 @@ class Background:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.communicate()
 
-    def result(self) -> subprocess.CompletedProcess[str]:
-        stdout, stderr = self.process.communicate(timeout=900)
+    def result(self, timeout_seconds: float = 900) -> subprocess.CompletedProcess[str]:
+        stdout, stderr = self.process.communicate(timeout=timeout_seconds)
         return subprocess.CompletedProcess(self.process.args, self.process.returncode, stdout, stderr)
 
 
@@ -152,6 +154,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     from tests.test_realistic_context import start_realistic_run
 
     runs["realistic"] = start_realistic_run(base / "realistic")
+    if os.environ.get(EMULATOR_ENV) == "0":  # `pipenv run bench`'s "offline" run: the suite without the emulator
+        session.config.stash[BACKGROUND] = runs
+        return
     emulator = session.config.stash[EMULATOR] = Emulator(base / "emulator.log")
     emulator.wait_until_up()
     lifecycle = [sys.executable, "-m", "tests.emulator.lifecycle", emulator.account.endpoint, str(base / "emulated")]
@@ -207,14 +212,16 @@ def cli_runs(request: pytest.FixtureRequest) -> dict[str, Background]:
 
 @pytest.fixture(scope="session")
 def emulated_run(request: pytest.FixtureRequest) -> Background:
-    return request.config.stash[BACKGROUND]["emulated"]
+    runs = request.config.stash[BACKGROUND]
+    assert "emulated" in runs, f"the emulated account was not started ({BACKGROUND_ENV}=0 or {EMULATOR_ENV}=0)"
+    return runs["emulated"]
 
 
 @pytest.fixture(scope="session")
 def emulator(request: pytest.FixtureRequest) -> Account:
     """The emulated AWS account the lifecycle ran in (tests/emulator/account.py)."""
     running = request.config.stash[EMULATOR]
-    assert running is not None, "the emulator was not started (WALLET_TEST_BACKGROUND=0)"
+    assert running is not None, f"the emulator was not started ({BACKGROUND_ENV}=0 or {EMULATOR_ENV}=0)"
     return running.account
 
 

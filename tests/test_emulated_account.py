@@ -1,13 +1,17 @@
 """Terraform itself, with a real AWS provider, against an emulated AWS account, through the project's own commands.
 
 The session starts the emulator (moto in server mode, tests/emulator/server.py) and, in the background, the life of
-every stack there (tests/emulator/lifecycle.py): the state bucket as Runbook 1 says, then per environment a plan with
-nothing but the tag, the first deploy, a re-plan, a release, a re-plan and the destroy. These tests read what each
-step did and what the account holds. What the emulator cannot show is in tests/emulator/allowlist.toml.
+every stack there (tests/emulator/lifecycle.py, whose docstring lists the steps): the state bucket as Runbook 1 says,
+then per environment a plan with nothing but the tag, the first deploy, a re-plan, a release, a re-plan and the
+destroy; on one environment `cdktf deploy` and `cdktf diff`, on the last what goes wrong (a failed migration, AWS out
+of reach, state without the tag output); plans of a team's context beside them. These tests read what each step did
+and what the account holds, and run a few of their own: the state lock, and `terraform validate` with the provider
+under test. What the emulator cannot show is in tests/emulator/allowlist.toml.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import re
@@ -25,6 +29,7 @@ from tests.conftest import ENV_STACKS, SUMMARY, Build
 from tests.emulator import account, provider
 from tests.emulator.lifecycle import FIRST, NEXT
 from tests.expected import EXPECTED
+from tests.golden import GOLDEN_DIR
 
 ALLOWLIST = Path(__file__).resolve().parent / "emulator" / "allowlist.toml"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -33,13 +38,13 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 @pytest.fixture(scope="session")
 def record(emulated_run: Any, request: pytest.FixtureRequest) -> dict[str, Any]:
     """The lifecycle's record, once it has ended."""
-    result = emulated_run.result()
+    result = emulated_run.result(timeout_seconds=3600)
     assert result.returncode == 0, f"the lifecycle run failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
     document: dict[str, Any] = json.loads((emulated_run.outdir / "record.json").read_text())
     steps = sum(len(value) for key, value in document.items() if isinstance(value, list))
     request.config.stash.setdefault(SUMMARY, []).append(
         f"emulated account: moto {version('moto')}, hashicorp/aws {document['provider']['version']} "
-        f"({'mirror ' + document['provider']['mirror'] if document['provider']['mirror'] != 'None' else 'registry'}), {steps} steps"
+        f"({'mirror ' + document['provider']['mirror'] if document['provider']['mirror'] else 'registry'}), {steps} steps"
     )
     return document
 
@@ -65,15 +70,24 @@ def in_order(output: str, *lines: str) -> bool:
     return -1 not in positions and positions == sorted(positions)
 
 
-def digest(emulator: account.Account, tag: str) -> str:
-    [image] = emulator.client("ecr", "us-east-1").describe_images(repositoryName="wallet-service", imageIds=[{"imageTag": tag}])[
-        "imageDetails"
-    ]
-    return str(image["imageDigest"])
+DEFAULTS = config.load({})[0]  # the lifecycle runs the table's defaults: one Region and repository for all
 
 
 def image(emulator: account.Account, tag: str) -> str:
-    return f"{account.ACCOUNT_ID}.dkr.ecr.us-east-1.amazonaws.com/wallet-service@{digest(emulator, tag)}"
+    """The image reference a task definition holds for ``tag``: the repository's URI at the tag's digest."""
+    ecr = emulator.client("ecr", DEFAULTS.region)
+    [details] = ecr.describe_images(repositoryName=DEFAULTS.ecr_repository, imageIds=[{"imageTag": tag}])["imageDetails"]
+    [repository] = ecr.describe_repositories(repositoryNames=[DEFAULTS.ecr_repository])["repositories"]
+    return f"{repository['repositoryUri']}@{details['imageDigest']}"
+
+
+def state_key(stack: str) -> str:
+    return f"wallet-service/{stack.removeprefix('wallet-')}/terraform.tfstate"
+
+
+def planned_to_add_everything(output: str, synthesized: Path) -> bool:
+    count = sum(len(blocks) for blocks in json.loads(synthesized.read_text())["resource"].values())
+    return f"Plan: {count} to add, 0 to change, 0 to destroy." in output
 
 
 def test_the_state_bucket_is_bootstrapped_as_runbook_1_says(record: dict[str, Any], emulator: account.Account) -> None:
@@ -84,16 +98,14 @@ def test_the_state_bucket_is_bootstrapped_as_runbook_1_says(record: dict[str, An
     s3 = emulator.client("s3", "us-east-1")
     assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
     keys = {item["Key"] for item in s3.list_objects_v2(Bucket=bucket).get("Contents", [])}
-    assert {f"wallet-service/{stack.removeprefix('wallet-')}/terraform.tfstate" for stack in ENV_STACKS} <= keys
+    assert {state_key(stack) for stack in ENV_STACKS} <= keys
     assert not [key for key in keys if key.endswith(".tflock")]  # every lock was released
 
 
 def test_a_plan_needs_nothing_but_the_tag(record: dict[str, Any], env_stack: str, emulated_run: Any) -> None:
     """`pipenv run plan <env> v1.2.3` (synth, init, plan): every resource of the synthesized stack is to be added."""
     output = succeeded(step(record, env_stack, "plan"))["output"]
-    synthesized = json.loads((emulated_run.outdir / env_stack / "cdktf.out" / "stacks" / env_stack / "cdk.tf.json").read_text())
-    count = sum(len(blocks) for blocks in synthesized["resource"].values())
-    assert f"Plan: {count} to add, 0 to change, 0 to destroy." in output
+    assert planned_to_add_everything(output, emulated_run.outdir / env_stack / "cdktf.out" / "stacks" / env_stack / "cdk.tf.json")
 
 
 def test_a_plan_of_a_teams_configuration(record: dict[str, Any], env_stack: str, emulated_run: Any) -> None:
@@ -102,9 +114,7 @@ def test_a_plan_of_a_teams_configuration(record: dict[str, Any], env_stack: str,
     item = record["realistic"][env_stack]
     output = ANSI.sub("", item["output"])
     assert item["returncode"] == 0, output[-4000:]
-    synthesized = json.loads((emulated_run.outdir / f"team-{env_stack}" / "cdktf.out" / "stacks" / env_stack / "cdk.tf.json").read_text())
-    count = sum(len(blocks) for blocks in synthesized["resource"].values())
-    assert f"Plan: {count} to add, 0 to change, 0 to destroy." in output
+    assert planned_to_add_everything(output, emulated_run.outdir / f"team-{env_stack}" / "cdktf.out" / "stacks" / env_stack / "cdk.tf.json")
 
 
 def test_the_first_deploy_bootstraps(record: dict[str, Any], env_stack: str, emulator: account.Account) -> None:
@@ -207,24 +217,24 @@ def test_the_cdktf_cli_deploys_and_diffs_a_deployed_stack(record: dict[str, Any]
 
 
 def test_native_state_locking_runs_for_real(record: dict[str, Any], emulated_run: Any, emulator: account.Account) -> None:
-    """A lock object at <key>.tflock (what use_lockfile writes) stops a plan; without it the plan runs."""
-    stack = ENV_STACKS[-1]  # production: its stack is never destroyed
+    """A lock object at <key>.tflock (what use_lockfile writes) stops a plan; once it is gone the same plan runs."""
+    stack = ENV_STACKS[-1]  # the last environment: production in the table, never destroyed
     succeeded(step(record, stack, "plan"))
-    bucket, key = (
-        step(record, config.STATE_STACK, "output")["output"].strip(),
-        f"wallet-service/{stack.removeprefix('wallet-')}/terraform.tfstate",
-    )
-    s3 = emulator.client("s3", "us-east-1")
+    bucket, key = step(record, config.STATE_STACK, "output")["output"].strip(), state_key(stack)
+    s3 = emulator.client("s3", DEFAULTS.state_region)
     lock = {"ID": "4d0f6b5e-0000-4000-8000-000000000000", "Operation": "OperationTypeApply", "Who": "someone@elsewhere"}
+    folder = emulated_run.outdir / stack / "cdktf.out" / "stacks" / stack
+    command = ["terraform", f"-chdir={folder}", "plan", "-input=false", "-no-color", "-lock-timeout=0s", "-var", f"image_tag={NEXT}"]
+    env = json.loads((emulated_run.outdir / "environment.json").read_text())
     s3.put_object(Bucket=bucket, Key=f"{key}.tflock", Body=json.dumps(lock).encode())
-    command = ["terraform", f"-chdir={emulated_run.outdir / stack / 'cdktf.out' / 'stacks' / stack}", "plan", "-input=false", "-no-color"]
-    env = {**json.loads((emulated_run.outdir / "environment.json").read_text())}
     try:
-        locked = subprocess.run([*command, "-var", f"image_tag={NEXT}"], env=env, capture_output=True, text=True, check=False)
+        locked = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     finally:
         s3.delete_object(Bucket=bucket, Key=f"{key}.tflock")
     assert locked.returncode == 1
     assert "Error acquiring the state lock" in locked.stderr and "someone@elsewhere" in locked.stderr
+    unlocked = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    assert unlocked.returncode == 0, unlocked.stderr[-2000:]
 
 
 @pytest.fixture(scope="session")
@@ -235,11 +245,7 @@ def provider_choice(defaults_build: Build) -> provider.ProviderChoice:
 
 
 def validate(stack_dir: Path, choice: provider.ProviderChoice, *, removals: bool, cli_config: Path) -> subprocess.CompletedProcess[str]:
-    document = json.loads((stack_dir / "cdk.tf.json").read_text())
-    if removals:
-        provider.remove(document)
-    document["terraform"]["required_providers"]["aws"]["version"] = choice.version
-    (stack_dir / "cdk.tf.json").write_text(json.dumps(document))
+    provider.adapt(stack_dir, choice, removals=removals)
     env = {"TF_CLI_CONFIG_FILE": str(cli_config), "CHECKPOINT_DISABLE": "1", "PATH": os.environ["PATH"]}
     init = subprocess.run(
         ["terraform", f"-chdir={stack_dir}", "init", "-backend=false", "-input=false", "-no-color"],
@@ -313,8 +319,11 @@ def test_the_removals_take_out_exactly_their_paths() -> None:
 
 def test_the_allowlist_is_reviewed_for_this_moto() -> None:
     entries = tomllib.loads(ALLOWLIST.read_text())["unverified"]
+    golden = {line for path in GOLDEN_DIR.glob("*.txt") for line in path.read_text().splitlines()}
     assert entries
     for entry in entries:
+        for pattern in entry["resources"]:  # each names something the stacks have
+            assert fnmatch.filter(golden, pattern), f"{entry['what']}: {pattern} matches no address in tests/golden"
         assert set(entry) == {"what", "resources", "moto", "emulator", "reason"}, entry
         assert entry["moto"] == version("moto"), f"{entry['what']}: reviewed for moto {entry['moto']}; review it for {version('moto')}"
         assert all(entry[field].strip() for field in ("what", "emulator", "reason"))

@@ -34,7 +34,6 @@ CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing
 RELEASES = ("v1.2.3", "v1.2.4")
 """The image tags in ECR: the first deploy's and the next release's."""
 STARTUP_DIR = Path(__file__).resolve().parent / "startup"
-TAGGED_SUBNETS = {"Private": "Private", "Public": "Public"}  # aws-cdk:subnet-type values AWS CDK gives its subnets
 # The caller's AWS settings that would point the commands elsewhere than at the emulator.
 AWS_SETTINGS = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE")
 
@@ -132,7 +131,7 @@ def _seed_vpc(emulator: Account, environment: EnvironmentConfig, index: int, *, 
     subnets: dict[str, list[str]] = {"Private": [], "Public": []}
     zones = [zone["ZoneName"] for zone in ec2.describe_availability_zones()["AvailabilityZones"]][:2]
     for number, (kind, zone) in enumerate((kind, zone) for kind in subnets for zone in zones):
-        tags = [{"Key": "aws-cdk:subnet-type", "Value": TAGGED_SUBNETS[kind]}] if by_tags else []
+        tags = [{"Key": "aws-cdk:subnet-type", "Value": kind}] if by_tags else []  # the values AWS CDK gives its subnets
         subnet = ec2.create_subnet(
             VpcId=vpc, CidrBlock=f"10.{index}.{number}.0/24", AvailabilityZone=zone,
             TagSpecifications=[{"ResourceType": "subnet", "Tags": tags}] if tags else [],
@@ -155,10 +154,10 @@ def _manifest(tag: str) -> str:
     )
 
 
-def context(configs: list[EnvironmentConfig], seeded: dict[str, SeededEnvironment], base: dict[str, Any]) -> dict[str, Any]:
-    """``base`` (a cdktf.json context) plus what the emulated account needs: alarm e-mails for every environment, and
-    the seeded VPC's id where the environment names a VPC by id (the table's ids are of accounts the emulator is not)."""
-    result = {key: dict(value) if isinstance(value, dict) else value for key, value in base.items()}
+def context(configs: list[EnvironmentConfig], seeded: dict[str, SeededEnvironment]) -> dict[str, Any]:
+    """The defaults' context plus what the emulated account needs: alarm e-mails for every environment, and the seeded
+    VPC's id where the environment names a VPC by id (the table's ids are of accounts the emulator is not)."""
+    result: dict[str, Any] = {}
     for environment in configs:
         settings = result.setdefault(environment.stack_name, {})
         settings.setdefault("alarm_emails", [f"wallet-{environment.environment}-alerts@example.com"])

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -65,7 +66,9 @@ def run_step(name: str, command: list[str], cwd: Path, env: dict[str, str]) -> R
         env = {**env, "TF_LOG_PATH": str(cwd / f"{name}.tf.log")}
     started = time.monotonic()
     with log.open("w") as output:
-        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
         RUNNING.add(process)
         try:
             returncode = process.wait(timeout=STEP_TIMEOUT_SECONDS)
@@ -83,8 +86,7 @@ def run_step(name: str, command: list[str], cwd: Path, env: dict[str, str]) -> R
 def project_copy(target: Path, context: dict[str, Any]) -> Path:
     """A copy with the scripts, and the cdktf CLI of this project (linked, not copied)."""
     copy_project(target, context)
-    for folder in ("scripts",):
-        subprocess.run(["cp", "-r", str(PROJECT_DIR / folder), str(target / folder)], check=True)
+    shutil.copytree(PROJECT_DIR / "scripts", target / "scripts", ignore=shutil.ignore_patterns("__pycache__"))
     (target / "tools").mkdir()
     (target / "tools" / "cdktf").symlink_to(PROJECT_DIR / "tools" / "cdktf")
     return target
@@ -142,9 +144,9 @@ def environment_lifecycle(
     step_env = {**env, "AUTO_APPROVE": "1", "TF_VAR_image_tag": NEXT}  # the variable: for `cdktf diff` alone
     for name, command, ends in steps:
         if name == "release-failed-migration":
-            failing = {**json.loads((project / "cdktf.json").read_text())}
-            failing["context"] = {**failing["context"], stack: {**failing["context"][stack], "migration_command": ["false"]}}
             original = (project / "cdktf.json").read_text()
+            failing = json.loads(original)
+            failing["context"][stack]["migration_command"] = ["false"]
             (project / "cdktf.json").write_text(json.dumps(failing))
         records.append(run_step(name, command, project, {**step_env, **UNREACHABLE} if name == "deploy-unreachable" else step_env))
         if name == "release-failed-migration":
@@ -233,11 +235,11 @@ def main(argv: list[str]) -> int:
     emulator = account.Account(endpoint)
     configs = config.load({})
     seeded = account.seed(emulator, configs)
-    context = account.context(configs, seeded, {})
+    context = account.context(configs, seeded)
     choice = provider_choice(work)
     env = account.command_environment(emulator, choice, work, PROJECT_DIR / "Pipfile")
     (work / "environment.json").write_text(json.dumps(env))  # for the tests' own Terraform runs on these copies
-    record: dict[str, Any] = {"provider": {"version": choice.version, "mirror": str(choice.mirror)}}
+    record: dict[str, Any] = {"provider": {"version": choice.version, "mirror": str(choice.mirror) if choice.mirror else None}}
     record["seeded"] = {stack: vars(item) for stack, item in seeded.items()}
     # Runbook 1 names the bucket after the account and Region; the environments start as soon as it exists (the rest
     # of the bootstrap, its lifecycle rules above all, takes the provider a minute), and the test checks that
@@ -266,7 +268,7 @@ def main(argv: list[str]) -> int:
                 project_copy(work / environment.stack_name, context),
                 environment,
                 env,
-                cli=index == len(configs) // 2,  # the middle one: its sequence is the shortest
+                cli=index == len(configs) // 2,  # the middle one: neither destroyed at length (dev) nor the last (prod)
                 last=index == len(configs) - 1,
             )
             for index, environment in enumerate(configs)

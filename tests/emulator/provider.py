@@ -132,13 +132,13 @@ def _remove_path(node: Any, path: tuple[str, ...]) -> bool:
     return _remove_path(node[path[0]], path[1:])
 
 
-def adapt(stack_dir: Path, choice: ProviderChoice) -> None:
+def adapt(stack_dir: Path, choice: ProviderChoice, *, removals: bool = True) -> None:
     """The test's copy of a synthesized stack, for ``choice`` and the emulator: the provider version it requires, the
-    REMOVALS where that version lacks them, path-style S3 addresses for the backend, and an override file with what
-    the emulator needs of the provider."""
+    REMOVALS where that version lacks them (``removals`` False: not, to show what the version makes of them), path-style
+    S3 addresses for the backend, and an override file with what the emulator needs of the provider."""
     path = stack_dir / "cdk.tf.json"
     document = json.loads(path.read_text())
-    if choice.removes:
+    if removals and choice.removes:
         remove(document)
     document["terraform"]["required_providers"]["aws"]["version"] = choice.version
     # S3 on 127.0.0.1 needs path-style addresses (no <bucket>.127.0.0.1 host names), for the backend as for the provider.
