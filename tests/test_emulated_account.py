@@ -197,6 +197,15 @@ def test_a_state_that_cannot_be_read_stops_the_deploy(record: dict[str, Any]) ->
     assert "Error" in item["output"] and "first deploy" not in item["output"] and "Apply complete" not in item["output"]
 
 
+def test_a_state_that_exists_but_cannot_be_read_is_never_taken_for_a_new_stack(record: dict[str, Any]) -> None:
+    """The state object's read denied (a missing permission): the deploy stops with the backend's error (already
+    `terraform init` reads the state), and never bootstraps, which would start the running service without tasks."""
+    item = step(record, ENV_STACKS[-1], "deploy-state-unreadable")
+    assert item["returncode"] == 1
+    assert f'Unable to access object "{state_key(ENV_STACKS[-1])}"' in item["output"] and "403" in item["output"]
+    assert "first deploy" not in item["output"] and "Apply complete" not in item["output"]
+
+
 def test_a_stack_with_state_is_never_bootstrapped(record: dict[str, Any]) -> None:
     """State without the service_image_tag output (deployed before it existed): no guess that could scale it down."""
     item = step(record, ENV_STACKS[-1], "release-without-output")

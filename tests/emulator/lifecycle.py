@@ -15,6 +15,7 @@ bucket becomes `state_bucket`; then each environment, in a project copy of its o
     cdktf-diff                pipenv run cdktf diff <stack>    (middle environment: the CLI's own synth, init, plan)
     release-failed-migration  pipenv run release <env> v1.2.3  (last environment: migration_command ["false"])
     deploy-unreachable        pipenv run deploy <env> v1.2.4   (last environment: AWS_ENDPOINT_URL where nothing listens)
+    deploy-state-unreadable   pipenv run deploy <env> v1.2.4   (last environment: its state object denied to all)
     release-without-output    state without service_image_tag, then pipenv run release  (last environment)
     destroy                   terraform destroy -auto-approve  (what the tier allows: tests/test_emulated_account.py)
 
@@ -132,7 +133,8 @@ def environment_lifecycle(
             ("cdktf-diff", [pipenv, "run", "cdktf", "diff", stack], False),
         ]
     if last:
-        steps += what_goes_wrong(pipenv, short, folder)
+        bucket = json.loads((project / "cdktf.json").read_text())["context"][config.SHARED_KEY]["state_bucket"]
+        steps += what_goes_wrong(pipenv, short, folder, (bucket, f"wallet-service/{short}/terraform.tfstate"))
     steps.append(
         (
             "destroy",
@@ -166,9 +168,12 @@ def realistic_plan(project: Path, environment: config.EnvironmentConfig, env: di
     return run_step("plan", [account.pipenv(), "run", "plan", environment.environment, FIRST], project, env)
 
 
-def what_goes_wrong(pipenv: str, short: str, folder: Path) -> list[tuple[str, list[str], bool]]:
+def what_goes_wrong(pipenv: str, short: str, folder: Path, state: tuple[str, str]) -> list[tuple[str, list[str], bool]]:
     """On the released stack: a release whose migration fails (the emulator's `false` exits 1: server.py), a deploy
-    that cannot reach AWS, and a release of a stack whose state lacks the service_image_tag output."""
+    that cannot reach AWS, one whose state exists but cannot be read (``state``: its bucket and key), and a release of
+    a stack whose state lacks the service_image_tag output."""
+    access = f"{sys.executable} -m tests.emulator.state_access {{}} {state[0]} {state[1]}"
+    unreadable = f"{access.format('deny')} && {{ {pipenv} run deploy {short} {NEXT}; status=$?; {access.format('allow')}; exit $status; }}"
     without_output = (
         f"terraform -chdir={folder} state pull"
         ' | python -c \'import json, sys; s = json.load(sys.stdin); del s["outputs"]["service_image_tag"]; s["serial"] += 1; print(json.dumps(s))\''
@@ -177,6 +182,7 @@ def what_goes_wrong(pipenv: str, short: str, folder: Path) -> list[tuple[str, li
     return [
         ("release-failed-migration", [pipenv, "run", "release", short, FIRST], False),
         ("deploy-unreachable", [pipenv, "run", "deploy", short, NEXT], False),
+        ("deploy-state-unreadable", ["bash", "-c", unreadable], False),
         ("release-without-output", ["bash", "-o", "pipefail", "-c", without_output], False),
     ]
 
