@@ -8,6 +8,7 @@ unlike AWS, and one stand-in (a container's exit code), each with its reason and
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import sys
@@ -220,10 +221,11 @@ def _security_group_rule_descriptions() -> None:
     from moto.ec2.models.security_groups import SecurityGroupRule
 
     create = SecurityGroupRule.__init__
+    parameters = inspect.signature(create)
 
     def init(self: Any, *args: Any, **kwargs: Any) -> None:
         create(self, *args, **kwargs)
-        prefix_list = kwargs.get("prefix_list_id") or (args[7] if len(args) > 7 else None) or {}
+        prefix_list = parameters.bind(self, *args, **kwargs).arguments.get("prefix_list_id") or {}
         self.other_description = (self.source_group or {}).get("Description") or prefix_list.get("Description")
 
     SecurityGroupRule.__init__ = init  # type: ignore[method-assign]
