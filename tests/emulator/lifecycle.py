@@ -93,12 +93,17 @@ def project_copy(target: Path, context: dict[str, Any]) -> Path:
     return target
 
 
-def bootstrap_state(work: Path, context: dict[str, Any], env: dict[str, str]) -> tuple[list[Record], str | None]:
-    """Runbook 1: synth, then init, apply and the bucket's name in cdktf.out/stacks/wallet-state."""
+def synthesize_state_copy(work: Path, context: dict[str, Any]) -> tuple[Path, Record]:
+    """Runbook 1's first step, `python main.py`, in a copy of its own; the copy and the step."""
     project = project_copy(work / config.STATE_STACK, context)
+    plain = {key: value for key, value in os.environ.items() if key not in ("CDKTF_CONTEXT_JSON", "CDKTF_OUTDIR")}
+    return project, run_step("synth", [sys.executable, "main.py"], project, plain)
+
+
+def bootstrap_state(project: Path, env: dict[str, str]) -> tuple[list[Record], str | None]:
+    """The rest of Runbook 1 on the synthesized copy: init, apply and the bucket's name in cdktf.out/stacks/wallet-state."""
     folder = f"-chdir={STATE_FOLDER}"
     steps = [
-        ("synth", [sys.executable, "main.py"]),
         ("init", ["terraform", folder, "init", "-input=false"]),
         ("apply", ["terraform", folder, "apply", "-input=false", "-auto-approve"]),
         ("output", ["terraform", folder, "output", "-raw", "state_bucket_name"]),
@@ -223,16 +228,6 @@ def facts(emulator: account.Account, environment: config.EnvironmentConfig) -> d
     return found
 
 
-def provider_choice(work: Path) -> provider.ProviderChoice:
-    """The provider the stacks pin (read from a synthesis of the project as it is), or the mirror's (provider.py)."""
-    outdir = work / "pinned"
-    subprocess.run(
-        [sys.executable, "main.py"], cwd=PROJECT_DIR, env={**os.environ, "CDKTF_OUTDIR": str(outdir)}, check=True, capture_output=True
-    )
-    document = json.loads((outdir / "stacks" / config.STATE_STACK / "cdk.tf.json").read_text())
-    return provider.choose(provider.pinned_version(document), provider.mirrored_versions())
-
-
 def main(argv: list[str]) -> int:
     endpoint, work_folder = argv
     signal.signal(signal.SIGTERM, stop_running_steps)
@@ -242,7 +237,15 @@ def main(argv: list[str]) -> int:
     configs = config.load({})
     seeded = account.seed(emulator, configs)
     context = account.context(configs, seeded)
-    choice = provider_choice(work)
+    # The state stack's synthesis, Runbook 1's first step, also tells the provider version the stacks pin.
+    state_project, synth = synthesize_state_copy(work, context)
+    if synth["returncode"] != 0:
+        (work / "record.json").write_text(json.dumps({config.STATE_STACK: [synth]}, indent=1))
+        return 0
+    state_stack = state_project / STATE_FOLDER
+    pinned = provider.pinned_version(json.loads((state_stack / "cdk.tf.json").read_text()))
+    choice = provider.choose(pinned, provider.mirrored_versions())
+    provider.adapt(state_stack, choice)  # what startup/sitecustomize.py does after the scripts' own synths
     env = account.command_environment(emulator, choice, work, PROJECT_DIR / "Pipfile")
     (work / "environment.json").write_text(json.dumps(env))  # for the tests' own Terraform runs on these copies
     record: dict[str, Any] = {"provider": {"version": choice.version, "mirror": str(choice.mirror) if choice.mirror else None}}
@@ -252,9 +255,9 @@ def main(argv: list[str]) -> int:
     # `terraform output` printed this very name.
     bucket = config.state_bucket_name(account.ACCOUNT_ID, configs[0].state_region)
     with ThreadPoolExecutor(max_workers=2 * len(configs) + 1) as pool:
-        state = pool.submit(bootstrap_state, work, context, env)
+        state = pool.submit(bootstrap_state, state_project, env)
         if not account.wait_for_bucket(emulator, bucket, configs[0].state_region, until=state.done):
-            record[config.STATE_STACK] = state.result()[0]
+            record[config.STATE_STACK] = [synth, *state.result()[0]]
             (work / "record.json").write_text(json.dumps(record, indent=1))
             return 0
         context = {**context, config.SHARED_KEY: {**context.get(config.SHARED_KEY, {}), "state_bucket": bucket}}
@@ -279,7 +282,7 @@ def main(argv: list[str]) -> int:
             )
             for index, environment in enumerate(configs)
         }
-        record[config.STATE_STACK] = state.result()[0]
+        record[config.STATE_STACK] = [synth, *state.result()[0]]
         for stack, run in runs.items():
             record[stack] = run.result()
         record["realistic"] = {stack: run.result() for stack, run in team_plans.items()}
