@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from cdktf import TerraformResourceLifecycle
+from cdktf import TerraformProviderGeneratorMetadata, TerraformResource, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocument,
@@ -61,7 +61,13 @@ class DatabaseProps:
     engine_major_version: Literal["16", "17"] = "17"
     """PostgreSQL major version; minor versions upgrade automatically. Default: 17."""
     allow_major_version_upgrade: bool = False
-    """Let a change of engine_major_version upgrade the instance. Default: off, so RDS refuses it."""
+    """Let a change of engine_major_version upgrade the instance, at once (whatever ``apply_immediately`` says): the
+    new version's parameter group replaces the old one, and the old can be deleted only once the instance has moved
+    (RDS refuses to delete a group in use). Default: off, so RDS refuses a major version change."""
+    apply_immediately: bool = True
+    """Apply a change of class, storage, Multi-AZ, ... during the apply; false: RDS defers it to the maintenance
+    window (docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ModifyInstance.ApplyImmediately.html), and until then
+    every plan shows it again. Default: at once."""
     db_name: str = "wallet"
     master_username: str = "wallet_admin"
     log_retention_days: int = 30
@@ -161,9 +167,10 @@ class Database(Construct):
             backup_window="03:00-04:00",
             maintenance_window="sun:04:30-sun:05:30",
             copy_tags_to_snapshot=True,
+            apply_immediately=props.apply_immediately or props.allow_major_version_upgrade,
             deletion_protection=props.protected,
             skip_final_snapshot=not props.protected,
-            final_snapshot_identifier=f"{props.identifier}-final" if props.protected else None,
+            final_snapshot_identifier=self._final_snapshot_identifier() if props.protected else None,
             delete_automated_backups=not props.protected,
             enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
             monitoring_interval=60,
@@ -187,6 +194,26 @@ class Database(Construct):
         self.security_group_id: str = self._security_group.id
         self.secret_arn: str = instance.master_user_secret.get(0).secret_arn
         """The RDS-managed secret: JSON with the keys ``username`` and ``password``."""
+
+    def _final_snapshot_identifier(self) -> str:
+        """``<identifier>-final-<id>``, where the id (a UUID) is new with each lifetime of the instance: a destroy and a
+        redeploy, or a replacement (the storage key is the one setting that forces one), give the next delete a name
+        no snapshot has yet; one fixed name fails the second delete with DBSnapshotAlreadyExists. Terraform's own
+        ``terraform_data`` (no provider to install) holds the id. A snapshot identifier is 1-255 letters, digits and
+        hyphens, starting with a letter, without two hyphens in a row or one at the end
+        (docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DeleteDBInstance.html, FinalDBSnapshotIdentifier)."""
+        props = self._props
+        # cdktf 0.21 has no class for terraform_data: a resource of the built-in provider "terraform".
+        lifetime = TerraformResource(
+            self,
+            "lifetime",
+            terraform_resource_type="terraform_data",
+            terraform_generator_metadata=TerraformProviderGeneratorMetadata(provider_name="terraform"),
+        )
+        lifetime.add_override(
+            "triggers_replace", {"identifier": props.identifier, "storage_kms_key": props.storage_kms_key_arn or "aws/rds"}
+        )
+        return f"{props.identifier}-final-{lifetime.get_string_attribute('id')}"
 
     @staticmethod
     def performance_insights_supported(instance_class: str) -> bool:

@@ -111,6 +111,11 @@ class EnvironmentConfig:
     db_allow_major_version_upgrade: bool = False
     """Set true together with a new db_engine_version, in one reviewed change, to upgrade the major version (README,
     "Major version upgrade"); without it RDS refuses the change. Set it back afterwards."""
+    db_apply_immediately: bool = True
+    """Apply a database change (class, storage, Multi-AZ, CA, ...) during the deploy. false: RDS holds it until the
+    Sunday 04:30 UTC maintenance window, and until then every plan shows it again (prod: a Multi-AZ class change fails
+    over to the standby, so it waits for the quiet hour). A major version upgrade (db_allow_major_version_upgrade)
+    always applies at once. Default: true; prod: false."""
     db_app_user: str = "wallet_app"
     """The PostgreSQL role the service connects as, with an IAM token (rds-db:connect on this user only); the
     migrations create it (README, "Database access"). The service never sees the master secret."""
@@ -557,6 +562,7 @@ ENVIRONMENTS: tuple[EnvironmentConfig, ...] = (
         db_backup_retention_days=30,
         log_retention_days=365,
         db_prevent_destroy=True,
+        db_apply_immediately=False,
         certificate_tags={"Name": "wallet-prod"},
         alb_deletion_protection=True,
         alb_access_logs=True,

@@ -35,6 +35,7 @@ MEANINGS: dict[str, str] = {
     "db_prevent_destroy": "Terraform refuses to destroy the instance; required in prod",
     "db_engine_version": "PostgreSQL major version, '16' or '17'; minor versions upgrade automatically",
     "db_allow_major_version_upgrade": "true only in the reviewed change that raises db_engine_version (README); false otherwise",
+    "db_apply_immediately": "apply database changes during the deploy; false: in the Sunday maintenance window (a major upgrade never waits)",
     "db_app_user": "PostgreSQL role the service connects as with IAM tokens (rds-db:connect on it alone); not the master user",
     "db_ca_cert_identifier": "server certificate's CA, pinned: rds-ca-rsa2048-g1, rds-ca-rsa4096-g1 or rds-ca-ecc384-g1",
     "db_storage_customer_key": "storage and snapshots under the environment's database key; changing it replaces the instance (README)",

@@ -208,6 +208,7 @@ class WalletStack(AddressedStack):
                 prevent_destroy=config.db_prevent_destroy,
                 engine_major_version=config.db_engine_version,
                 allow_major_version_upgrade=config.db_allow_major_version_upgrade,
+                apply_immediately=config.db_apply_immediately,
                 log_retention_days=config.log_retention_days,
                 log_kms_key_arn=self.logs_key.arn,
                 performance_insights_kms_key_arn=key,

@@ -25,6 +25,8 @@ class Expected:
     protected: bool
     """Deletion protection, final snapshot, automated backups kept."""
     prevent_destroy: bool
+    db_at_once: bool
+    """Database changes applied during the deploy (apply_immediately), not in the maintenance window."""
     backup_days: int
     log_days: int
     https: bool
@@ -47,21 +49,21 @@ class ExpectedTable(dict[str, Expected]):
 EXPECTED = ExpectedTable({
     "wallet-dev": Expected(
         environment="dev", tier="development", desired=1, min_tasks=1, max_tasks=2, db_class="db.t3.micro", storage=20,
-        max_storage=None, multi_az=False, protected=False, prevent_destroy=False, backup_days=1, log_days=7, https=False,
+        max_storage=None, multi_az=False, protected=False, prevent_destroy=False, db_at_once=True, backup_days=1, log_days=7, https=False,
         ecs_exec=True, alb_protected=False, access_logs=False,
         capacity=[{"capacity_provider": "FARGATE_SPOT", "weight": 100}], endpoint_azs=1,
         strategy="ROLLING",
     ),
     "wallet-staging": Expected(
         environment="staging", tier="pre-production", desired=2, min_tasks=2, max_tasks=4, db_class="db.t3.small", storage=50,
-        max_storage=100, multi_az=False, protected=True, prevent_destroy=False, backup_days=7, log_days=30, https=False,
+        max_storage=100, multi_az=False, protected=True, prevent_destroy=False, db_at_once=True, backup_days=7, log_days=30, https=False,
         ecs_exec=False, alb_protected=False, access_logs=False,
         capacity=[{"capacity_provider": "FARGATE", "base": 1, "weight": 0}, {"capacity_provider": "FARGATE_SPOT", "weight": 100}],
         endpoint_azs=None, strategy="CANARY",
     ),
     "wallet-prod": Expected(
         environment="prod", tier="production", desired=2, min_tasks=2, max_tasks=10, db_class="db.t3.small", storage=100,
-        max_storage=500, multi_az=True, protected=True, prevent_destroy=True, backup_days=30, log_days=365, https=True,
+        max_storage=500, multi_az=True, protected=True, prevent_destroy=True, db_at_once=False, backup_days=30, log_days=365, https=True,
         ecs_exec=False, alb_protected=True, access_logs=True, capacity=None, endpoint_azs=None,
         strategy="CANARY",
     ),

@@ -45,7 +45,8 @@ def test_defaults_are_the_safe_ones() -> None:
             "engine_version": "17",
             "deletion_protection": True,
             "skip_final_snapshot": False,
-            "final_snapshot_identifier": "example-final",
+            "final_snapshot_identifier": "example-final-${terraform_data.database_lifetime_CB5877EC.id}",
+            "apply_immediately": True,
             "delete_automated_backups": False,
             "multi_az": False,
             "performance_insights_enabled": True,
@@ -57,10 +58,28 @@ def test_defaults_are_the_safe_ones() -> None:
     assert "lifecycle" not in instance(text)
 
 
+def test_each_lifetime_of_the_instance_names_its_own_final_snapshot() -> None:
+    """A second destroy must not meet the first one's final snapshot (DBSnapshotAlreadyExists): the name carries the
+    id of a terraform_data replaced with the instance (a new identifier or storage key), kept while it lives."""
+    resources = json.loads(synth(storage_kms_key_arn="arn:aws:kms:us-east-1:123456789012:key/abcd"))["resource"]
+    [(address, lifetime)] = resources["terraform_data"].items()
+    assert instance(json.dumps({"resource": resources}))["final_snapshot_identifier"] == f"example-final-${{terraform_data.{address}.id}}"
+    assert lifetime["triggers_replace"] == {"identifier": "example", "storage_kms_key": "arn:aws:kms:us-east-1:123456789012:key/abcd"}
+    [default_key] = json.loads(synth())["resource"]["terraform_data"].values()
+    assert default_key["triggers_replace"]["storage_kms_key"] == "aws/rds"
+
+
+def test_changes_wait_for_the_window_only_when_asked_but_a_major_upgrade_never_waits() -> None:
+    assert instance(synth(apply_immediately=False))["apply_immediately"] is False
+    assert instance(synth(apply_immediately=False, allow_major_version_upgrade=True))["apply_immediately"] is True
+
+
 def test_unprotected_instance_skips_the_final_snapshot() -> None:
-    found = instance(synth(protected=False, instance_class="db.t3.micro"))
+    text = synth(protected=False, instance_class="db.t3.micro")
+    found = instance(text)
     assert (found["deletion_protection"], found["skip_final_snapshot"], found["delete_automated_backups"]) == (False, True, True)
     assert "final_snapshot_identifier" not in found
+    assert "terraform_data" not in json.loads(text)["resource"]
     assert found["performance_insights_enabled"] is True  # RDS for PostgreSQL: Database Insights on every class
 
 

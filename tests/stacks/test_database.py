@@ -58,7 +58,10 @@ def test_data_protection_per_environment(parsed: dict[str, dict[str, Any]], env_
         not c.protected,
         not c.protected,
     )
-    assert db.get("final_snapshot_identifier") == (f"wallet-service-{c.environment}-final" if c.protected else None)
+    assert db.get("final_snapshot_identifier") == (
+        "wallet-service-" + c.environment + "-final-${terraform_data.database_lifetime.id}" if c.protected else None
+    )
+    assert db["apply_immediately"] is c.db_at_once
     assert db.get("lifecycle", {}).get("prevent_destroy", False) == c.prevent_destroy
     assert (db["multi_az"], db["backup_retention_period"]) == (c.multi_az, c.backup_days)
 

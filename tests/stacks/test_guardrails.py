@@ -3,6 +3,7 @@ they hold for whatever a team configures, because the tier (not the environment'
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -24,7 +25,7 @@ def db_instance(document: dict[str, Any]) -> dict[str, Any]:
 def test_data_survives_outside_development(any_build: Build, stack: str) -> None:
     db = db_instance(any_build.parsed[stack])
     assert (db["deletion_protection"], db["skip_final_snapshot"], db["delete_automated_backups"]) == (True, False, False)
-    assert db["final_snapshot_identifier"].endswith("-final")
+    assert re.fullmatch(r"wallet-service-\w+-final-\$\{terraform_data\.database_lifetime\.id\}", db["final_snapshot_identifier"])
     assert db["backup_retention_period"] >= 7
 
 
