@@ -39,3 +39,13 @@ def container(document: dict[str, Any], task_definition: str) -> dict[str, Any]:
 def bare_stack() -> TerraformStack:
     """A stack with nothing in it, to test one construct alone."""
     return TerraformStack(CdktfTesting.app(), "test")
+
+
+def workflow_steps(workflow: str, job: str) -> list[dict[str, Any]]:
+    """The steps of ``job`` in .github/workflows/<workflow>, as GitHub reads them."""
+    import yaml  # PyYAML: a dev package
+
+    from tests.conftest import PROJECT_DIR
+
+    document = yaml.safe_load((PROJECT_DIR / ".github" / "workflows" / workflow).read_text())
+    return list(document["jobs"][job]["steps"])

@@ -13,7 +13,6 @@ from __future__ import annotations
 import fnmatch
 import json
 import subprocess
-import sys
 import tomllib
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +24,8 @@ from tests.conftest import ALL_STACKS, CONFIGURATIONS, PROJECT_DIR, SUMMARY, Bui
 from tests.golden import read_golden
 
 ALLOWLIST = PROJECT_DIR / "security" / "checkov-allowlist.toml"
+SCANNER = PROJECT_DIR / "security" / ".venv" / "bin" / "python"
+"""checkov's own environment (scripts/setup_tools.sh): it pins a boto3 older than the release scripts need."""
 STACKS_OF_TIER = {tier: [c.stack_name for c in config.ENVIRONMENTS if c.tier == tier] for tier in config.TIERS}
 
 
@@ -46,8 +47,9 @@ def checkov_reports(request: pytest.FixtureRequest, tmp_path_factory: pytest.Tem
             document["terraform"].pop("required_version")
             (scan_dir / label / stack).mkdir(parents=True)
             (scan_dir / label / stack / "cdk.tf.json").write_text(json.dumps(document))
+    assert SCANNER.exists(), f"{SCANNER} is missing: run `pipenv run setup-cli` (README, first command)"
     result = subprocess.run(
-        [sys.executable, "-m", "checkov.main", "-d", str(scan_dir), "--framework", "terraform_json", "--skip-download",
+        [str(SCANNER), "-m", "checkov.main", "-d", str(scan_dir), "--framework", "terraform_json", "--skip-download",
          "--compact", "--output", "json"],
         capture_output=True, text=True, check=False, timeout=600,
     )  # fmt: skip

@@ -30,6 +30,7 @@ from tests.emulator import account, provider
 from tests.emulator.lifecycle import FIRST, NEXT
 from tests.expected import EXPECTED
 from tests.golden import GOLDEN_DIR
+from tests.helpers import workflow_steps
 
 ALLOWLIST = Path(__file__).resolve().parent / "emulator" / "allowlist.toml"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -244,6 +245,36 @@ def test_native_state_locking_runs_for_real(record: dict[str, Any], emulated_run
     assert "Error acquiring the state lock" in locked.stderr and "someone@elsewhere" in locked.stderr
     unlocked = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     assert unlocked.returncode == 0, unlocked.stderr[-2000:]
+
+
+def test_the_pull_request_diff_takes_no_lock(record: dict[str, Any], emulated_run: Any, emulator: account.Account) -> None:
+    """The workflow's diff step, its command and environment as infra.yml has them, runs while a deploy holds the
+    lock, and leaves the lock as it found it: the read-only plan role never writes <key>.tflock."""
+    stack = ENV_STACKS[-1]
+    succeeded(step(record, stack, "plan"))
+    [diff] = [item for item in workflow_steps("infra.yml", "diff") if item.get("name") == "cdktf diff"]
+    assert diff["env"]["TF_CLI_ARGS_plan"] == "-lock=false"
+    assert diff["run"] == 'pipenv run cdktf diff "$TARGET" --var "image_tag=$IMAGE_TAG"'
+    bucket, key = step(record, config.STATE_STACK, "output")["output"].strip(), state_key(stack)
+    s3 = emulator.client("s3", DEFAULTS.state_region)
+    lock = json.dumps({"ID": "5e1f7c6f-0000-4000-8000-000000000000", "Operation": "OperationTypeApply", "Who": "deploy@pipeline"})
+    env = {
+        **json.loads((emulated_run.outdir / "environment.json").read_text()),
+        **{name: value for name, value in diff["env"].items() if not value.startswith("${{")},
+        "TARGET": stack,
+        "IMAGE_TAG": NEXT,
+    }
+    s3.put_object(Bucket=bucket, Key=f"{key}.tflock", Body=lock.encode())
+    try:
+        result = subprocess.run(
+            ["bash", "-c", diff["run"]], cwd=emulated_run.outdir / stack, env=env, capture_output=True, text=True, check=False, timeout=600
+        )
+        held = s3.get_object(Bucket=bucket, Key=f"{key}.tflock")["Body"].read().decode()
+    finally:
+        s3.delete_object(Bucket=bucket, Key=f"{key}.tflock")
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    assert "No changes." in result.stdout and "state lock" not in result.stdout + result.stderr
+    assert held == lock
 
 
 @pytest.fixture(scope="session")

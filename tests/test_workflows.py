@@ -12,6 +12,7 @@ from pathlib import Path
 
 from stacks import config
 from tests.conftest import PROJECT_DIR
+from tests.helpers import workflow_steps
 
 WORKFLOWS = sorted((PROJECT_DIR / ".github" / "workflows").glob("*.yml"))
 
@@ -46,3 +47,11 @@ def test_pipeline_takes_the_environments_from_the_table_in_promotion_order() -> 
         [sys.executable, "-m", "stacks.cli", "environments"], cwd=PROJECT_DIR, capture_output=True, text=True, check=True
     )
     assert json.loads(result.stdout) == [c.environment for c in config.ENVIRONMENTS]
+
+
+def test_the_pull_request_diff_takes_no_state_lock() -> None:
+    """The read-only plan role may not write <key>.tflock: the diff step passes -lock=false to `terraform plan`
+    (run for real while a lock is held: tests/test_emulated_account.py); the deploy job keeps the lock."""
+    [diff] = [item for item in workflow_steps("infra.yml", "diff") if item.get("name") == "cdktf diff"]
+    assert diff["env"]["TF_CLI_ARGS_plan"] == "-lock=false"
+    assert "TF_CLI_ARGS" not in (PROJECT_DIR / ".github" / "workflows" / "deploy.yml").read_text()
