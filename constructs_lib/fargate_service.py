@@ -20,6 +20,7 @@ from cdktf_cdktf_provider_aws.ecs_service import (
     EcsServiceLoadBalancer,
     EcsServiceLoadBalancerAdvancedConfiguration,
     EcsServiceNetworkConfiguration,
+    EcsServiceTimeouts,
 )
 from constructs import Construct
 
@@ -107,6 +108,9 @@ class FargateServiceProps:
     """Run some or all tasks on Fargate Spot. Default: on-demand only (launch type FARGATE)."""
     traffic_shift: TrafficShift | None = None
     """Release by shifting traffic between two target groups. Default: a rolling deployment behind the one."""
+    deployment_timeout_minutes: int = 20
+    """How long Terraform waits for a deployment (create and update) to succeed: wait_for_steady_state waits for ECS's
+    deployment, traffic shift and bake time included. Default: 20, the provider's own."""
     start_empty: str | None = None
     """A Terraform boolean expression; when true at creation, the service starts with no task (the first deploy's
     bootstrap: the schema does not exist before the migrations). Default: desired_count."""
@@ -190,6 +194,9 @@ class FargateService(Construct):
             enable_execute_command=props.enable_execute_command,
             # `cdktf deploy` returns when the new tasks are healthy, and fails if the circuit breaker rolled back.
             wait_for_steady_state=True,
+            timeouts=EcsServiceTimeouts(
+                create=f"{props.deployment_timeout_minutes}m", update=f"{props.deployment_timeout_minutes}m"
+            ),
             depends_on=depends_on,
             lifecycle=TerraformResourceLifecycle(ignore_changes=ignored),
         )

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from stacks.config import MIGRATION_MINUTES
+
 PROJECT = Path(__file__).resolve().parent.parent
 OUTPUTS = ("cluster_name", "migration_task_definition_arn", "private_subnet_ids", "migration_security_group_id")
 STARTED_BY = "pipenv-run-migrate"
@@ -152,7 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("stack", help="the environment's stack, e.g. wallet-prod")
     parser.add_argument("--outputs", type=Path, help="`terraform output -json` of the stack, saved (default: run it)")
-    parser.add_argument("--timeout", type=int, default=1800, help="seconds to wait for the task to stop (default 1800)")
+    default = MIGRATION_MINUTES * 60
+    parser.add_argument("--timeout", type=int, default=default, help=f"seconds to wait for the task to stop (default {default})")
     parser.add_argument("--poll", type=int, default=15, help="seconds between checks (default 15)")
     parser.add_argument("--tail", type=int, default=50, help="log lines to print (default 50)")
     args = parser.parse_args(argv)

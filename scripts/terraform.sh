@@ -29,6 +29,15 @@ if [ "$action" = plan ]; then
 fi
 approve=()
 if [ "${AUTO_APPROVE:-}" = 1 ]; then approve=(-auto-approve); fi
+# An apply that changes the service waits for ECS's deployment (bakes included, up to the service's timeouts). When
+# it fails, say what the deployment really is (still running, rolled back, failed: release/deployment.py) and keep
+# the apply's exit status.
+service_apply() {
+  local status=0
+  "$@" || status=$?
+  if [ "$status" != 0 ]; then python -m release.deployment status "$stack" || true; fi
+  return "$status"
+}
 # `state pull`, not `state list`: on a stack without state, `state list` fails ("No state file was found!") where
 # `state pull` prints an empty state. Not inside the test: set -e must stop on a state that cannot be read.
 state=$(terraform -chdir="$folder" state pull)
@@ -40,12 +49,14 @@ if [ "$resources" = 0 ]; then
   echo "2/3 migrations"
   python -m release.migrate "$stack"
   echo "3/3 the service to its minimum task count (auto scaling starts the tasks)"
-  exec terraform -chdir="$folder" apply -input=false "${approve[@]}" -var "image_tag=$tag"
+  service_apply terraform -chdir="$folder" apply -input=false "${approve[@]}" -var "image_tag=$tag"
+  exit 0
 fi
 if [ "$action" = deploy ]; then
   cdktf_approve=()
   if [ "${AUTO_APPROVE:-}" = 1 ]; then cdktf_approve=(--auto-approve); fi
-  exec tools/cdktf/node_modules/.bin/cdktf deploy "$stack" "${cdktf_approve[@]}" --var "image_tag=$tag"
+  service_apply tools/cdktf/node_modules/.bin/cdktf deploy "$stack" "${cdktf_approve[@]}" --var "image_tag=$tag"
+  exit 0
 fi
 current=$(terraform -chdir="$folder" output -raw service_image_tag 2>/dev/null || true)
 if [ -z "$current" ]; then
@@ -59,4 +70,4 @@ terraform -chdir="$folder" apply -input=false "${approve[@]}" -var "image_tag=$c
 echo "2/3 migrations"
 python -m release.migrate "$stack"
 echo "3/3 the service to $tag"
-terraform -chdir="$folder" apply -input=false "${approve[@]}" -var "image_tag=$tag"
+service_apply terraform -chdir="$folder" apply -input=false "${approve[@]}" -var "image_tag=$tag"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args, get_origin, get_type_hints
@@ -68,6 +69,19 @@ GUARDRAILS: dict[Tier, tuple[str, ...]] = {
 }
 # Production keeps its logs at least a year (payment audit trails; checkov's CKV_AWS_338 asks the same).
 MIN_LOG_RETENTION_DAYS: dict[Tier, int] = {"production": 365, "pre-production": 1, "development": 1}
+
+# How long a release may take. The deploy job (.github/workflows/deploy.yml, timeout-minutes) runs the set-up, the
+# migration task's apply, the migrations and the service's apply; the service's apply waits for ECS's deployment to
+# succeed, its traffic shift and bake time included (the AWS provider's wait_for_steady_state polls
+# DescribeServiceDeployments until SUCCESSFUL), so the configuration may not ask for more than the job can wait for.
+DEPLOY_JOB_MINUTES = 120
+MIGRATION_MINUTES = 30
+"""release/migrate.py's default wait for the migration task."""
+RELEASE_OVERHEAD_MINUTES = 15
+"""Set-up, synthesis, init and the migration task's apply."""
+START_UP_MINUTES = 15
+"""A deployment beyond its traffic shift and the load balancer's timings: image pull, Fargate (Spot) capacity, container
+start, two passing health checks, and the circuit breaker's verdict."""
 
 STACK_PREFIX = "wallet-"
 STATE_BUCKET_PREFIX = "wallet-service-terraform-state"
@@ -281,6 +295,22 @@ class EnvironmentConfig:
         return STACK_PREFIX + self.environment
 
     @property
+    def shift_minutes(self) -> int:
+        """Minutes a deployment waits by design: the strategy's bakes (docs.aws.amazon.com/AmazonECS/latest/
+        developerguide/canary-deployment.html, linear-deployment.html): canary, its canary bake; linear, a bake between
+        each of its ceil(100 / step) steps; then, for all but rolling, deployment_bake_minutes."""
+        if self.deployment_strategy == "rolling":
+            return 0
+        steps = {"canary": self.canary_bake_minutes, "linear": (math.ceil(100 / self.linear_step_percent) - 1) * self.linear_step_bake_minutes}
+        return steps.get(self.deployment_strategy, 0) + self.deployment_bake_minutes
+
+    @property
+    def deployment_minutes(self) -> int:
+        """The service's create and update timeouts: shift_minutes, START_UP_MINUTES, and the health check grace and
+        deregistration delay (an old task drains before it stops), rounded up to minutes."""
+        return self.shift_minutes + START_UP_MINUTES + math.ceil((self.health_check_grace_seconds + self.deregistration_delay_seconds) / 60)
+
+    @property
     def partition(self) -> str:
         """The ARN partition of the region."""
         if self.region.startswith("cn-"):
@@ -472,6 +502,15 @@ class EnvironmentConfig:
         if self.slow_start_seconds and not 30 <= self.slow_start_seconds <= 900:
             fail("slow_start_seconds", self.slow_start_seconds, "expected 0 (off) or 30 to 900")
         check_range("deploy_alarm_min_requests", self.deploy_alarm_min_requests, 1, 1000000)
+        budget = DEPLOY_JOB_MINUTES - MIGRATION_MINUTES - RELEASE_OVERHEAD_MINUTES
+        if self.deployment_minutes > budget:
+            fail(
+                "deployment_strategy",
+                self.deployment_strategy,
+                f"with these bake times, grace period and deregistration delay a deployment may take {self.deployment_minutes} "
+                f"minutes, and the deploy job ({DEPLOY_JOB_MINUTES} minutes, .github/workflows/deploy.yml) can wait {budget} for it: "
+                "shorten the bake times (or raise the job's timeout-minutes and DEPLOY_JOB_MINUTES in stacks/config.py together)",
+            )
 
     def _check_service(self) -> None:
         check_pattern("ecr_repository", self.ecr_repository, ECR_REPOSITORY, "expected an ECR repository name such as 'wallet-service'")

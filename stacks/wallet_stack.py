@@ -285,6 +285,7 @@ class WalletStack(AddressedStack):
                 if config.fargate_spot_percent
                 else None,
                 traffic_shift=self._traffic_shift(load_balancer),
+                deployment_timeout_minutes=config.deployment_minutes,
                 start_empty=self.bootstrap,
             ),
         )

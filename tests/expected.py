@@ -39,6 +39,8 @@ class Expected:
     """AZs that get the interface endpoints; None: every private subnet's."""
     strategy: str
     """The service's deployment strategy (deployment_configuration.strategy)."""
+    deploy_timeout: str
+    """How long an apply waits for the service's deployment (its create and update timeouts)."""
 
 
 class ExpectedTable(dict[str, Expected]):
@@ -52,19 +54,19 @@ EXPECTED = ExpectedTable({
         max_storage=None, multi_az=False, protected=False, prevent_destroy=False, db_at_once=True, backup_days=1, log_days=7, https=False,
         ecs_exec=True, alb_protected=False, access_logs=False,
         capacity=[{"capacity_provider": "FARGATE_SPOT", "weight": 100}], endpoint_azs=1,
-        strategy="ROLLING",
+        strategy="ROLLING", deploy_timeout="17m",
     ),
     "wallet-staging": Expected(
         environment="staging", tier="pre-production", desired=2, min_tasks=2, max_tasks=4, db_class="db.t3.small", storage=50,
         max_storage=100, multi_az=False, protected=True, prevent_destroy=False, db_at_once=True, backup_days=7, log_days=30, https=False,
         ecs_exec=False, alb_protected=False, access_logs=False,
         capacity=[{"capacity_provider": "FARGATE", "base": 1, "weight": 0}, {"capacity_provider": "FARGATE_SPOT", "weight": 100}],
-        endpoint_azs=None, strategy="CANARY",
+        endpoint_azs=None, strategy="CANARY", deploy_timeout="32m",
     ),
     "wallet-prod": Expected(
         environment="prod", tier="production", desired=2, min_tasks=2, max_tasks=10, db_class="db.t3.small", storage=100,
         max_storage=500, multi_az=True, protected=True, prevent_destroy=True, db_at_once=False, backup_days=30, log_days=365, https=True,
         ecs_exec=False, alb_protected=True, access_logs=True, capacity=None, endpoint_azs=None,
-        strategy="CANARY",
+        strategy="CANARY", deploy_timeout="32m",
     ),
 })  # fmt: skip

@@ -43,7 +43,7 @@ def bare_stack() -> TerraformStack:
 
 def workflow_steps(workflow: str, job: str) -> list[dict[str, Any]]:
     """The steps of ``job`` in .github/workflows/<workflow>, as GitHub reads them."""
-    import yaml  # PyYAML: a dev package
+    import yaml  # type: ignore[import-untyped]  # PyYAML (a dev package) ships no type hints
 
     from tests.conftest import PROJECT_DIR
 

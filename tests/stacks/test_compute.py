@@ -268,6 +268,10 @@ def test_service(synthesized: dict[str, str], env_stack: str) -> None:
             "health_check_grace_period_seconds": 60,
             "propagate_tags": "SERVICE",
             "enable_execute_command": c.ecs_exec,
+            # The apply waits for the deployment, the canary's bakes included: rolling 15 min of start-up plus the
+            # grace period and the deregistration delay; the canary 5 + 10 min more.
+            "wait_for_steady_state": True,
+            "timeouts": {"create": c.deploy_timeout, "update": c.deploy_timeout},
             # With traffic shifting ECS records in the load balancer block which target group serves; Terraform keeps out.
             "lifecycle": {"ignore_changes": ["desired_count"] if c.strategy == "ROLLING" else ["desired_count", "load_balancer"]},
         },

@@ -342,7 +342,32 @@ RULES: list[tuple[str, dict[str, Any], str]] = [
         {"vpc_endpoint_azs": 3, "private_subnet_ids": ["subnet-12345678", "subnet-87654321"]},
         "wallet-dev: vpc_endpoint_azs: 3 is not valid; expected at most the 2 private_subnet_ids, or null",
     ),
+    (
+        "wallet-prod",
+        {"deployment_bake_minutes": 54},
+        "wallet-prod: deployment_strategy: 'canary' is not valid; with these bake times, grace period and deregistration delay a "
+        "deployment may take 76 minutes, and the deploy job (120 minutes, .github/workflows/deploy.yml) can wait 75 for it: shorten "
+        "the bake times (or raise the job's timeout-minutes and DEPLOY_JOB_MINUTES in stacks/config.py together)",
+    ),
 ]
+
+
+@pytest.mark.parametrize(
+    ("override", "minutes"),
+    [
+        ({"deployment_strategy": "rolling"}, 17),  # 15 start-up + ceil((60 s grace + 30 s deregistration) / 60)
+        ({}, 32),  # prod's canary: 5 at 10 %, then 10 of bake
+        ({"deployment_strategy": "linear"}, 42),  # 25 % steps: 3 bakes of 5 between 4 steps, then 10
+        ({"deployment_strategy": "linear", "linear_step_percent": 33.3, "linear_step_bake_minutes": 7}, 48),  # 4 steps
+        ({"deployment_strategy": "blue_green", "deployment_bake_minutes": 0}, 17),
+        ({"deployment_bake_minutes": 53}, 75),  # the most the deploy job can wait for (one more: refused above)
+        ({"deployment_strategy": "rolling", "deregistration_delay_seconds": 3600, "health_check_grace_seconds": 0}, 75),
+    ],
+)
+def test_the_deployment_timeout_follows_the_strategy(override: dict[str, Any], minutes: int) -> None:
+    """The service's create and update timeouts: what the strategy waits by design, plus the start-up allowance."""
+    [prod] = [c for c in config.load({"wallet-prod": override}) if c.environment == "prod"]
+    assert prod.deployment_minutes == minutes
 
 
 @pytest.mark.parametrize(("stack", "override", "message"), RULES, ids=[f"{s}-{next(iter(o))}" for s, o, _ in RULES])

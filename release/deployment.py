@@ -1,0 +1,218 @@
+"""The service's ECS deployment: which state it is in, and a rollback that is a traffic shift.
+
+    pipenv run rollback prod                         # or wallet-prod: roll back the deployment in progress or in bake
+    python -m release.deployment status wallet-prod  # what scripts/terraform.sh prints when the service's apply fails
+
+Both read the stack's ``cluster_name`` and ``service_name`` outputs (`terraform output -json` in
+cdktf.out/stacks/<stack>, or ``--outputs`` with that command's output saved) and ask ECS about the service's newest
+service deployment (ListServiceDeployments, DescribeServiceDeployments: docs.aws.amazon.com/AmazonECS/latest/
+developerguide/service-deployment.html).
+
+``status`` says which it is, in one line: still deploying (the apply only stopped waiting: ECS carries on, nothing to
+do), succeeded, rolled back (by the circuit breaker or a deployment alarm: the previous revision serves), or failed.
+It never suggests a rollback while the deployment is still running.
+
+``rollback`` stops the deployment that is pending or in progress (a canary or linear deployment until the end of its
+bake time) with StopServiceDeployment and stop type ROLLBACK (docs.aws.amazon.com/AmazonECS/latest/developerguide/
+stop-service-deployment.html): ECS moves production traffic back to the revision that served before, which is still
+running, instead of deploying it again. It waits until ECS reports the rollback's end, printing one line per step. With
+nothing to roll back it refuses and says what to do instead.
+
+Exit status: 0 done (status: reported); 1 the rollback failed or did not finish in time; 2 bad input, missing outputs,
+nothing to roll back, or AWS refused or could not be reached (one line naming what and what to do).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from release.migrate import MigrationError, read_outputs
+
+PROJECT = Path(__file__).resolve().parent.parent
+RUNNING = ("PENDING", "IN_PROGRESS")
+"""Statuses StopServiceDeployment can roll back: a deployment is IN_PROGRESS until its bake time and clean-up end."""
+ROLLING_BACK = ("ROLLBACK_REQUESTED", "ROLLBACK_IN_PROGRESS")
+
+
+class DeploymentError(Exception):
+    """What stops the command, as one line: exit status 2."""
+
+
+@dataclass(frozen=True)
+class Service:
+    stack: str
+    environment: str
+    cluster: str
+    name: str
+
+    @classmethod
+    def from_outputs(cls, stack: str, environment: str, outputs: Mapping[str, Any]) -> Service:
+        values = {name: item.get("value") if isinstance(item, dict) else item for name, item in outputs.items()}
+        missing = [name for name in ("cluster_name", "service_name") if not values.get(name)]
+        if missing:
+            raise DeploymentError(
+                f"{stack}: output {', '.join(missing)} missing; deploy the stack first (pipenv run deploy {environment} <tag>)"
+            )
+        return cls(stack=stack, environment=environment, cluster=str(values["cluster_name"]), name=str(values["service_name"]))
+
+
+def newest(ecs: Any, service: Service, *, statuses: tuple[str, ...] = ()) -> dict[str, Any] | None:
+    """The service's newest service deployment (of ``statuses`` when given), described in full; None when there is none."""
+    request: dict[str, Any] = {"cluster": service.cluster, "service": service.name, "maxResults": 1}
+    if statuses:
+        request["status"] = list(statuses)
+    briefs = ecs.list_service_deployments(**request)["serviceDeployments"]
+    if not briefs:
+        return None
+    [found] = ecs.describe_service_deployments(serviceDeploymentArns=[briefs[0]["serviceDeploymentArn"]])["serviceDeployments"]
+    return dict(found)
+
+
+def revision(deployment: Mapping[str, Any]) -> str:
+    """The target service revision's id (the end of its ARN), or '?'."""
+    return str(deployment.get("targetServiceRevision", {}).get("arn", "?")).rsplit("/", 1)[-1]
+
+
+def describe(service: Service, deployment: Mapping[str, Any] | None) -> str:
+    """One line: the deployment's state and what it means for the operator."""
+    if deployment is None:
+        return f"{service.stack}: {service.name} has no service deployment yet"
+    status, stage = deployment["status"], deployment.get("lifecycleStage", "")
+    reason = f" ({deployment['statusReason']})" if deployment.get("statusReason") else ""
+    head = f"{service.stack}: deployment of revision {revision(deployment)} is {status}"
+    if status in RUNNING:
+        return (
+            f"{head}{' in ' + stage if stage else ''}: ECS is still deploying and carries on without Terraform; nothing to do "
+            f"while it is healthy (`pipenv run deploy {service.environment} <tag>` shows no changes once it succeeded). "
+            "Roll back only if the new revision misbehaves: `pipenv run rollback " + service.environment + "`"
+        )
+    if status == "SUCCESSFUL":
+        return f"{head}: the new revision serves; the apply failed for another reason (its output above)"
+    if status in ROLLING_BACK:
+        return f"{head}{reason}: ECS is moving traffic back to the previous revision; nothing to do but wait"
+    if status == "ROLLBACK_SUCCESSFUL":
+        return f"{head}{reason}: the previous revision serves again; fix the release (its logs, the alarms) before trying again"
+    return f"{head}{reason}: neither revision is certain to serve; check the service's events and tasks in the ECS console now"
+
+
+def rolled_back_waiter(ecs: Any, *, timeout_seconds: int, poll_seconds: int) -> Any:
+    """A botocore waiter on DescribeServiceDeployments for the end of a rollback (ECS has none of its own)."""
+    from botocore.waiter import WaiterModel, create_waiter_with_client
+
+    def status(expected: str, state: str) -> dict[str, str]:
+        return {"matcher": "path", "argument": "serviceDeployments[0].status", "expected": expected, "state": state}
+
+    model = WaiterModel(
+        {
+            "version": 2,
+            "waiters": {
+                "RolledBack": {
+                    "operation": "DescribeServiceDeployments",
+                    "delay": poll_seconds,
+                    "maxAttempts": max(1, math.ceil(timeout_seconds / max(poll_seconds, 1))),
+                    "acceptors": [
+                        status("ROLLBACK_SUCCESSFUL", "success"),
+                        status("ROLLBACK_FAILED", "failure"),
+                        status("SUCCESSFUL", "failure"),  # finished before the stop took effect
+                        status("STOPPED", "failure"),
+                    ],
+                }
+            },
+        }
+    )
+    return create_waiter_with_client("RolledBack", model, ecs)
+
+
+def rollback(ecs: Any, service: Service, *, timeout_seconds: int, poll_seconds: int, out: TextIO) -> int:
+    from botocore.exceptions import WaiterError
+
+    deployment = newest(ecs, service, statuses=RUNNING)
+    if deployment is None:
+        latest = newest(ecs, service)
+        state = f"the newest, of revision {revision(latest)}, is {latest['status']}" if latest else "it has none"
+        raise DeploymentError(
+            f"{service.stack}: nothing to roll back: no deployment of {service.name} is pending or in progress ({state}); to go "
+            f"back to an earlier image, release it: pipenv run release {service.environment} <previous tag>"
+        )
+    arn = deployment["serviceDeploymentArn"]
+    print(f"1/2 rolling back {service.name}'s deployment of revision {revision(deployment)} ({deployment['status']}"
+          f"{', ' + deployment['lifecycleStage'] if deployment.get('lifecycleStage') else ''})", file=out)  # fmt: skip
+    ecs.stop_service_deployment(serviceDeploymentArn=arn, stopType="ROLLBACK")
+    print(f"2/2 waiting for ECS to move traffic back (at most {timeout_seconds} s)", file=out)
+    try:
+        rolled_back_waiter(ecs, timeout_seconds=timeout_seconds, poll_seconds=poll_seconds).wait(serviceDeploymentArns=[arn])
+    except WaiterError as error:
+        found = (error.last_response or {}).get("serviceDeployments") or [deployment]
+        print(describe(service, found[0]), file=out)
+        return 1
+    print(f"{service.stack}: rolled back; the revision that served before serves again", file=out)
+    return 0
+
+
+def aws_error(step: str, error: Exception) -> str:
+    """One line for an error of AWS or of the way to it, naming the step, what AWS said and what to do."""
+    from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError, NoRegionError
+
+    if isinstance(error, NoCredentialsError):
+        return f"{step}: no AWS credentials; sign in (e.g. aws sso login, or set AWS_PROFILE) and run this again"
+    if isinstance(error, NoRegionError):
+        return f"{step}: no AWS Region; set region in cdktf.json's context"
+    if isinstance(error, EndpointConnectionError):
+        return f"{step}: AWS cannot be reached ({error}); check the network or proxy, then run this again"
+    if isinstance(error, ClientError):
+        code, message = error.response["Error"].get("Code", "?"), error.response["Error"].get("Message", "")
+        hint = {
+            "ExpiredTokenException": "your session expired: sign in again",
+            "AccessDeniedException": "your role lacks this ECS permission: use the deploy role",
+            "ThrottlingException": "AWS is throttling: wait a minute and run this again",
+        }.get(code, "check the message and the service in the ECS console")
+        return f"{step}: AWS said {code}: {message}; {hint}"
+    return f"{step}: {error}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("action", choices=("status", "rollback"))
+    parser.add_argument("environment", help="an environment of the table (dev or wallet-dev)")
+    parser.add_argument("--outputs", type=Path, help="`terraform output -json` of the stack, saved (default: run it)")
+    parser.add_argument("--timeout", type=int, default=1800, help="rollback: seconds to wait for its end (default 1800)")
+    parser.add_argument("--poll", type=int, default=15, help="rollback: seconds between checks (default 15)")
+    args = parser.parse_args(argv)
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from stacks import config, overrides
+    from stacks.errors import ConfigError
+
+    try:
+        stack = args.environment if args.environment.startswith(config.STACK_PREFIX) else config.STACK_PREFIX + args.environment
+        chosen = config.select(config.load(overrides.read_context(PROJECT)), stack)
+        if args.timeout < 1 or args.poll < 0:
+            raise DeploymentError(f"--timeout {args.timeout}, --poll {args.poll}: expected at least 1 and 0")
+        service = Service.from_outputs(stack, chosen.environment, read_outputs(stack, args.outputs))
+    except (ConfigError, MigrationError, DeploymentError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    import boto3
+
+    ecs = boto3.client("ecs", region_name=chosen.region)
+    try:
+        if args.action == "status":
+            print(describe(service, newest(ecs, service)))
+            return 0
+        return rollback(ecs, service, timeout_seconds=args.timeout, poll_seconds=args.poll, out=sys.stdout)
+    except DeploymentError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except (BotoCoreError, ClientError) as error:
+        print(f"error: {aws_error(f'{stack}: {args.action}', error)}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,195 @@
+"""`pipenv run rollback` and the deployment status the release script prints, without AWS: the ECS client answers from
+botocore's Stubber, which checks every request against the API model and every answer against its shape."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import EndpointConnectionError, NoCredentialsError
+from botocore.stub import Stubber
+
+from release import deployment
+
+CLUSTER, SERVICE = "wallet-service-cluster-prod", "wallet-service-prod"
+SERVICE_ARN = f"arn:aws:ecs:us-east-1:123456789012:service/{CLUSTER}/{SERVICE}"
+CLUSTER_ARN = f"arn:aws:ecs:us-east-1:123456789012:cluster/{CLUSTER}"
+DEPLOYMENT = f"arn:aws:ecs:us-east-1:123456789012:service-deployment/{CLUSTER}/{SERVICE}/NCWGC2ZR-taawPAYrIaU5"
+REVISION = f"arn:aws:ecs:us-east-1:123456789012:service-revision/{CLUSTER}/{SERVICE}/4980306466373577095"
+OUTPUTS = {"cluster_name": {"value": CLUSTER}, "service_name": {"value": SERVICE}, "service_url": {"value": "https://example"}}
+TARGET = deployment.Service.from_outputs("wallet-prod", "prod", OUTPUTS)
+WHEN = datetime(2026, 11, 30, 20, 0, tzinfo=UTC)
+
+
+def brief(status: str) -> dict[str, Any]:
+    return {"serviceDeploymentArn": DEPLOYMENT, "serviceArn": SERVICE_ARN, "clusterArn": CLUSTER_ARN, "status": status, "createdAt": WHEN}
+
+
+def full(status: str, stage: str | None = None, reason: str | None = None) -> dict[str, Any]:
+    found = {**brief(status), "targetServiceRevision": {"arn": REVISION, "requestedTaskCount": 2, "runningTaskCount": 2}}
+    return {**found, **({"lifecycleStage": stage} if stage else {}), **({"statusReason": reason} if reason else {})}
+
+
+class Ecs:
+    """A stubbed ECS client; the test adds the answers in the order the command asks."""
+
+    def __init__(self) -> None:
+        session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
+        self.client = session.client("ecs")
+        self.stub = Stubber(self.client)
+
+    def listed(self, *statuses: str, answer: str | None) -> None:
+        request = {"cluster": CLUSTER, "service": SERVICE, "maxResults": 1, **({"status": list(statuses)} if statuses else {})}
+        self.stub.add_response("list_service_deployments", {"serviceDeployments": [brief(answer)] if answer else []}, request)
+
+    def described(self, status: str, stage: str | None = None, reason: str | None = None) -> None:
+        answer = {"serviceDeployments": [full(status, stage, reason)], "failures": []}
+        self.stub.add_response("describe_service_deployments", answer, {"serviceDeploymentArns": [DEPLOYMENT]})
+
+    def stopped(self) -> None:
+        self.stub.add_response(
+            "stop_service_deployment", {"serviceDeploymentArn": DEPLOYMENT}, {"serviceDeploymentArn": DEPLOYMENT, "stopType": "ROLLBACK"}
+        )
+
+    def rollback(self, timeout: int = 60) -> tuple[int, str]:
+        out = io.StringIO()
+        with self.stub:
+            code = deployment.rollback(self.client, TARGET, timeout_seconds=timeout, poll_seconds=0, out=out)
+            self.stub.assert_no_pending_responses()
+        return code, out.getvalue()
+
+    def status(self) -> str:
+        with self.stub:
+            line = deployment.describe(TARGET, deployment.newest(self.client, TARGET))
+            self.stub.assert_no_pending_responses()
+        return line
+
+
+@pytest.fixture
+def ecs() -> Iterator[Ecs]:
+    yield Ecs()
+
+
+def test_a_deployment_in_bake_is_rolled_back_by_a_traffic_shift(ecs: Ecs) -> None:
+    ecs.listed("PENDING", "IN_PROGRESS", answer="IN_PROGRESS")
+    ecs.described("IN_PROGRESS", "BAKE_TIME")
+    ecs.stopped()
+    ecs.described("ROLLBACK_IN_PROGRESS")  # the waiter's checks
+    ecs.described("ROLLBACK_SUCCESSFUL")
+    code, out = ecs.rollback()
+    assert code == 0
+    assert out.splitlines() == [
+        "1/2 rolling back wallet-service-prod's deployment of revision 4980306466373577095 (IN_PROGRESS, BAKE_TIME)",
+        "2/2 waiting for ECS to move traffic back (at most 60 s)",
+        "wallet-prod: rolled back; the revision that served before serves again",
+    ]
+
+
+def test_a_rollback_that_fails_says_so_and_exits_1(ecs: Ecs) -> None:
+    ecs.listed("PENDING", "IN_PROGRESS", answer="PENDING")
+    ecs.described("PENDING")
+    ecs.stopped()
+    ecs.described("ROLLBACK_FAILED", reason="tasks failed to start")
+    code, out = ecs.rollback()
+    assert code == 1
+    assert out.splitlines()[-1] == (
+        "wallet-prod: deployment of revision 4980306466373577095 is ROLLBACK_FAILED (tasks failed to start): neither revision is "
+        "certain to serve; check the service's events and tasks in the ECS console now"
+    )
+
+
+def test_a_rollback_that_outlasts_the_wait_reports_where_it_stands(ecs: Ecs) -> None:
+    ecs.listed("PENDING", "IN_PROGRESS", answer="IN_PROGRESS")
+    ecs.described("IN_PROGRESS", "PRODUCTION_TRAFFIC_SHIFT")
+    ecs.stopped()
+    ecs.described("ROLLBACK_IN_PROGRESS")  # one check: --timeout 1 with --poll 0 allows one
+    code, out = ecs.rollback(timeout=1)
+    assert code == 1
+    assert "is ROLLBACK_IN_PROGRESS: ECS is moving traffic back to the previous revision; nothing to do but wait" in out
+
+
+def test_nothing_to_roll_back_is_refused_with_what_to_do(ecs: Ecs) -> None:
+    ecs.listed("PENDING", "IN_PROGRESS", answer=None)
+    ecs.listed(answer="SUCCESSFUL")
+    ecs.described("SUCCESSFUL")
+    with ecs.stub, pytest.raises(deployment.DeploymentError) as refused:
+        deployment.rollback(ecs.client, TARGET, timeout_seconds=60, poll_seconds=0, out=io.StringIO())
+    assert str(refused.value) == (
+        "wallet-prod: nothing to roll back: no deployment of wallet-service-prod is pending or in progress (the newest, of revision "
+        "4980306466373577095, is SUCCESSFUL); to go back to an earlier image, release it: pipenv run release prod <previous tag>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "stage", "reason", "says", "never"),
+    [
+        ("IN_PROGRESS", "BAKE_TIME", None, "is IN_PROGRESS in BAKE_TIME: ECS is still deploying and carries on without Terraform", None),
+        ("PENDING", None, None, "nothing to do while it is healthy", None),
+        ("SUCCESSFUL", None, None, "is SUCCESSFUL: the new revision serves", "rollback"),
+        ("ROLLBACK_SUCCESSFUL", None, "alarm wallet-service-prod-deploy-5xx-rate", "(alarm wallet-service-prod-deploy-5xx-rate): the "
+         "previous revision serves again", "pipenv run rollback"),
+        ("ROLLBACK_IN_PROGRESS", None, None, "moving traffic back to the previous revision; nothing to do but wait", "pipenv run rollback"),
+        ("STOPPED", None, "stopped by a user", "neither revision is certain to serve", "pipenv run rollback"),
+    ],
+)  # fmt: skip
+def test_the_status_after_a_failed_apply_says_which_it_is(
+    ecs: Ecs, *, status: str, stage: str | None, reason: str | None, says: str, never: str | None
+) -> None:
+    """A rollback is offered only as the choice while ECS still deploys, never as the cure of an apply's timeout."""
+    ecs.listed(answer=status)
+    ecs.described(status, stage, reason)
+    line = ecs.status()
+    assert line.startswith(f"wallet-prod: deployment of revision 4980306466373577095 is {status}") and says in line
+    assert never is None or never not in line
+
+
+def test_a_service_never_deployed_has_no_status(ecs: Ecs) -> None:
+    ecs.listed(answer=None)
+    assert ecs.status() == "wallet-prod: wallet-service-prod has no service deployment yet"
+
+
+@pytest.mark.parametrize(
+    ("error", "line"),
+    [
+        (NoCredentialsError(), "wallet-prod: rollback: no AWS credentials; sign in (e.g. aws sso login, or set AWS_PROFILE) and run this again"),
+        (EndpointConnectionError(endpoint_url="https://ecs.us-east-1.amazonaws.com/"), "wallet-prod: rollback: AWS cannot be reached "
+         '(Could not connect to the endpoint URL: "https://ecs.us-east-1.amazonaws.com/"); check the network or proxy, then run this again'),
+    ],
+)  # fmt: skip
+def test_aws_errors_are_one_line(error: Exception, line: str) -> None:
+    assert deployment.aws_error("wallet-prod: rollback", error) == line
+
+
+@pytest.mark.parametrize(
+    ("code", "hint"),
+    [("ExpiredTokenException", "your session expired: sign in again"), ("AccessDeniedException", "your role lacks this ECS permission"),
+     ("ThrottlingException", "AWS is throttling: wait a minute and run this again")],
+)  # fmt: skip
+def test_aws_refusals_are_one_line_with_what_to_do(
+    ecs: Ecs, *, code: str, hint: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The whole command: its client refused by AWS (Stubber's error), one line on stderr, exit 2, no traceback."""
+    ecs.stub.add_client_error("list_service_deployments", service_error_code=code, service_message="denied", http_status_code=400)
+    monkeypatch.setattr(boto3, "client", lambda *args, **kwargs: ecs.client)
+    (tmp_path / "outputs.json").write_text(json.dumps(OUTPUTS))
+    with ecs.stub:
+        code_ = deployment.main(["rollback", "prod", "--outputs", str(tmp_path / "outputs.json")])
+    err = capsys.readouterr().err
+    assert code_ == 2 and err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(f"error: wallet-prod: rollback: AWS said {code}: denied; {hint}")
+
+
+def test_bad_input_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    (tmp_path / "outputs.json").write_text(json.dumps({"cluster_name": {"value": CLUSTER}}))
+    assert deployment.main(["status", "prod", "--outputs", str(tmp_path / "outputs.json")]) == 2
+    assert capsys.readouterr().err == (
+        "error: wallet-prod: output service_name missing; deploy the stack first (pipenv run deploy prod <tag>)\n"
+    )
+    assert deployment.main(["rollback", "qa"]) == 2
+    assert capsys.readouterr().err.startswith("error: stack: 'wallet-qa' is not valid; expected one of ")
