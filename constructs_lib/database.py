@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from cdktf import TerraformProviderGeneratorMetadata, TerraformResource, TerraformResourceLifecycle
+from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocument,
@@ -22,6 +22,7 @@ from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from constructs import Construct
 
 from constructs_lib import firewall
+from constructs_lib.builtin import terraform_data
 from constructs_lib.firewall import Peer
 
 POSTGRES_PORT = 5432
@@ -203,15 +204,8 @@ class Database(Construct):
         hyphens, starting with a letter, without two hyphens in a row or one at the end
         (docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DeleteDBInstance.html, FinalDBSnapshotIdentifier)."""
         props = self._props
-        # cdktf 0.21 has no class for terraform_data: a resource of the built-in provider "terraform".
-        lifetime = TerraformResource(
-            self,
-            "lifetime",
-            terraform_resource_type="terraform_data",
-            terraform_generator_metadata=TerraformProviderGeneratorMetadata(provider_name="terraform"),
-        )
-        lifetime.add_override(
-            "triggers_replace", {"identifier": props.identifier, "storage_kms_key": props.storage_kms_key_arn or "aws/rds"}
+        lifetime = terraform_data(
+            self, "lifetime", triggers_replace={"identifier": props.identifier, "storage_kms_key": props.storage_kms_key_arn or "aws/rds"}
         )
         return f"{props.identifier}-final-{lifetime.get_string_attribute('id')}"
 

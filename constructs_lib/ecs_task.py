@@ -116,8 +116,17 @@ class EcsTask(Construct):
         self.security_group_id: str = self._security_group.id
         self.container_name: str = props.container.name
 
-    def allow_from(self, id_: str, *, peer: Peer, port: int, description: str) -> None:
-        firewall.ingress(self, f"ingress_{id_}", security_group_id=self._security_group.id, peer=peer, port=port, description=description)
+    def allow_from(self, id_: str, *, peer: Peer, port: int, description: str, overlap: bool = False) -> firewall.Rule:
+        """Admit ``port`` from ``peer``; ``overlap``: see firewall.egress."""
+        return firewall.ingress(
+            self,
+            f"ingress_{id_}",
+            security_group_id=self._security_group.id,
+            peer=peer,
+            port=port,
+            description=description,
+            overlap=overlap,
+        )
 
     def allow_to(self, id_: str, *, peer: Peer, port: int, description: str) -> None:
         firewall.egress(self, f"egress_{id_}", security_group_id=self._security_group.id, peer=peer, port=port, description=description)

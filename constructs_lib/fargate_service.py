@@ -25,6 +25,7 @@ from cdktf_cdktf_provider_aws.ecs_service import (
 from constructs import Construct
 
 from constructs_lib.ecs_task import EcsTask, EcsTaskProps
+from constructs_lib import firewall
 from constructs_lib.firewall import Peer
 from constructs_lib.traffic_shift_role import TrafficShiftRole, TrafficShiftRoleProps
 
@@ -194,12 +195,11 @@ class FargateService(Construct):
             enable_execute_command=props.enable_execute_command,
             # `cdktf deploy` returns when the new tasks are healthy, and fails if the circuit breaker rolled back.
             wait_for_steady_state=True,
-            timeouts=EcsServiceTimeouts(
-                create=f"{props.deployment_timeout_minutes}m", update=f"{props.deployment_timeout_minutes}m"
-            ),
+            timeouts=EcsServiceTimeouts(create=f"{props.deployment_timeout_minutes}m", update=f"{props.deployment_timeout_minutes}m"),
             depends_on=depends_on,
             lifecycle=TerraformResourceLifecycle(ignore_changes=ignored),
         )
+        self._service = service
         self.port = port
         self.cluster_name: str = cluster.name
         self.cluster_arn: str = cluster.arn
@@ -207,6 +207,13 @@ class FargateService(Construct):
         self.service_arn: str = service.id
         self.security_group_id: str = self.task.security_group_id
 
-    def allow_from(self, id_: str, *, security_group_id: str, description: str) -> None:
-        """Admit traffic to the container port from ``security_group_id`` (the load balancer)."""
-        self.task.allow_from(id_, peer=Peer(security_group_id=security_group_id), port=self.port, description=description)
+    def allow_from(self, id_: str, *, security_group_id: str, description: str, egress: firewall.Rule | None = None) -> None:
+        """Admit traffic to the container port from ``security_group_id`` (the load balancer), whose ``egress`` rule to
+        the tasks is given. When the port changes, the new rules come first and the old ones go only after the service
+        has moved its tasks to the new port (Terraform applies the service, which depends on both rules, before it
+        destroys the replaced rules), so the tasks still on the old port stay reachable while it rolls."""
+        rule = self.task.allow_from(id_, peer=Peer(security_group_id=security_group_id), port=self.port, description=description,
+                                    overlap=True)  # fmt: skip
+        # After construction the service takes dependencies as addresses (the constructor's dependables render so).
+        addresses = [f"{r.terraform_resource_type}.{r.friendly_unique_id}" for r in (rule, egress) if r is not None]
+        self._service.depends_on = [*(self._service.depends_on or []), *addresses]

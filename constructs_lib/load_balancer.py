@@ -146,11 +146,18 @@ class LoadBalancer(Construct):
         self.url: str = f"{'https' if self.https else 'http'}://{alb.dns_name}"
 
     def _target_group(self, id_: str, name: str, props: LoadBalancerProps) -> LbTargetGroup:
+        """A target group for ECS's ip targets. Its port is only the default for targets registered without one: ECS
+        registers each task's IP with the container port of the service's load balancer block, and health checks go to
+        the port each target receives traffic on, "traffic-port" (docs.aws.amazon.com/elasticloadbalancing/latest/
+        APIReference/API_CreateTargetGroup.html, Port and HealthCheckPort). A change of port (like name, protocol or
+        VPC) replaces a group, which fails while the listener and the live rule forward to it (ResourceInUse); so it
+        is set at creation and then ignored, and a container_port change moves the tasks, not the groups."""
         return LbTargetGroup(
             self,
             id_,
             name=name,
             port=props.target_port,
+            lifecycle=TerraformResourceLifecycle(ignore_changes=["port"]),
             protocol="HTTP",
             target_type="ip",
             vpc_id=props.vpc_id,
@@ -202,15 +209,17 @@ class LoadBalancer(Construct):
                 description=description,
             )
 
-    def allow_to(self, id_: str, *, security_group_id: str, description: str) -> None:
-        """Let the load balancer reach the targets' port in ``security_group_id``: its only egress."""
-        firewall.egress(
+    def allow_to(self, id_: str, *, security_group_id: str, description: str) -> firewall.Rule:
+        """Let the load balancer reach the targets' port in ``security_group_id``: its only egress. On a change of the
+        port the rule of the old one stays until what depends on the returned rule (the service) has moved."""
+        return firewall.egress(
             self,
             f"egress_{id_}",
             security_group_id=self._security_group.id,
             peer=Peer(security_group_id=security_group_id),
             port=self._target_port,
             description=description,
+            overlap=True,
         )
 
     def _access_logs_bucket(self, bucket_name: str) -> SecureBucket:

@@ -301,7 +301,10 @@ class EnvironmentConfig:
         each of its ceil(100 / step) steps; then, for all but rolling, deployment_bake_minutes."""
         if self.deployment_strategy == "rolling":
             return 0
-        steps = {"canary": self.canary_bake_minutes, "linear": (math.ceil(100 / self.linear_step_percent) - 1) * self.linear_step_bake_minutes}
+        steps = {
+            "canary": self.canary_bake_minutes,
+            "linear": (math.ceil(100 / self.linear_step_percent) - 1) * self.linear_step_bake_minutes,
+        }
         return steps.get(self.deployment_strategy, 0) + self.deployment_bake_minutes
 
     @property

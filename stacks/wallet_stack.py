@@ -330,8 +330,10 @@ class WalletStack(AddressedStack):
                     az_count=config.vpc_endpoint_azs,
                 ),
             )
-        load_balancer.allow_to("service", security_group_id=service.security_group_id, description="To the service's tasks")
-        service.allow_from("load_balancer", security_group_id=load_balancer.security_group_id, description="From the load balancer")
+        to_tasks = load_balancer.allow_to("service", security_group_id=service.security_group_id, description="To the service's tasks")
+        service.allow_from(
+            "load_balancer", security_group_id=load_balancer.security_group_id, description="From the load balancer", egress=to_tasks
+        )
         for task_id, task in (("service", service.task), ("migration", migration.task)):
             connect(task_id, task, database=self.database, endpoints=endpoints)
         return service, migration

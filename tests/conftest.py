@@ -296,6 +296,9 @@ CUSTOMIZED = {
     "alarm_db_connections": 150,
     "alarm_response_time_seconds": 2.5,
     "alarm_emails": ["oncall@example.com", "payments@example.com"],
+    "container_port": 9090,
+    "deployment_bake_minutes": 20,
+    "db_apply_immediately": False,
 }
 
 

@@ -165,7 +165,10 @@ def test_destroy_follows_the_tier(record: dict[str, Any], env_stack: str) -> Non
     match EXPECTED[env_stack].tier:
         case "development":
             succeeded(destroy)
-            assert left == {"service": None, "migration_image": None, "scalable_target": None, "database": None}
+            assert left == {
+                "service": None, "migration_image": None, "scalable_target": None, "database": None, "target_groups": {},
+                "final_snapshots": [],  # development: no final snapshot
+            }  # fmt: skip
         case "pre-production":
             assert destroy["returncode"] == 1
             assert "deletion protection" in destroy["output"].lower()
@@ -217,13 +220,42 @@ def test_a_stack_with_state_is_never_bootstrapped(record: dict[str, Any]) -> Non
     )
 
 
-def test_the_cdktf_cli_deploys_and_diffs_a_deployed_stack(record: dict[str, Any]) -> None:
-    """On the released stack: `pipenv run deploy <env> v1.2.4` is `cdktf deploy` (the CLI's synth, init, plan and
-    apply), then `cdktf diff`; neither finds anything to change."""
-    stack = ENV_STACKS[len(ENV_STACKS) // 2]
-    deploy = succeeded(step(record, stack, "deploy-deployed"))["output"]
-    assert "No changes." in deploy and "first deploy" not in deploy
+def test_a_port_change_moves_the_tasks_not_the_target_groups(record: dict[str, Any]) -> None:
+    """container_port 8080 -> 9090 on a released stack, by `pipenv run deploy` (`cdktf deploy`): one apply, the target
+    groups kept (a replacement would fail while the listener forwards to them), the load balancer's rules to the new
+    port added before the old ones go, and those go only after the service has moved; then neither a plan nor
+    `cdktf diff` finds anything to change."""
+    stack = ENV_STACKS[0]
+    change = succeeded(step(record, stack, "port-change"))
+    assert "first deploy" not in change["output"]
+    assert change["facts"]["container_ports"] == [9090] and change["facts"]["task_ingress_ports"] == [9090]
+    assert change["facts"]["target_groups"] == step(record, stack, "release")["facts"]["target_groups"] != {}
+    output = ANSI.sub("", change["output"])
+    rules = (
+        "aws_vpc_security_group_ingress_rule.service_task_ingress_load_balancer",
+        "aws_vpc_security_group_egress_rule.load_balancer_egress_service",
+    )
+    for rule in rules:
+        assert in_order(output, f"{rule}: Creation complete", "aws_ecs_service.service_service: Modifications complete",
+                        f"{rule} (deposed object")  # fmt: skip
+        assert re.search(re.escape(f"{rule} (deposed object") + r" \w+\): Destruction complete", output)
+    item = step(record, stack, "plan-after-port-change")
+    assert item["returncode"] == 0, item["output"][-4000:]
     assert "No changes." in succeeded(step(record, stack, "cdktf-diff"))["output"]
+
+
+def test_each_destroy_leaves_a_final_snapshot_of_its_own(record: dict[str, Any]) -> None:
+    """The middle environment (pre-production) after its destroy stopped at deletion protection: the README's console
+    step, destroy (a final snapshot), a first deploy again, the console step, destroy again: a second final snapshot,
+    of another name (one fixed name would fail the second delete with DBSnapshotAlreadyExists)."""
+    env_stack = ENV_STACKS[len(ENV_STACKS) // 2]
+    final = re.compile(rf"wallet-service-{EXPECTED[env_stack].environment}-final-[0-9a-f]{{8}}(-[0-9a-f]{{4}}){{3}}-[0-9a-f]{{12}}")
+    first = succeeded(step(record, env_stack, "destroy-unprotected"))["facts"]
+    assert first["database"] is None and len(first["final_snapshots"]) == 1 and final.fullmatch(first["final_snapshots"][0])
+    assert succeeded(step(record, env_stack, "redeploy"))["facts"]["database"] == {"deletion_protection": True, "status": "available"}
+    second = succeeded(step(record, env_stack, "destroy-again"))["facts"]
+    assert second["database"] is None and len(second["final_snapshots"]) == 2
+    assert first["final_snapshots"][0] in second["final_snapshots"] and all(final.fullmatch(name) for name in second["final_snapshots"])
 
 
 def test_native_state_locking_runs_for_real(record: dict[str, Any], emulated_run: Any, emulator: account.Account) -> None:

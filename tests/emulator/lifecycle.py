@@ -11,13 +11,19 @@ bucket becomes `state_bucket`; then each environment, in a project copy of its o
     plan-after-deploy         terraform plan -detailed-exitcode  (0: no changes)
     release                   pipenv run release <env> v1.2.4  (migration task, migrations, service)
     plan-after-release        terraform plan -detailed-exitcode
-    deploy-deployed           pipenv run deploy <env> v1.2.4   (middle environment: `cdktf deploy` of a deployed stack)
-    cdktf-diff                pipenv run cdktf diff <stack>    (middle environment: the CLI's own synth, init, plan)
+    port-change               pipenv run deploy <env> v1.2.4   (first environment: container_port 8080 -> 9090, applied
+                                                               by `cdktf deploy` of the deployed stack)
+    plan-after-port-change    terraform plan -detailed-exitcode  (first environment)
+    cdktf-diff                pipenv run cdktf diff <stack>    (first environment: the CLI's own synth, init, plan)
     release-failed-migration  pipenv run release <env> v1.2.3  (last environment: migration_command ["false"])
     deploy-unreachable        pipenv run deploy <env> v1.2.4   (last environment: AWS_ENDPOINT_URL where nothing listens)
     deploy-state-unreadable   pipenv run deploy <env> v1.2.4   (last environment: its state object denied to all)
     release-without-output    state without service_image_tag, then pipenv run release  (last environment)
     destroy                   terraform destroy -auto-approve  (what the tier allows: tests/test_emulated_account.py)
+    unprotect, destroy-unprotected, redeploy, unprotect-again, destroy-again
+                              (middle environment, after its destroy stopped at deletion protection: the README's
+                               console step, destroy, a first deploy again, and a second destroy; each destroy leaves
+                               a final snapshot of its own)
 
 and beside them, in copies with a team's context (tests/test_realistic_context.py, its ids the account's), `pipenv
 run plan <env> v1.2.3` per environment. AUTO_APPROVE=1 as in the pipeline. A failed plan, deploy or release ends its
@@ -117,9 +123,10 @@ def bootstrap_state(project: Path, env: dict[str, str]) -> tuple[list[Record], s
 
 
 def environment_lifecycle(
-    emulator: account.Account, project: Path, environment: config.EnvironmentConfig, env: dict[str, str], *, cli: bool, last: bool
+    emulator: account.Account, project: Path, environment: config.EnvironmentConfig, env: dict[str, str], *, role: str
 ) -> list[Record]:
-    """The steps of one environment; ``cli``: also the cdktf CLI's; ``last``: also what goes wrong."""
+    """The steps of one environment; ``role``: first (also a port change through the cdktf CLI), middle (also destroys
+    with final snapshots) or last (also what goes wrong)."""
     pipenv, stack, short = account.pipenv(), environment.stack_name, environment.environment
     folder = Path("cdktf.out") / "stacks" / stack
     replan = ["terraform", f"-chdir={folder}", "plan", "-input=false", "-detailed-exitcode", "-no-color"]
@@ -132,31 +139,37 @@ def environment_lifecycle(
         ("release", [pipenv, "run", "release", short, NEXT], True),
         ("plan-after-release", [*replan, "-var", f"image_tag={NEXT}"], False),
     ]
-    if cli:
+    if role == "first":
         steps += [
-            ("deploy-deployed", [pipenv, "run", "deploy", short, NEXT], False),
+            ("port-change", [pipenv, "run", "deploy", short, NEXT], True),
+            ("plan-after-port-change", [*replan, "-var", f"image_tag={NEXT}"], False),
             ("cdktf-diff", [pipenv, "run", "cdktf", "diff", stack], False),
         ]
-    if last:
+    if role == "last":
         bucket = json.loads((project / "cdktf.json").read_text())["context"][config.SHARED_KEY]["state_bucket"]
         steps += what_goes_wrong(pipenv, short, folder, (bucket, f"wallet-service/{short}/terraform.tfstate"))
-    steps.append(
-        (
-            "destroy",
-            ["terraform", f"-chdir={folder}", "destroy", "-input=false", "-auto-approve", "-no-color", "-var", f"image_tag={NEXT}"],
-            True,
-        )
-    )
+    destroy = ["terraform", f"-chdir={folder}", "destroy", "-input=false", "-auto-approve", "-no-color", "-var", f"image_tag={NEXT}"]
+    steps.append(("destroy", destroy, role != "middle"))
+    if role == "middle":
+        unprotect = [sys.executable, "-m", "tests.emulator.console", "unprotect-database", environment.region, f"wallet-service-{short}"]
+        steps += [
+            ("unprotect", unprotect, True),
+            ("destroy-unprotected", destroy, True),
+            ("redeploy", [pipenv, "run", "deploy", short, FIRST], True),
+            ("unprotect-again", unprotect, True),
+            ("destroy-again", destroy, True),
+        ]
     records: list[Record] = []
     step_env = {**env, "AUTO_APPROVE": "1", "TF_VAR_image_tag": NEXT}  # the variable: for `cdktf diff` alone
     for name, command, ends in steps:
-        if name == "release-failed-migration":
+        context_change = CONTEXT_CHANGES.get(name)
+        if context_change:
             original = (project / "cdktf.json").read_text()
-            failing = json.loads(original)
-            failing["context"][stack]["migration_command"] = ["false"]
-            (project / "cdktf.json").write_text(json.dumps(failing))
+            changed = json.loads(original)
+            changed["context"][stack].update(context_change)
+            (project / "cdktf.json").write_text(json.dumps(changed))
         records.append(run_step(name, command, project, {**step_env, **UNREACHABLE} if name == "deploy-unreachable" else step_env))
-        if name == "release-failed-migration":
+        if context_change and name not in KEPT_CHANGES:
             (project / "cdktf.json").write_text(original)
         if name in FACTS_AFTER:
             records[-1]["facts"] = facts(emulator, environment)
@@ -166,6 +179,12 @@ def environment_lifecycle(
 
 
 UNREACHABLE = {"AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_MAX_ATTEMPTS": "2"}  # the discard port: nothing listens
+CONTEXT_CHANGES: dict[str, dict[str, Any]] = {
+    "release-failed-migration": {"migration_command": ["false"]},  # the emulator's `false` exits 1 (server.py)
+    "port-change": {"container_port": 9090},
+}
+"""Steps run with a change of their environment's context in cdktf.json; undone after the step unless kept."""
+KEPT_CHANGES = ("port-change",)
 
 
 def realistic_plan(project: Path, environment: config.EnvironmentConfig, env: dict[str, str]) -> Record:
@@ -192,7 +211,16 @@ def what_goes_wrong(pipenv: str, short: str, folder: Path, state: tuple[str, str
     ]
 
 
-FACTS_AFTER = ("deploy", "release", "release-failed-migration", "destroy")
+FACTS_AFTER = (
+    "deploy",
+    "release",
+    "release-failed-migration",
+    "port-change",
+    "destroy",
+    "destroy-unprotected",
+    "redeploy",
+    "destroy-again",
+)
 
 
 def facts(emulator: account.Account, environment: config.EnvironmentConfig) -> dict[str, Any]:
@@ -208,6 +236,14 @@ def facts(emulator: account.Account, environment: config.EnvironmentConfig) -> d
     for service in services:
         definition = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"]
         found["service"] = {"desired_count": service["desiredCount"], "image": definition["containerDefinitions"][0]["image"]}
+        found["container_ports"] = sorted(item["containerPort"] for item in service.get("loadBalancers", []))
+        [task_group] = service["networkConfiguration"]["awsvpcConfiguration"]["securityGroups"]
+        rules = emulator.client("ec2", region).describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [task_group]}])
+        found["task_ingress_ports"] = sorted(r["FromPort"] for r in rules["SecurityGroupRules"] if not r["IsEgress"])
+    groups = emulator.client("elbv2", region).describe_target_groups()["TargetGroups"]
+    found["target_groups"] = {
+        g["TargetGroupName"]: g["TargetGroupArn"] for g in groups if g["TargetGroupName"].startswith(f"wallet-service-{env}")
+    }
     families = ecs.list_task_definitions(familyPrefix=f"wallet-service-migration-{env}", status="ACTIVE", sort="DESC")["taskDefinitionArns"]
     if families:
         found["migration_image"] = ecs.describe_task_definition(taskDefinition=families[0])["taskDefinition"]["containerDefinitions"][0][
@@ -225,6 +261,10 @@ def facts(emulator: account.Account, environment: config.EnvironmentConfig) -> d
         found["database"] = {"deletion_protection": instance["DeletionProtection"], "status": instance["DBInstanceStatus"]}
     except rds.exceptions.DBInstanceNotFoundFault:
         pass
+    snapshots = rds.describe_db_snapshots(DBInstanceIdentifier=database)["DBSnapshots"]
+    found["final_snapshots"] = sorted(
+        s["DBSnapshotIdentifier"] for s in snapshots if s["DBSnapshotIdentifier"].startswith(f"{database}-final")
+    )
     return found
 
 
@@ -277,8 +317,7 @@ def main(argv: list[str]) -> int:
                 project_copy(work / environment.stack_name, context),
                 environment,
                 env,
-                cli=index == len(configs) // 2,  # the middle one: neither destroyed at length (dev) nor the last (prod)
-                last=index == len(configs) - 1,
+                role="first" if index == 0 else "last" if index == len(configs) - 1 else "middle",
             )
             for index, environment in enumerate(configs)
         }

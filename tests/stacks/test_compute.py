@@ -69,8 +69,43 @@ def test_load_balancer(synthesized: dict[str, str], env_stack: str) -> None:
                 "healthy_threshold": 2,
                 "unhealthy_threshold": 3,
             },
+            # The port is only a default (ECS registers each task with its container port): set at creation, then
+            # ignored, so a container_port change never replaces a group the listener forwards to.
+            "lifecycle": {"ignore_changes": ["port"]},
         },
     )
+
+
+def test_a_port_change_keeps_the_old_port_open_until_the_service_has_moved(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
+    """The load balancer's egress to the tasks and the tasks' ingress from it: a new port replaces each rule, the new
+    one first (a terraform_data holds the port), and the service depends on both, so Terraform destroys the old rules
+    only after the service's apply (which waits for its deployment) has moved the tasks."""
+    document = parsed[env_stack]
+    rules = {
+        "aws_vpc_security_group_egress_rule.load_balancer_egress_service": "load_balancer_egress_service_port",
+        "aws_vpc_security_group_ingress_rule.service_task_ingress_load_balancer": "service_task_ingress_load_balancer_port",
+    }
+    for address, holder in rules.items():
+        kind, name = address.split(".")
+        rule = resources(document, kind)[name]
+        assert (rule["from_port"], rule["to_port"]) == (8080, 8080)
+        assert rule["lifecycle"] == {"create_before_destroy": True, "replace_triggered_by": [f"terraform_data.{holder}"]}
+        assert resources(document, "terraform_data")[holder]["input"] == 8080
+    [service] = resources(document, "aws_ecs_service").values()
+    assert set(rules) <= set(service["depends_on"])
+
+
+def test_settings_of_the_release_path_reach_the_json(customized: dict[str, Any]) -> None:
+    """staging with container_port 9090, a 20-minute bake and database changes held for the window (conftest's
+    CUSTOMIZED): every port follows, and the apply waits 5 + 20 minutes of canary longer than the start-up allowance."""
+    [service] = resources(customized, "aws_ecs_service").values()
+    assert [item["container_port"] for item in service["load_balancer"]] == [9090]
+    assert service["timeouts"] == {"create": "42m", "update": "42m"}
+    assert {group["port"] for group in resources(customized, "aws_lb_target_group").values()} == {9090}
+    assert {data["input"] for name, data in resources(customized, "terraform_data").items() if name.endswith("_port")} == {9090}
+    assert resources(customized, "aws_vpc_security_group_egress_rule")["load_balancer_egress_service"]["to_port"] == 9090
+    assert resources(customized, "aws_vpc_security_group_ingress_rule")["service_task_ingress_load_balancer"]["from_port"] == 9090
+    assert resources(customized, "aws_db_instance")["database_instance"]["apply_immediately"] is False
 
 
 def test_prod_serves_https_and_redirects_http(parsed: dict[str, dict[str, Any]]) -> None:
