@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from cdktf import Fn, ITerraformDependable, TerraformResourceLifecycle, Token
 from cdktf_cdktf_provider_aws.ecs_cluster import EcsCluster, EcsClusterSetting
@@ -69,21 +69,38 @@ class TrafficShift:
     linear_step_percent: float = 10
     linear_step_bake_minutes: int = 6
 
+    hold_rolling: str | None = None
+    """A Terraform boolean expression; while true the service keeps the rolling strategy, with everything else of the
+    traffic shift in place (the first apply of a switch from rolling: AWS wants the load balancer's advanced
+    configuration before the strategy, docs.aws.amazon.com/AmazonECS/latest/developerguide/
+    update-rolling-to-bluegreen.html). Default: never held."""
+
     def configuration(self) -> EcsServiceDeploymentConfiguration:
+        """The deployment configuration; with hold_rolling, its strategy, bake time and the strategy's own block
+        follow the expression (the block through a dynamic block, present only when not held)."""
+        held = self.hold_rolling
         return EcsServiceDeploymentConfiguration(
-            strategy=self.strategy,
-            bake_time_in_minutes=str(self.bake_minutes),
-            canary_configuration=EcsServiceDeploymentConfigurationCanaryConfiguration(
-                canary_percent=self.canary_percent, canary_bake_time_in_minutes=str(self.canary_bake_minutes)
-            )
-            if self.strategy == "CANARY"
+            strategy=f'${{{held} ? "ROLLING" : "{self.strategy}"}}' if held else self.strategy,
+            bake_time_in_minutes=f'${{{held} ? null : "{self.bake_minutes}"}}' if held else str(self.bake_minutes),
+            canary_configuration=EcsServiceDeploymentConfigurationCanaryConfiguration(**self._strategy_block("CANARY"))
+            if self.strategy == "CANARY" and not held
             else None,
-            linear_configuration=EcsServiceDeploymentConfigurationLinearConfiguration(
-                step_percent=self.linear_step_percent, step_bake_time_in_minutes=str(self.linear_step_bake_minutes)
-            )
-            if self.strategy == "LINEAR"
+            linear_configuration=EcsServiceDeploymentConfigurationLinearConfiguration(**self._strategy_block("LINEAR"))
+            if self.strategy == "LINEAR" and not held
             else None,
         )
+
+    def _strategy_block(self, strategy: str) -> dict[str, Any]:
+        if strategy == "CANARY":
+            return {"canary_percent": self.canary_percent, "canary_bake_time_in_minutes": str(self.canary_bake_minutes)}
+        return {"step_percent": self.linear_step_percent, "step_bake_time_in_minutes": str(self.linear_step_bake_minutes)}
+
+    def held_blocks(self) -> dict[str, Any]:
+        """With hold_rolling: the canary or linear block as a dynamic block of deployment_configuration (an override)."""
+        if not self.hold_rolling or self.strategy == "BLUE_GREEN":
+            return {}
+        name = f"{self.strategy.lower()}_configuration"
+        return {name: {"for_each": f"${{{self.hold_rolling} ? [] : [1]}}", "content": self._strategy_block(self.strategy)}}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -153,9 +170,10 @@ class FargateService(Construct):
                 role_arn=role.arn,
             )
             depends_on.append(role.policy)  # ECS uses the role as soon as the service exists
-            # After each deployment ECS serves from the other target group and records that in the service's load
-            # balancer block; Terraform must not swap it back (terraform-provider-aws issue 45678).
-            ignored.append("load_balancer")
+            # The load balancer block is not ignored: ECS shifts traffic by rewriting the production (and test) rule's
+            # forward weights (ignored on the rule), and registers each revision in the target group not serving
+            # (docs.aws.amazon.com/AmazonECS/latest/developerguide/alb-resources-for-blue-green.html); the service's
+            # block keeps what it was given, so our changes to it (port, rules, role) must reach ECS.
         service = EcsService(
             self,
             "service",
@@ -199,6 +217,8 @@ class FargateService(Construct):
             depends_on=depends_on,
             lifecycle=TerraformResourceLifecycle(ignore_changes=ignored),
         )
+        for name, block in (shift.held_blocks() if shift else {}).items():
+            service.add_override(f"deployment_configuration.dynamic.{name}", block)
         self._service = service
         self.port = port
         self.cluster_name: str = cluster.name

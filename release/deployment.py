@@ -25,6 +25,7 @@ nothing to roll back, or AWS refused or could not be reached (one line naming wh
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import sys
 from collections.abc import Mapping
@@ -155,6 +156,23 @@ def rollback(ecs: Any, service: Service, *, timeout_seconds: int, poll_seconds: 
     return 0
 
 
+def switching_from_rolling(state: Mapping[str, Any], configuration: Mapping[str, Any]) -> bool:
+    """Whether an apply of ``configuration`` (a synthesized stack) would switch the deployed service (``state``, as
+    `terraform state pull` prints it) from the rolling strategy: the configuration shifts traffic (it has the variable
+    keep_rolling) and the service's load balancer block has no advanced configuration yet. A provider without the
+    attribute (before 6.4.0) cannot switch, and an empty state is no deployed service."""
+    if "keep_rolling" not in configuration.get("variable", {}):
+        return False
+    blocks = [
+        block
+        for resource in state.get("resources", [])
+        if resource["type"] == "aws_ecs_service"
+        for instance in resource["instances"]
+        for block in instance["attributes"].get("load_balancer") or []
+    ]
+    return any(block.get("advanced_configuration") == [] for block in blocks)
+
+
 def aws_error(step: str, error: Exception) -> str:
     """One line for an error of AWS or of the way to it, naming the step, what AWS said and what to do."""
     from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError, NoRegionError
@@ -177,6 +195,12 @@ def aws_error(step: str, error: Exception) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["switching"] and len(argv) == 2:  # scripts/terraform.sh: the state on stdin; prints 1 or 0
+        stack = argv[1]
+        synthesized = json.loads((PROJECT / "cdktf.out" / "stacks" / stack / "cdk.tf.json").read_text())
+        print(int(switching_from_rolling(json.loads(sys.stdin.read() or "{}"), synthesized)))
+        return 0
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("action", choices=("status", "rollback"))
     parser.add_argument("environment", help="an environment of the table (dev or wallet-dev)")

@@ -52,6 +52,17 @@ if [ "$resources" = 0 ]; then
   service_apply terraform -chdir="$folder" apply -input=false "${approve[@]}" -var "image_tag=$tag"
   exit 0
 fi
+# A switch from the rolling strategy to canary, linear or blue/green is two applies, as AWS asks for it
+# (docs.aws.amazon.com/AmazonECS/latest/developerguide/update-rolling-to-bluegreen.html): first the second target group,
+# the live rule, the role and the service's load balancer advanced configuration, keeping the rolling strategy
+# (keep_rolling=true; a rolling deployment of the running image); then the strategy with the rest below.
+switching=$(python -m release.deployment switching "$stack" <<<"$state")
+if [ "$switching" = 1 ]; then
+  running=$(terraform -chdir="$folder" output -raw service_image_tag)
+  echo "switch of $stack from the rolling strategy: 1/2 the load balancer's advanced configuration, still rolling, at $running"
+  service_apply terraform -chdir="$folder" apply -input=false "${approve[@]}" -var "image_tag=$running" -var keep_rolling=true
+  echo "switch of $stack: 2/2 the strategy, with the $action below"
+fi
 if [ "$action" = deploy ]; then
   cdktf_approve=()
   if [ "${AUTO_APPROVE:-}" = 1 ]; then cdktf_approve=(--auto-approve); fi

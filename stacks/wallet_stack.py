@@ -373,7 +373,22 @@ class WalletStack(AddressedStack):
             canary_bake_minutes=config.canary_bake_minutes,
             linear_step_percent=config.linear_step_percent,
             linear_step_bake_minutes=config.linear_step_bake_minutes,
+            hold_rolling=self._hold_rolling(),
         )
+
+    def _hold_rolling(self) -> str:
+        """The variable keep_rolling, as the Terraform expression it is (a traffic-shifting environment only)."""
+        keep = TerraformVariable(
+            self,
+            "keep_rolling",
+            type="bool",
+            nullable=False,
+            default=False,
+            description="True only for the first apply of a switch from the rolling strategy (pipenv run deploy and release do "
+            "it): the service gets the second target group, the live rule and the role, and keeps rolling; the next apply "
+            "sets the strategy.",
+        )
+        return f"var.{keep.friendly_unique_id}"
 
     def _alarms(self, service: FargateService, load_balancer: LoadBalancer) -> Alarms:
         config = self.config

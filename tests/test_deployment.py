@@ -193,3 +193,31 @@ def test_bad_input_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Pat
     )
     assert deployment.main(["rollback", "qa"]) == 2
     assert capsys.readouterr().err.startswith("error: stack: 'wallet-qa' is not valid; expected one of ")
+
+
+def service_state(load_balancer: list[dict[str, Any]]) -> dict[str, Any]:
+    """A `terraform state pull` document holding the service with this load balancer block."""
+    return {
+        "resources": [
+            {"type": "aws_ecs_service", "name": "service_service", "instances": [{"attributes": {"load_balancer": load_balancer}}]}
+        ]
+    }
+
+
+SHIFTING = {"variable": {"image_tag": {}, "keep_rolling": {"type": "bool", "default": False}}}
+ROLLING = {"variable": {"image_tag": {}}}
+BLOCK = {"container_name": "wallet-service", "container_port": 8080, "target_group_arn": "arn:aws:elasticloadbalancing:tg/a"}
+
+
+@pytest.mark.parametrize(
+    ("state", "configuration", "switching"),
+    [
+        (service_state([{**BLOCK, "advanced_configuration": []}]), SHIFTING, True),  # rolling today, canary configured
+        (service_state([{**BLOCK, "advanced_configuration": [{"role_arn": "arn:aws:iam::1:role/r"}]}]), SHIFTING, False),  # shifts
+        (service_state([{**BLOCK, "advanced_configuration": []}]), ROLLING, False),  # stays rolling
+        (service_state([BLOCK]), SHIFTING, False),  # provider 5.x: no such attribute, no switch possible
+        ({}, SHIFTING, False),  # not deployed: the first deploy creates it with the strategy
+    ],
+)
+def test_a_switch_from_rolling_is_recognized_from_the_state(state: dict[str, Any], configuration: dict[str, Any], switching: bool) -> None:
+    assert deployment.switching_from_rolling(state, configuration) is switching

@@ -182,7 +182,23 @@ def test_traffic_shift_strategies(shift: TrafficShift, configuration: dict[str, 
     [balancer] = ecs["load_balancer"]
     assert balancer["advanced_configuration"]["production_listener_rule"] == "arn:rule"
     assert "test_listener_rule" not in balancer["advanced_configuration"]
-    assert ecs["lifecycle"] == {"ignore_changes": ["desired_count", "load_balancer"]}
+    assert ecs["lifecycle"] == {"ignore_changes": ["desired_count"]}  # the load balancer block stays Terraform's
+
+
+def test_a_held_linear_deployment_keeps_rolling_until_the_expression_is_false() -> None:
+    held = TrafficShift(strategy="LINEAR", linear_step_percent=20, linear_step_bake_minutes=3, hold_rolling="var.hold", **SHIFT)
+    [ecs] = resources(service(traffic_shift=held), EcsService.TF_RESOURCE_TYPE).values()
+    assert ecs["deployment_configuration"] == {
+        "strategy": '${var.hold ? "ROLLING" : "LINEAR"}',
+        "bake_time_in_minutes": '${var.hold ? null : "10"}',
+        "dynamic": {
+            "linear_configuration": {
+                "for_each": "${var.hold ? [] : [1]}",
+                "content": {"step_percent": 20, "step_bake_time_in_minutes": "3"},
+            }
+        },
+    }
+    assert ecs["load_balancer"][0]["advanced_configuration"]["alternate_target_group_arn"] == "arn:tg-alt"  # in place, held or not
 
 
 def test_a_test_rule_is_handed_to_ecs_and_the_role() -> None:

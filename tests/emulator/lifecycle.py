@@ -11,10 +11,11 @@ bucket becomes `state_bucket`; then each environment, in a project copy of its o
     plan-after-deploy         terraform plan -detailed-exitcode  (0: no changes)
     release                   pipenv run release <env> v1.2.4  (migration task, migrations, service)
     plan-after-release        terraform plan -detailed-exitcode
-    port-change               pipenv run deploy <env> v1.2.4   (first environment: container_port 8080 -> 9090, applied
-                                                               by `cdktf deploy` of the deployed stack)
-    plan-after-port-change    terraform plan -detailed-exitcode  (first environment)
+    deploy-deployed           pipenv run deploy <env> v1.2.4   (first environment: `cdktf deploy` of a deployed stack)
     cdktf-diff                pipenv run cdktf diff <stack>    (first environment: the CLI's own synth, init, plan)
+    port-change               pipenv run release <env> v1.2.4  (last environment, a traffic-shifting one: container_port
+                                                               8080 -> 9090)
+    plan-after-port-change    terraform plan -detailed-exitcode  (last environment)
     release-failed-migration  pipenv run release <env> v1.2.3  (last environment: migration_command ["false"])
     deploy-unreachable        pipenv run deploy <env> v1.2.4   (last environment: AWS_ENDPOINT_URL where nothing listens)
     deploy-state-unreadable   pipenv run deploy <env> v1.2.4   (last environment: its state object denied to all)
@@ -125,8 +126,8 @@ def bootstrap_state(project: Path, env: dict[str, str]) -> tuple[list[Record], s
 def environment_lifecycle(
     emulator: account.Account, project: Path, environment: config.EnvironmentConfig, env: dict[str, str], *, role: str
 ) -> list[Record]:
-    """The steps of one environment; ``role``: first (also a port change through the cdktf CLI), middle (also destroys
-    with final snapshots) or last (also what goes wrong)."""
+    """The steps of one environment; ``role``: first (also the cdktf CLI's), middle (also destroys with final
+    snapshots) or last (also a port change and what goes wrong)."""
     pipenv, stack, short = account.pipenv(), environment.stack_name, environment.environment
     folder = Path("cdktf.out") / "stacks" / stack
     replan = ["terraform", f"-chdir={folder}", "plan", "-input=false", "-detailed-exitcode", "-no-color"]
@@ -141,11 +142,14 @@ def environment_lifecycle(
     ]
     if role == "first":
         steps += [
-            ("port-change", [pipenv, "run", "deploy", short, NEXT], True),
-            ("plan-after-port-change", [*replan, "-var", f"image_tag={NEXT}"], False),
+            ("deploy-deployed", [pipenv, "run", "deploy", short, NEXT], False),
             ("cdktf-diff", [pipenv, "run", "cdktf", "diff", stack], False),
         ]
     if role == "last":
+        steps += [
+            ("port-change", [pipenv, "run", "release", short, NEXT], True),
+            ("plan-after-port-change", [*replan, "-var", f"image_tag={NEXT}"], False),
+        ]
         bucket = json.loads((project / "cdktf.json").read_text())["context"][config.SHARED_KEY]["state_bucket"]
         steps += what_goes_wrong(pipenv, short, folder, (bucket, f"wallet-service/{short}/terraform.tfstate"))
     destroy = ["terraform", f"-chdir={folder}", "destroy", "-input=false", "-auto-approve", "-no-color", "-var", f"image_tag={NEXT}"]

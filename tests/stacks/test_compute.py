@@ -23,10 +23,16 @@ PRIVATE_SUBNETS = "${data.aws_subnets.network_private_subnets.ids}"
 # ready for 10 more minutes. dev rolls.
 DEPLOYMENT = {
     "ROLLING": {"strategy": "ROLLING"},
+    # keep_rolling (the first apply of a switch from rolling) holds the strategy at ROLLING, without bake or canary.
     "CANARY": {
-        "strategy": "CANARY",
-        "bake_time_in_minutes": "10",
-        "canary_configuration": {"canary_percent": 10, "canary_bake_time_in_minutes": "5"},
+        "strategy": '${var.keep_rolling ? "ROLLING" : "CANARY"}',
+        "bake_time_in_minutes": '${var.keep_rolling ? null : "10"}',
+        "dynamic": {
+            "canary_configuration": {
+                "for_each": "${var.keep_rolling ? [] : [1]}",
+                "content": {"canary_percent": 10, "canary_bake_time_in_minutes": "5"},
+            }
+        },
     },
 }
 SHIFT = {
@@ -307,8 +313,9 @@ def test_service(synthesized: dict[str, str], env_stack: str) -> None:
             # grace period and the deregistration delay; the canary 5 + 10 min more.
             "wait_for_steady_state": True,
             "timeouts": {"create": c.deploy_timeout, "update": c.deploy_timeout},
-            # With traffic shifting ECS records in the load balancer block which target group serves; Terraform keeps out.
-            "lifecycle": {"ignore_changes": ["desired_count"] if c.strategy == "ROLLING" else ["desired_count", "load_balancer"]},
+            # Auto scaling owns the count. The load balancer block is Terraform's in every strategy (ECS shifts traffic
+            # on the listener rule), so a port, rule or role change reaches the service.
+            "lifecycle": {"ignore_changes": ["desired_count"]},
         },
     )
 
