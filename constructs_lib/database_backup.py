@@ -70,7 +70,11 @@ class DatabaseBackup(Construct):
             self,
             "role",
             name=f"{props.name}-backup",
-            assume_role_policy=service_trust(self, "trust", service="backup.amazonaws.com", account_id=props.account_id).json,
+            # AWS Backup documents its confused-deputy keys for resource policies (vault access, SNS, KMS), not for the
+            # trust of its service role (docs.aws.amazon.com/aws-backup/latest/devguide/cross-service-confused-deputy-
+            # prevention.html; iam-service-roles.html asks only for backup.amazonaws.com as trusted entity): no
+            # aws:SourceAccount here, which AWS Backup might not send and every backup job would then fail.
+            assume_role_policy=service_trust(self, "trust", service="backup.amazonaws.com", account_id=None).json,
         )
         # AWS's policy for the role AWS Backup uses to take and copy backups; maintained by AWS as the service's needs
         # change (e.g. for continuous backup). The role is trusted only by AWS Backup for this account, and the plan

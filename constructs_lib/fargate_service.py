@@ -157,7 +157,6 @@ class FargateService(Construct):
                 "traffic_shift",
                 props=TrafficShiftRoleProps(
                     name=f"{props.service_name}-traffic-shift",
-                    account_id=props.task.account_id,
                     target_group_arns=[props.target_group_arn, shift.alternate_target_group_arn],
                     listener_arns=shift.listener_arns,
                     rule_arns=[shift.production_rule_arn, *([shift.test_rule_arn] if shift.test_rule_arn else [])],

@@ -24,8 +24,10 @@ ECS_EXEC = [
 ]
 
 
-def service_trust(scope: Construct, id_: str, *, service: str, account_id: str) -> DataAwsIamPolicyDocument:
-    """A role trust policy: only ``service`` acting for ``account_id`` may assume the role (confused-deputy guard)."""
+def service_trust(scope: Construct, id_: str, *, service: str, account_id: str | None) -> DataAwsIamPolicyDocument:
+    """A role trust policy: ``service`` may assume the role; with ``account_id``, only when acting for that account
+    (the confused-deputy guard aws:SourceAccount). Give it only for a service whose documentation says it sends that
+    key when it assumes the role: a service that does not would be refused, and whatever uses the role would fail."""
     return DataAwsIamPolicyDocument(
         scope,
         id_,
@@ -35,7 +37,9 @@ def service_trust(scope: Construct, id_: str, *, service: str, account_id: str) 
                 principals=[DataAwsIamPolicyDocumentStatementPrincipals(type="Service", identifiers=[service])],
                 condition=[
                     DataAwsIamPolicyDocumentStatementCondition(test="StringEquals", variable="aws:SourceAccount", values=[account_id])
-                ],
+                ]
+                if account_id
+                else None,
             )
         ],
     )
@@ -66,6 +70,8 @@ class TaskIam(Construct):
 
     def __init__(self, scope: Construct, id_: str, *, props: TaskIamProps) -> None:
         super().__init__(scope, id_)
+        # ECS documents the aws:SourceAccount (and aws:SourceArn) condition for the roles its tasks assume
+        # (docs.aws.amazon.com/AmazonECS/latest/developerguide/task-iam-roles.html, "Create the task IAM role").
         trust = service_trust(self, "trust", service="ecs-tasks.amazonaws.com", account_id=props.account_id)
         execution = IamRole(self, "execution_role", name=f"{props.name}-execution", assume_role_policy=trust.json)
         task = IamRole(self, "task_role", name=f"{props.name}-task", assume_role_policy=trust.json)

@@ -32,8 +32,6 @@ ELB_DESCRIBE = [
 class TrafficShiftRoleProps:
     name: str
     """The role's name."""
-    account_id: str
-    """Only ECS acting for this account may assume the role (confused-deputy guard)."""
     target_group_arns: Sequence[str]
     """Both target groups: ECS registers and deregisters the tasks of each revision."""
     listener_arns: Sequence[str]
@@ -44,7 +42,11 @@ class TrafficShiftRoleProps:
 class TrafficShiftRole(Construct):
     def __init__(self, scope: Construct, id_: str, *, props: TrafficShiftRoleProps) -> None:
         super().__init__(scope, id_)
-        trust = service_trust(self, "trust", service="ecs.amazonaws.com", account_id=props.account_id)
+        # AWS's trust policy for this role has no condition (docs.aws.amazon.com/AmazonECS/latest/developerguide/
+        # AmazonECSInfrastructureRolePolicyForLoadBalancers.html), and no ECS page says that ECS sends aws:SourceAccount
+        # when it assumes an infrastructure role: such a condition could fail every deployment. Only principals of this
+        # account allowed iam:PassRole on the role can hand it to a service.
+        trust = service_trust(self, "trust", service="ecs.amazonaws.com", account_id=None)
         role = IamRole(self, "role", name=props.name, assume_role_policy=trust.json)
         policy = DataAwsIamPolicyDocument(
             self,

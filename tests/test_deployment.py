@@ -204,8 +204,8 @@ def service_state(load_balancer: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-SHIFTING = {"variable": {"image_tag": {}, "keep_rolling": {"type": "bool", "default": False}}}
-ROLLING = {"variable": {"image_tag": {}}}
+SHIFTING: dict[str, Any] = {"variable": {"image_tag": {}, "keep_rolling": {"type": "bool", "default": False}}}
+ROLLING: dict[str, Any] = {"variable": {"image_tag": {}}}
 BLOCK = {"container_name": "wallet-service", "container_port": 8080, "target_group_arn": "arn:aws:elasticloadbalancing:tg/a"}
 
 

@@ -65,9 +65,7 @@ def test_the_backup_role_is_aws_backups_for_this_account(parsed: dict[str, dict[
     document = parsed["wallet-prod"]
     [trust] = data_sources(document, "aws_iam_policy_document")["backup_trust"]["statement"]
     assert trust["principals"] == [{"type": "Service", "identifiers": ["backup.amazonaws.com"]}]
-    assert trust["condition"] == [
-        {"test": "StringEquals", "variable": "aws:SourceAccount", "values": ["${data.aws_caller_identity.account.account_id}"]}
-    ]
+    assert "condition" not in trust  # AWS Backup documents no trust-policy condition for its service role
     attachment = resources(document, "aws_iam_role_policy_attachment")["backup_role_policy"]
     assert attachment["policy_arn"] == "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup"
     assert resources(document, "aws_iam_role")["backup_role"]["name"] == "wallet-service-prod-backup"
