@@ -24,8 +24,8 @@ from cdktf_cdktf_provider_aws.ecs_service import (
 )
 from constructs import Construct
 
-from constructs_lib.ecs_task import EcsTask, EcsTaskProps
 from constructs_lib import firewall
+from constructs_lib.ecs_task import EcsTask, EcsTaskProps
 from constructs_lib.firewall import Peer
 from constructs_lib.traffic_shift_role import TrafficShiftRole, TrafficShiftRoleProps
 
