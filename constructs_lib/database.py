@@ -69,6 +69,11 @@ class DatabaseProps:
     """Apply a change of class, storage, Multi-AZ, ... during the apply; false: RDS defers it to the maintenance
     window (docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ModifyInstance.ApplyImmediately.html), and until then
     every plan shows it again. Default: at once."""
+    aws_backup: bool = False
+    """AWS Backup's continuous backup manages the automated backups: it sets their retention to its plan's (give the
+    same backup_retention_days) and their window, so the instance's backup_window is set at creation and then ignored
+    (an AWS Backup-managed instance otherwise differs from the configuration in every plan; docs.aws.amazon.com/
+    aws-backup/latest/devguide/point-in-time-recovery.html, Amazon RDS). Default: RDS's own."""
     db_name: str = "wallet"
     master_username: str = "wallet_admin"
     log_retention_days: int = 30
@@ -182,7 +187,11 @@ class Database(Construct):
             database_insights_mode=props.insights_mode if insights else None,
             iam_database_authentication_enabled=True,
             depends_on=[*log_groups, monitoring_role],
-            lifecycle=TerraformResourceLifecycle(prevent_destroy=True) if props.prevent_destroy else None,
+            lifecycle=TerraformResourceLifecycle(
+                prevent_destroy=props.prevent_destroy or None, ignore_changes=["backup_window"] if props.aws_backup else None
+            )
+            if props.prevent_destroy or props.aws_backup
+            else None,
         )
         self.address: str = instance.address
         self.port: float = instance.port

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from cdktf import TerraformProvider
+from cdktf import TerraformProvider, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.backup_plan import (
     BackupPlan,
     BackupPlanRule,
@@ -36,8 +36,6 @@ from constructs import Construct
 from constructs_lib.encryption_key import EncryptionKey, EncryptionKeyProps
 from constructs_lib.task_iam import service_trust
 
-LOCK_MAX_RETENTION_DAYS = 365
-"""The longest retention the locked vaults accept (a manual recovery point may be kept up to a year)."""
 COMPLIANCE_COOLING_OFF_DAYS = 3
 """Compliance mode: days before the lock becomes immutable (AWS's minimum, a 72-hour cooling-off period)."""
 DAILY_AT_05_UTC = "cron(0 5 ? * * *)"  # after RDS's own backup window (03:00-04:00)
@@ -52,7 +50,11 @@ class DatabaseBackupProps:
     resource_arns: Sequence[str]
     """What the plan backs up (the database instance)."""
     retention_days: int
-    """Days each recovery point and copy is kept; also the vault lock's minimum."""
+    """Days each recovery point and copy is kept; between the lock's bounds."""
+    lock_min_days: int
+    """The vault locks' bounds on any recovery point's retention, in days: independent of retention_days, so that a
+    change of it does not replace the locks (every argument of a lock configuration forces a replacement)."""
+    lock_max_days: int
     lock_mode: Literal["governance", "compliance"]
     copy_provider: TerraformProvider | None = None
     """The AWS provider of the Region that gets a copy of every recovery point. Default: no such copy."""
@@ -131,15 +133,20 @@ class DatabaseBackup(Construct):
             ),
         )
         vault = BackupVault(self, id_, name=f"{props.name}-{id_.replace('_', '-')}", kms_key_arn=key.arn, provider=provider)
+        compliance = props.lock_mode == "compliance"
         BackupVaultLockConfiguration(
             self,
             f"{id_}_lock",
             backup_vault_name=vault.name,
-            min_retention_days=props.retention_days,
-            max_retention_days=LOCK_MAX_RETENTION_DAYS,
+            min_retention_days=props.lock_min_days,
+            max_retention_days=props.lock_max_days,
             # Omitted: governance mode. Set: compliance mode, immutable after this many days.
-            changeable_for_days=COMPLIANCE_COOLING_OFF_DAYS if props.lock_mode == "compliance" else None,
+            changeable_for_days=COMPLIANCE_COOLING_OFF_DAYS if compliance else None,
             provider=provider,
+            # A compliance lock past its cooling-off can be neither changed nor deleted (docs.aws.amazon.com/aws-backup/
+            # latest/devguide/vault-lock.html): a plan that would replace or destroy it stops here instead of failing
+            # half-way through an apply.
+            lifecycle=TerraformResourceLifecycle(prevent_destroy=True) if compliance else None,
         )
         return vault
 

@@ -146,7 +146,14 @@ class EnvironmentConfig:
     """An AWS Backup plan for the database: daily backups and point-in-time recovery into a locked vault encrypted with
     its own key, copied to backup_copy_region. Required in production."""
     backup_retention_days: int = 35
-    """Days the AWS Backup recovery points (and their copies) are kept; 7-35 (35 is point-in-time recovery's limit)."""
+    """Days the AWS Backup recovery points (and their copies) are kept; 7-35 (35 is point-in-time recovery's limit).
+    Within the vault lock's bounds, a change never touches the lock. AWS Backup's continuous backup also sets the
+    instance's own retention to it, so db_backup_retention_days must be equal."""
+    backup_vault_lock_min_days: int = 7
+    """The vault lock's shortest retention: no recovery point may be kept for less; 1 to backup_retention_days."""
+    backup_vault_lock_max_days: int = 365
+    """The vault lock's longest retention; backup_retention_days to 36500. A change of either bound replaces the lock
+    (the provider has no update), which compliance mode refuses (README, "Backup vault locks")."""
     backup_vault_lock_mode: Literal["governance", "compliance"] = "governance"
     """Vault lock: governance (users with the right IAM permission can remove the lock) or compliance (after 3 days of
     cooling-off nobody, not even AWS or the account root, can remove it or delete a recovery point early:
@@ -423,6 +430,19 @@ class EnvironmentConfig:
         if self.db_app_user in ("wallet_admin", "rdsadmin", "postgres"):
             fail("db_app_user", self.db_app_user, "expected a role of its own, not the master user or an RDS role")
         check_range("backup_retention_days", self.backup_retention_days, 7, 35)
+        # docs.aws.amazon.com/aws-backup/latest/devguide/API_PutBackupVaultLockConfiguration.html: MinRetentionDays and
+        # MaxRetentionDays; a recovery point whose retention lies outside them fails its backup or copy job.
+        check_range("backup_vault_lock_min_days", self.backup_vault_lock_min_days, 1, self.backup_retention_days)
+        check_range("backup_vault_lock_max_days", self.backup_vault_lock_max_days, self.backup_retention_days, 36500)
+        if self.aws_backup and self.db_backup_retention_days != self.backup_retention_days:
+            # docs.aws.amazon.com/aws-backup/latest/devguide/point-in-time-recovery-retention-period.html: the backup plan
+            # sets the retention of an RDS continuous backup; the instance's own then shows a difference in every plan.
+            fail(
+                "db_backup_retention_days",
+                self.db_backup_retention_days,
+                f"with aws_backup, AWS Backup's continuous backup keeps the instance's backups backup_retention_days "
+                f"({self.backup_retention_days}): expected the same",
+            )
         if self.backup_copy_region is not None:
             check_pattern("backup_copy_region", self.backup_copy_region, REGION, "expected an AWS region such as 'us-west-2'")
             if self.backup_copy_region == self.region:
@@ -601,7 +621,7 @@ ENVIRONMENTS: tuple[EnvironmentConfig, ...] = (
         db_max_allocated_storage=500,
         db_multi_az=True,
         db_deletion_protection=True,
-        db_backup_retention_days=30,
+        db_backup_retention_days=35,
         log_retention_days=365,
         db_prevent_destroy=True,
         db_apply_immediately=False,

@@ -41,7 +41,10 @@ MEANINGS: dict[str, str] = {
     "db_storage_customer_key": "storage and snapshots under the environment's database key; changing it replaces the instance (README)",
     "database_insights_mode": "Database Insights on the classes AWS supports: standard (7 days) or advanced (15 months, billed)",
     "aws_backup": "AWS Backup plan: daily and point-in-time into a locked vault with its own key; required in production",
-    "backup_retention_days": "days AWS Backup keeps each recovery point and copy (vault lock minimum); 7-35",
+    "backup_retention_days": "days AWS Backup keeps each recovery point and copy; 7-35, within the lock's bounds; with aws_backup "
+    "also the instance's retention (db_backup_retention_days must equal it)",
+    "backup_vault_lock_min_days": "vault lock's shortest retention; 1 to backup_retention_days; a change replaces the lock",
+    "backup_vault_lock_max_days": "vault lock's longest retention; backup_retention_days to 36500; a change replaces the lock",
     "backup_vault_lock_mode": "governance (IAM-removable) or compliance (immutable after 3 days, irreversible)",
     "backup_copy_region": "Region that gets a copy of every recovery point in a locked vault; null: none",
     "backup_copy_vault_arn": "vault in another account that also gets every recovery point; null: none",

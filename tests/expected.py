@@ -65,7 +65,7 @@ EXPECTED = ExpectedTable({
     ),
     "wallet-prod": Expected(
         environment="prod", tier="production", desired=2, min_tasks=2, max_tasks=10, db_class="db.t3.small", storage=100,
-        max_storage=500, multi_az=True, protected=True, prevent_destroy=True, db_at_once=False, backup_days=30, log_days=365, https=True,
+        max_storage=500, multi_az=True, protected=True, prevent_destroy=True, db_at_once=False, backup_days=35, log_days=365, https=True,
         ecs_exec=False, alb_protected=True, access_logs=True, capacity=None, endpoint_azs=None,
         strategy="CANARY", deploy_timeout="32m",
     ),

@@ -73,12 +73,15 @@ def test_compliance_lock_and_a_copy_to_another_account() -> None:
         "backup",
         props=DatabaseBackupProps(
             name="example", account_id="123456789012", partition="aws", resource_arns=["arn:db"], retention_days=14,
-            lock_mode="compliance", copy_vault_arn=other,
+            lock_min_days=10, lock_max_days=730, lock_mode="compliance", copy_vault_arn=other,
         ),
     )  # fmt: skip
     document = json.loads(CdktfTesting.synth(stack))
     [lock] = resources(document, "aws_backup_vault_lock_configuration").values()
-    assert (lock["min_retention_days"], lock["max_retention_days"], lock["changeable_for_days"]) == (14, 365, 3)
+    # The bounds are the lock's own, not the retention's; a plan that would replace or destroy a compliance lock
+    # (immutable after its 3 days of cooling-off) stops at Terraform's prevent_destroy.
+    assert (lock["min_retention_days"], lock["max_retention_days"], lock["changeable_for_days"]) == (10, 730, 3)
+    assert lock["lifecycle"] == {"prevent_destroy": True}
     [plan] = resources(document, "aws_backup_plan").values()
     assert plan["rule"][0]["copy_action"] == [{"destination_vault_arn": other, "lifecycle": {"delete_after": 14}}]
     assert len(resources(document, "aws_backup_vault")) == 1  # no copy Region given

@@ -56,9 +56,20 @@ def test_daily_and_point_in_time_into_a_locked_vault_copied_to_us_west_2(parsed:
     # Governance mode by default: no changeable_for_days (compliance mode would set it, and become immutable).
     locks = resources(document, "aws_backup_vault_lock_configuration")
     assert {name: (lock["backup_vault_name"], lock["min_retention_days"], lock["max_retention_days"], lock.get("changeable_for_days"), lock.get("provider")) for name, lock in locks.items()} == {
-        "backup_vault_lock": ("${aws_backup_vault.backup_vault.name}", 35, 365, None, None),
-        "backup_copy_vault_lock": ("${aws_backup_vault.backup_copy_vault.name}", 35, 365, None, "aws.backup_copy"),
+        "backup_vault_lock": ("${aws_backup_vault.backup_vault.name}", 7, 365, None, None),
+        "backup_copy_vault_lock": ("${aws_backup_vault.backup_copy_vault.name}", 7, 365, None, "aws.backup_copy"),
     }  # fmt: skip
+    assert all("lifecycle" not in lock for lock in locks.values())  # governance: replaceable (briefly unlocked)
+
+
+def test_continuous_backup_owns_the_instances_backups(parsed: dict[str, dict[str, Any]]) -> None:
+    """AWS Backup's continuous backup sets the instance's retention (equal here: 35 days) and window (ignored after
+    creation), so prod's plan shows no difference that AWS Backup would put back."""
+    db = resources(parsed["wallet-prod"], "aws_db_instance")["database_instance"]
+    assert db["backup_retention_period"] == 35 and db["backup_window"] == "03:00-04:00"
+    assert db["lifecycle"] == {"prevent_destroy": True, "ignore_changes": ["backup_window"]}
+    staging = resources(parsed["wallet-staging"], "aws_db_instance")["database_instance"]
+    assert "lifecycle" not in staging  # RDS's own backups: the window is Terraform's
 
 
 def test_the_backup_role_is_aws_backups_for_this_account(parsed: dict[str, dict[str, Any]]) -> None:

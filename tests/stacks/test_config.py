@@ -344,12 +344,51 @@ RULES: list[tuple[str, dict[str, Any], str]] = [
     ),
     (
         "wallet-prod",
+        {"backup_vault_lock_min_days": 36},
+        "wallet-prod: backup_vault_lock_min_days: 36 is not valid; expected a whole number from 1 to 35",
+    ),
+    (
+        "wallet-prod",
+        {"backup_vault_lock_min_days": 0},
+        "wallet-prod: backup_vault_lock_min_days: 0 is not valid; expected a whole number from 1 to 35",
+    ),
+    (
+        "wallet-prod",
+        {"backup_retention_days": 14, "db_backup_retention_days": 14, "backup_vault_lock_max_days": 13},
+        "wallet-prod: backup_vault_lock_max_days: 13 is not valid; expected a whole number from 14 to 36500",
+    ),
+    (
+        "wallet-prod",
+        {"backup_vault_lock_max_days": 36501},
+        "wallet-prod: backup_vault_lock_max_days: 36501 is not valid; expected a whole number from 35 to 36500",
+    ),
+    (
+        "wallet-prod",
+        {"db_backup_retention_days": 30},
+        "wallet-prod: db_backup_retention_days: 30 is not valid; with aws_backup, AWS Backup's continuous backup keeps the "
+        "instance's backups backup_retention_days (35): expected the same",
+    ),
+    (
+        "wallet-prod",
         {"deployment_bake_minutes": 54},
         "wallet-prod: deployment_strategy: 'canary' is not valid; with these bake times, grace period and deregistration delay a "
         "deployment may take 76 minutes, and the deploy job (120 minutes, .github/workflows/deploy.yml) can wait 75 for it: shorten "
         "the bake times (or raise the job's timeout-minutes and DEPLOY_JOB_MINUTES in stacks/config.py together)",
     ),
 ]
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        {"backup_vault_lock_min_days": 1, "backup_vault_lock_max_days": 35},  # both bounds at their extremes around 35
+        {"backup_vault_lock_min_days": 35, "backup_vault_lock_max_days": 36500},
+        {"backup_retention_days": 7, "db_backup_retention_days": 7, "backup_vault_lock_min_days": 7},
+    ],
+)
+def test_the_lock_bounds_take_any_retention_between_them(override: dict[str, Any]) -> None:
+    [prod] = [c for c in config.load({"wallet-prod": override}) if c.environment == "prod"]
+    assert prod.backup_vault_lock_min_days <= prod.backup_retention_days <= prod.backup_vault_lock_max_days
 
 
 @pytest.mark.parametrize(
