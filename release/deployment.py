@@ -19,7 +19,7 @@ running, instead of deploying it again. It waits until ECS reports the rollback'
 nothing to roll back it refuses and says what to do instead.
 
 Exit status: 0 done (status: reported); 1 the rollback failed or did not finish in time; 2 bad input, missing outputs,
-nothing to roll back, or AWS refused or could not be reached (one line naming what and what to do).
+nothing to roll back, or AWS refused or could not be reached (one line naming what and what to do: release/aws_errors.py).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from release import aws_errors
 from release.migrate import MigrationError, read_outputs
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -173,27 +174,6 @@ def switching_from_rolling(state: Mapping[str, Any], configuration: Mapping[str,
     return any(block.get("advanced_configuration") == [] for block in blocks)
 
 
-def aws_error(step: str, error: Exception) -> str:
-    """One line for an error of AWS or of the way to it, naming the step, what AWS said and what to do."""
-    from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError, NoRegionError
-
-    if isinstance(error, NoCredentialsError):
-        return f"{step}: no AWS credentials; sign in (e.g. aws sso login, or set AWS_PROFILE) and run this again"
-    if isinstance(error, NoRegionError):
-        return f"{step}: no AWS Region; set region in cdktf.json's context"
-    if isinstance(error, EndpointConnectionError):
-        return f"{step}: AWS cannot be reached ({error}); check the network or proxy, then run this again"
-    if isinstance(error, ClientError):
-        code, message = error.response["Error"].get("Code", "?"), error.response["Error"].get("Message", "")
-        hint = {
-            "ExpiredTokenException": "your session expired: sign in again",
-            "AccessDeniedException": "your role lacks this ECS permission: use the deploy role",
-            "ThrottlingException": "AWS is throttling: wait a minute and run this again",
-        }.get(code, "check the message and the service in the ECS console")
-        return f"{step}: AWS said {code}: {message}; {hint}"
-    return f"{step}: {error}"
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["switching"] and len(argv) == 2:  # scripts/terraform.sh: the state on stdin; prints 1 or 0
@@ -208,8 +188,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=int, default=1800, help="rollback: seconds to wait for its end (default 1800)")
     parser.add_argument("--poll", type=int, default=15, help="rollback: seconds between checks (default 15)")
     args = parser.parse_args(argv)
-    from botocore.exceptions import BotoCoreError, ClientError
-
     from stacks import config, overrides
     from stacks.errors import ConfigError
 
@@ -224,18 +202,18 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     import boto3
 
-    ecs = boto3.client("ecs", region_name=chosen.region)
-    try:
+    def act() -> int:
+        ecs = boto3.client("ecs", region_name=chosen.region)
         if args.action == "status":
             print(describe(service, newest(ecs, service)))
             return 0
-        return rollback(ecs, service, timeout_seconds=args.timeout, poll_seconds=args.poll, out=sys.stdout)
-    except DeploymentError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    except (BotoCoreError, ClientError) as error:
-        print(f"error: {aws_error(f'{stack}: {args.action}', error)}", file=sys.stderr)
-        return 2
+        try:
+            return rollback(ecs, service, timeout_seconds=args.timeout, poll_seconds=args.poll, out=sys.stdout)
+        except DeploymentError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+
+    return aws_errors.guarded(f"{stack}: {args.action}", aws_errors.where(chosen), act, report=lambda line: print(line, file=sys.stderr))
 
 
 if __name__ == "__main__":

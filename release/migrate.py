@@ -172,15 +172,22 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     import boto3
 
+    from release import aws_errors
+
     region = chosen.region
-    return run(
-        boto3.client("ecs", region_name=region),
-        boto3.client("logs", region_name=region),
-        target,
-        timeout_seconds=args.timeout,
-        poll_seconds=args.poll,
-        tail=args.tail,
-        out=sys.stdout,
+    return aws_errors.guarded(
+        f"{args.stack}: migrations",
+        aws_errors.where(chosen),
+        lambda: run(
+            boto3.client("ecs", region_name=region),
+            boto3.client("logs", region_name=region),
+            target,
+            timeout_seconds=args.timeout,
+            poll_seconds=args.poll,
+            tail=args.tail,
+            out=sys.stdout,
+        ),
+        report=lambda line: print(line, file=sys.stderr),
     )
 
 

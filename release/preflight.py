@@ -263,11 +263,18 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     import boto3
 
-    clients = {
-        name: boto3.client(name, region_name=chosen.state_region if name == "s3" else chosen.region)
-        for name in ("sts", "ec2", "ecr", "acm", "s3", "sns")
-    }
-    return run(clients, chosen, args.image_tag)
+    from release import aws_errors
+
+    def checks() -> int:
+        clients = {
+            name: boto3.client(name, region_name=chosen.state_region if name == "s3" else chosen.region)
+            for name in ("sts", "ec2", "ecr", "acm", "s3", "sns")
+        }
+        return run(clients, chosen, args.image_tag)
+
+    return aws_errors.guarded(
+        f"{args.stack}: preflight", aws_errors.where(chosen), checks, report=lambda line: print(line, file=sys.stderr)
+    )
 
 
 if __name__ == "__main__":

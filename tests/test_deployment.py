@@ -12,7 +12,6 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.exceptions import EndpointConnectionError, NoCredentialsError
 from botocore.stub import Stubber
 
 from release import deployment
@@ -152,37 +151,6 @@ def test_the_status_after_a_failed_apply_says_which_it_is(
 def test_a_service_never_deployed_has_no_status(ecs: Ecs) -> None:
     ecs.listed(answer=None)
     assert ecs.status() == "wallet-prod: wallet-service-prod has no service deployment yet"
-
-
-@pytest.mark.parametrize(
-    ("error", "line"),
-    [
-        (NoCredentialsError(), "wallet-prod: rollback: no AWS credentials; sign in (e.g. aws sso login, or set AWS_PROFILE) and run this again"),
-        (EndpointConnectionError(endpoint_url="https://ecs.us-east-1.amazonaws.com/"), "wallet-prod: rollback: AWS cannot be reached "
-         '(Could not connect to the endpoint URL: "https://ecs.us-east-1.amazonaws.com/"); check the network or proxy, then run this again'),
-    ],
-)  # fmt: skip
-def test_aws_errors_are_one_line(error: Exception, line: str) -> None:
-    assert deployment.aws_error("wallet-prod: rollback", error) == line
-
-
-@pytest.mark.parametrize(
-    ("code", "hint"),
-    [("ExpiredTokenException", "your session expired: sign in again"), ("AccessDeniedException", "your role lacks this ECS permission"),
-     ("ThrottlingException", "AWS is throttling: wait a minute and run this again")],
-)  # fmt: skip
-def test_aws_refusals_are_one_line_with_what_to_do(
-    ecs: Ecs, *, code: str, hint: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The whole command: its client refused by AWS (Stubber's error), one line on stderr, exit 2, no traceback."""
-    ecs.stub.add_client_error("list_service_deployments", service_error_code=code, service_message="denied", http_status_code=400)
-    monkeypatch.setattr(boto3, "client", lambda *args, **kwargs: ecs.client)
-    (tmp_path / "outputs.json").write_text(json.dumps(OUTPUTS))
-    with ecs.stub:
-        code_ = deployment.main(["rollback", "prod", "--outputs", str(tmp_path / "outputs.json")])
-    err = capsys.readouterr().err
-    assert code_ == 2 and err.count("\n") == 1 and "Traceback" not in err
-    assert err.startswith(f"error: wallet-prod: rollback: AWS said {code}: denied; {hint}")
 
 
 def test_bad_input_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
