@@ -192,8 +192,8 @@ def main(argv: list[str] | None = None) -> int:
     from stacks.errors import ConfigError
 
     try:
-        stack = args.environment if args.environment.startswith(config.STACK_PREFIX) else config.STACK_PREFIX + args.environment
-        chosen = config.select(config.load(overrides.read_context(PROJECT)), stack)
+        chosen = config.select(config.load(overrides.read_context(PROJECT)), args.environment)
+        stack = chosen.stack_name
         if args.timeout < 1 or args.poll < 0:
             raise DeploymentError(f"--timeout {args.timeout}, --poll {args.poll}: expected at least 1 and 0")
         service = Service.from_outputs(stack, chosen.environment, read_outputs(stack, args.outputs))

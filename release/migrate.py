@@ -152,7 +152,7 @@ def _print_log_tail(ecs: Any, logs: Any, task: Mapping[str, Any], container_name
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("stack", help="the environment's stack, e.g. wallet-prod")
+    parser.add_argument("stack", help="the environment: prod or its stack wallet-prod")
     parser.add_argument("--outputs", type=Path, help="`terraform output -json` of the stack, saved (default: run it)")
     default = MIGRATION_MINUTES * 60
     parser.add_argument("--timeout", type=int, default=default, help=f"seconds to wait for the task to stop (default {default})")

@@ -249,7 +249,7 @@ def run(clients: Clients, config: EnvironmentConfig, image_tag: str, out: Callab
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("stack", help="the environment's stack, e.g. wallet-prod")
+    parser.add_argument("stack", help="the environment: prod or its stack wallet-prod")
     parser.add_argument("image_tag", help="the image tag the first deploy will use")
     args = parser.parse_args(argv)
     from stacks import config, overrides, rules

@@ -12,11 +12,12 @@
 # AUTO_APPROVE=1 applies without asking (the pipeline), here and in `cdktf deploy`; otherwise Terraform (or cdktf) asks before each apply.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-usage="usage: pipenv run {plan|deploy|release} <environment> <image tag>   (environments: python -m stacks.cli environments)"
+usage="usage: pipenv run {plan|deploy|release} <environment> <image tag>   (an environment as dev or wallet-dev: python -m stacks.cli environments)"
 action=${1:-}
 environment=${2:-}
 tag=${3:-}
 case "$action" in plan | deploy | release) ;; *) echo "error: action: '$action' is not valid; expected plan, deploy or release ($usage)" >&2; exit 2 ;; esac
+if [ -z "$environment" ] || [ -z "$tag" ]; then echo "$usage" >&2; exit 2; fi
 # Each: one error line and exit 2 (an environment not in the table, a malformed tag, no state bucket set yet).
 stack=$(python -m stacks.cli stack "$environment")
 python -m stacks.cli image-tag "$tag"

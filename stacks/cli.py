@@ -1,7 +1,7 @@
 """The environment table for scripts and the pipeline, without importing cdktf (about 0.1 s).
 
 python -m stacks.cli environments        # JSON list in promotion order: ["dev", "staging", "prod"]
-python -m stacks.cli stack <environment>  # its stack name, or one error line and exit 2
+python -m stacks.cli stack <environment>  # its stack name (dev or wallet-dev give wallet-dev), or one error line, exit 2
 python -m stacks.cli state-bucket         # the state bucket the context names, or one error line and exit 2
 python -m stacks.cli image-tag <tag>      # nothing for a valid Docker tag, or one error line and exit 2
 """
@@ -14,9 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from stacks import config, overrides
-from stacks.config import DEFAULTS, ENVIRONMENTS, STACK_PREFIX
+from stacks.config import ENVIRONMENTS
 from stacks.errors import ConfigError
-from stacks.rules import IMAGE_TAG, IMAGE_TAG_RULE, check_pattern, fail
+from stacks.rules import IMAGE_TAG, IMAGE_TAG_RULE, check_pattern
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -28,19 +28,13 @@ def main(argv: list[str]) -> int:
             print(json.dumps(names))
             return 0
         case ["stack", environment]:
-            return _report(lambda: print(_stack(environment, names)))
+            return _report(lambda: print(config.stack_name_of(environment)))
         case ["state-bucket"]:
             return state_bucket()
         case ["image-tag", tag]:
             return _report(lambda: check_pattern("image_tag", tag, IMAGE_TAG, IMAGE_TAG_RULE))
     print("usage: python -m stacks.cli environments | stack <environment> | state-bucket | image-tag <tag>", file=sys.stderr)
     return 2
-
-
-def _stack(environment: str, names: list[str]) -> str:
-    if STACK_PREFIX + environment not in DEFAULTS:
-        fail("environment", environment, f"expected one of {', '.join(names)}")
-    return STACK_PREFIX + environment
 
 
 def state_bucket() -> int:

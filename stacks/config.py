@@ -670,12 +670,21 @@ def load(context: Mapping[str, Any]) -> list[EnvironmentConfig]:
     return configs
 
 
-def select(configs: list[EnvironmentConfig], stack_name: str) -> EnvironmentConfig:
-    """The configuration of ``stack_name``; a ConfigError naming the stacks when there is none."""
-    for config in configs:
-        if config.stack_name == stack_name:
-            return config
-    raise ConfigError(f"stack: {stack_name!r} is not valid; expected one of {', '.join(c.stack_name for c in configs)}")
+def stack_name_of(name: str) -> str:
+    """The stack of an environment named either way, ``dev`` or ``wallet-dev``; a ConfigError naming both forms."""
+    stack = name if name.startswith(STACK_PREFIX) else STACK_PREFIX + name
+    if stack not in DEFAULTS:
+        environments = ", ".join(config.environment for config in ENVIRONMENTS)
+        raise ConfigError(f"stack: {name!r} is not valid; expected one of {', '.join(STACK_NAMES)} (or {environments})")
+    return stack
+
+
+def select(configs: list[EnvironmentConfig], name: str) -> EnvironmentConfig:
+    """The configuration of the environment ``name`` (``dev`` or ``wallet-dev``); a ConfigError naming them when there
+    is none."""
+    stack = stack_name_of(name)
+    [chosen] = [config for config in configs if config.stack_name == stack]
+    return chosen
 
 
 def state_bucket_warning(configs: list[EnvironmentConfig]) -> str | None:

@@ -160,7 +160,7 @@ def test_bad_input_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Pat
         "error: wallet-prod: output service_name missing; deploy the stack first (pipenv run deploy prod <tag>)\n"
     )
     assert deployment.main(["rollback", "qa"]) == 2
-    assert capsys.readouterr().err.startswith("error: stack: 'wallet-qa' is not valid; expected one of ")
+    assert capsys.readouterr().err.startswith("error: stack: 'qa' is not valid; expected one of ")
 
 
 def service_state(load_balancer: list[dict[str, Any]]) -> dict[str, Any]:

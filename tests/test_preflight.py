@@ -192,7 +192,7 @@ def test_before_the_first_deploy_the_subscriptions_wait(capsys: pytest.CaptureFi
     [
         (
             ["wallet-sandbox", "v1"],
-            "error: stack: 'wallet-sandbox' is not valid; expected one of wallet-dev, wallet-staging, wallet-prod\n",
+            "error: stack: 'wallet-sandbox' is not valid; expected one of wallet-dev, wallet-staging, wallet-prod (or dev, staging, prod)\n",
         ),
         (
             ["wallet-prod", "v1 beta"],

@@ -28,18 +28,22 @@ def test_no_plan_or_apply_while_the_backends_have_no_bucket(tmp_path: Path) -> N
         assert not (project / "cdktf.out").exists()  # nothing synthesized, no Terraform run
 
 
+USAGE = "usage: pipenv run {plan|deploy|release} <environment> <image tag>   (an environment as dev or wallet-dev: python -m stacks.cli environments)"
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["apply", "prod", "v1"], "error: action: 'apply' is not valid; expected plan, deploy or release (usage: pipenv run "
-         "{plan|deploy|release} <environment> <image tag>   (environments: python -m stacks.cli environments))"),
-        (["plan", "sandbox", "v1"], "error: environment: 'sandbox' is not valid; expected one of dev, staging, prod"),
+        (["apply", "prod", "v1"], f"error: action: 'apply' is not valid; expected plan, deploy or release ({USAGE})"),
+        (["plan", "sandbox", "v1"], "error: stack: 'sandbox' is not valid; expected one of wallet-dev, wallet-staging, wallet-prod "
+         "(or dev, staging, prod)"),
         (["deploy", "prod", "v1 beta"], "error: image_tag: 'v1 beta' is not valid; expected a Docker tag: 1-128 of A-Z a-z 0-9 _ . -, "
          "not starting with . or -"),
-        (["release", "prod", ""], "error: image_tag: '' is not valid; expected a Docker tag: 1-128 of A-Z a-z 0-9 _ . -, "
-         "not starting with . or -"),
+        (["release", "prod", ""], USAGE),  # a missing argument: the usage, not a complaint about ''
+        (["plan", "prod"], USAGE),
+        (["deploy"], USAGE),
     ],
-    ids=["action", "environment", "tag", "empty-tag"],
+    ids=["action", "environment", "tag", "empty-tag", "no-tag", "no-environment"],
 )  # fmt: skip
 def test_bad_arguments_are_one_line_before_anything_runs(argv: list[str], message: str) -> None:
     result = subprocess.run(
@@ -47,3 +51,13 @@ def test_bad_arguments_are_one_line_before_anything_runs(argv: list[str], messag
         check=False, timeout=60,
     )  # fmt: skip
     assert (result.returncode, result.stdout, result.stderr) == (2, "", message + "\n")
+
+
+@pytest.mark.parametrize("name", ["prod", "wallet-prod"])
+def test_an_environment_is_named_either_way(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """dev or wallet-dev, in every command: the scripts' stack lookup and the release scripts' selection."""
+    from stacks import cli, config
+
+    assert cli.main(["stack", name]) == 0
+    assert capsys.readouterr().out == "wallet-prod\n"
+    assert config.select(config.load({}), name).stack_name == "wallet-prod"
