@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from cdktf import TerraformProvider, TerraformResourceLifecycle
+from cdktf import TerraformProvider
 from cdktf_cdktf_provider_aws.backup_plan import (
     BackupPlan,
     BackupPlanRule,
@@ -133,7 +133,10 @@ class DatabaseBackup(Construct):
             ),
         )
         vault = BackupVault(self, id_, name=f"{props.name}-{id_.replace('_', '-')}", kms_key_arn=key.arn, provider=provider)
-        compliance = props.lock_mode == "compliance"
+        # Every argument replaces the lock (delete, then put). Past a compliance lock's cooling-off AWS refuses the
+        # delete (docs.aws.amazon.com/aws-backup/latest/devguide/API_DeleteBackupVaultLockConfiguration.html), so such a
+        # replacement fails before anything changes. No prevent_destroy here: it would also stop the one replacement
+        # that must work, governance to compliance (Terraform applies the new configuration's prevent_destroy).
         BackupVaultLockConfiguration(
             self,
             f"{id_}_lock",
@@ -141,12 +144,8 @@ class DatabaseBackup(Construct):
             min_retention_days=props.lock_min_days,
             max_retention_days=props.lock_max_days,
             # Omitted: governance mode. Set: compliance mode, immutable after this many days.
-            changeable_for_days=COMPLIANCE_COOLING_OFF_DAYS if compliance else None,
+            changeable_for_days=COMPLIANCE_COOLING_OFF_DAYS if props.lock_mode == "compliance" else None,
             provider=provider,
-            # A compliance lock past its cooling-off can be neither changed nor deleted (docs.aws.amazon.com/aws-backup/
-            # latest/devguide/vault-lock.html): a plan that would replace or destroy it stops here instead of failing
-            # half-way through an apply.
-            lifecycle=TerraformResourceLifecycle(prevent_destroy=True) if compliance else None,
         )
         return vault
 

@@ -65,14 +65,24 @@ class Service:
 
 
 def newest(ecs: Any, service: Service, *, statuses: tuple[str, ...] = ()) -> dict[str, Any] | None:
-    """The service's newest service deployment (of ``statuses`` when given), described in full; None when there is none."""
-    request: dict[str, Any] = {"cluster": service.cluster, "service": service.name, "maxResults": 1}
+    """The service's newest service deployment (of ``statuses`` when given), described in full; None when there is none.
+    Every page is read and the latest createdAt wins: ListServiceDeployments documents no order, and a page may hold
+    fewer than asked with more behind its nextToken (docs.aws.amazon.com/AmazonECS/latest/APIReference/
+    API_ListServiceDeployments.html). botocore has no paginator for it."""
+    request: dict[str, Any] = {"cluster": service.cluster, "service": service.name}
     if statuses:
         request["status"] = list(statuses)
-    briefs = ecs.list_service_deployments(**request)["serviceDeployments"]
+    briefs: list[dict[str, Any]] = []
+    while True:
+        page = ecs.list_service_deployments(**request)
+        briefs += page["serviceDeployments"]
+        if not page.get("nextToken"):
+            break
+        request["nextToken"] = page["nextToken"]
     if not briefs:
         return None
-    [found] = ecs.describe_service_deployments(serviceDeploymentArns=[briefs[0]["serviceDeploymentArn"]])["serviceDeployments"]
+    latest = max(briefs, key=lambda brief: brief["createdAt"])
+    [found] = ecs.describe_service_deployments(serviceDeploymentArns=[latest["serviceDeploymentArn"]])["serviceDeployments"]
     return dict(found)
 
 
@@ -95,7 +105,10 @@ def describe(service: Service, deployment: Mapping[str, Any] | None) -> str:
             "Roll back only if the new revision misbehaves: `pipenv run rollback " + service.environment + "`"
         )
     if status == "SUCCESSFUL":
-        return f"{head}: the new revision serves; the apply failed for another reason (its output above)"
+        return (
+            f"{head} (started {deployment['createdAt']:%Y-%m-%d %H:%M} UTC): that revision serves; if the apply started no "
+            "newer deployment, it failed before or beside the service (its output above)"
+        )
     if status in ROLLING_BACK:
         return f"{head}{reason}: ECS is moving traffic back to the previous revision; nothing to do but wait"
     if status == "ROLLBACK_SUCCESSFUL":
@@ -150,8 +163,12 @@ def rollback(ecs: Any, service: Service, *, timeout_seconds: int, poll_seconds: 
     try:
         rolled_back_waiter(ecs, timeout_seconds=timeout_seconds, poll_seconds=poll_seconds).wait(serviceDeploymentArns=[arn])
     except WaiterError as error:
-        found = (error.last_response or {}).get("serviceDeployments") or [deployment]
-        print(describe(service, found[0]), file=out)
+        found = ((error.last_response or {}).get("serviceDeployments") or [deployment])[0]
+        if found["status"] == "SUCCESSFUL":
+            print(f"{service.stack}: the deployment finished before the stop took effect: revision {revision(found)} serves; to go "
+                  f"back, release the previous tag: pipenv run release {service.environment} <previous tag>", file=out)  # fmt: skip
+        else:
+            print(describe(service, found), file=out)
         return 1
     print(f"{service.stack}: rolled back; the revision that served before serves again", file=out)
     return 0
@@ -177,9 +194,13 @@ def switching_from_rolling(state: Mapping[str, Any], configuration: Mapping[str,
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["switching"] and len(argv) == 2:  # scripts/terraform.sh: the state on stdin; prints 1 or 0
-        stack = argv[1]
-        synthesized = json.loads((PROJECT / "cdktf.out" / "stacks" / stack / "cdk.tf.json").read_text())
-        print(int(switching_from_rolling(json.loads(sys.stdin.read() or "{}"), synthesized)))
+        synthesized = PROJECT / "cdktf.out" / "stacks" / argv[1] / "cdk.tf.json"
+        try:
+            print(int(switching_from_rolling(json.loads(sys.stdin.read() or "{}"), json.loads(synthesized.read_text()))))
+        except (OSError, ValueError) as error:
+            print(f"error: {argv[1]}: the state or {synthesized} cannot be read ({error}); synthesize first (pipenv run synth)",
+                  file=sys.stderr)  # fmt: skip
+            return 2
         return 0
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("action", choices=("status", "rollback"))

@@ -53,13 +53,20 @@ if [ "$resources" = 0 ]; then
   service_apply terraform -chdir="$folder" apply -input=false "${approve[@]}" -var "image_tag=$tag"
   exit 0
 fi
+current=$(terraform -chdir="$folder" output -raw service_image_tag 2>/dev/null || true)
+if [ -z "$current" ] && [ "$action" = release ]; then
+  # Deployed before the output existed: a guess could scale the running service down; record the tag first.
+  echo "error: service_image_tag: $stack has state but no such output; run \`pipenv run deploy $environment <the tag it runs>\` once" >&2
+  exit 2
+fi
 # A switch from the rolling strategy to canary, linear or blue/green is two applies, as AWS asks for it
 # (docs.aws.amazon.com/AmazonECS/latest/developerguide/update-rolling-to-bluegreen.html): first the second target group,
 # the live rule, the role and the service's load balancer advanced configuration, keeping the rolling strategy
-# (keep_rolling=true; a rolling deployment of the running image); then the strategy with the rest below.
+# (keep_rolling=true; a rolling deployment of the running image, or of the deploy's tag when none is recorded); then
+# the strategy with the rest below.
 switching=$(python -m release.deployment switching "$stack" <<<"$state")
 if [ "$switching" = 1 ]; then
-  running=$(terraform -chdir="$folder" output -raw service_image_tag)
+  running=${current:-$tag}
   echo "switch of $stack from the rolling strategy: 1/2 the load balancer's advanced configuration, still rolling, at $running"
   service_apply terraform -chdir="$folder" apply -input=false "${approve[@]}" -var "image_tag=$running" -var keep_rolling=true
   echo "switch of $stack: 2/2 the strategy, with the $action below"
@@ -70,15 +77,10 @@ if [ "$action" = deploy ]; then
   service_apply tools/cdktf/node_modules/.bin/cdktf deploy "$stack" "${cdktf_approve[@]}" --var "image_tag=$tag"
   exit 0
 fi
-current=$(terraform -chdir="$folder" output -raw service_image_tag 2>/dev/null || true)
-if [ -z "$current" ]; then
-  # Deployed before the output existed: a guess could scale the running service down; record the tag first.
-  echo "error: service_image_tag: $stack has state but no such output; run \`pipenv run deploy $environment <the tag it runs>\` once" >&2
-  exit 2
-fi
 echo "release $stack: $current -> $tag"
 echo "1/3 the migration task to $tag; the service stays on $current"
-terraform -chdir="$folder" apply -input=false "${approve[@]}" -var "image_tag=$current" -var "migration_image_tag=$tag"
+# Also whatever else the commit changes, the service's task settings included (a deployment of the current image).
+service_apply terraform -chdir="$folder" apply -input=false "${approve[@]}" -var "image_tag=$current" -var "migration_image_tag=$tag"
 echo "2/3 migrations"
 python -m release.migrate "$stack"
 echo "3/3 the service to $tag"

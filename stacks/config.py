@@ -70,18 +70,21 @@ GUARDRAILS: dict[Tier, tuple[str, ...]] = {
 # Production keeps its logs at least a year (payment audit trails; checkov's CKV_AWS_338 asks the same).
 MIN_LOG_RETENTION_DAYS: dict[Tier, int] = {"production": 365, "pre-production": 1, "development": 1}
 
-# How long a release may take. The deploy job (.github/workflows/deploy.yml, timeout-minutes) runs the set-up, the
-# migration task's apply, the migrations and the service's apply; the service's apply waits for ECS's deployment to
-# succeed, its traffic shift and bake time included (the AWS provider's wait_for_steady_state polls
-# DescribeServiceDeployments until SUCCESSFUL), so the configuration may not ask for more than the job can wait for.
-DEPLOY_JOB_MINUTES = 120
+# How long a release may take. The deploy job (.github/workflows/deploy.yml, timeout-minutes, and the AWS session it
+# assumes, role-duration-seconds) runs the set-up, the migration task's apply, the migrations and the service's apply.
+# An apply that changes the service waits for ECS's deployment to succeed, its traffic shift and bake time included
+# (the AWS provider's wait_for_steady_state polls DescribeServiceDeployments until SUCCESSFUL), and one release can
+# deploy the service twice (a change of its task settings at the first apply, a switch from rolling, then the image),
+# so the configuration may not ask for more than the job can wait for twice.
+DEPLOY_JOB_MINUTES = 180
 MIGRATION_MINUTES = 30
 """release/migrate.py's default wait for the migration task."""
 RELEASE_OVERHEAD_MINUTES = 15
-"""Set-up, synthesis, init and the migration task's apply."""
-START_UP_MINUTES = 15
+"""Set-up, synthesis, init and the plans."""
+DEPLOYMENTS_PER_RELEASE = 2
+START_UP_MINUTES = 20
 """A deployment beyond its traffic shift and the load balancer's timings: image pull, Fargate (Spot) capacity, container
-start, two passing health checks, and the circuit breaker's verdict."""
+start, two passing health checks, and the circuit breaker's verdict (the provider's own default wait is 20 minutes)."""
 
 STACK_PREFIX = "wallet-"
 STATE_BUCKET_PREFIX = "wallet-service-terraform-state"
@@ -149,11 +152,14 @@ class EnvironmentConfig:
     """Days the AWS Backup recovery points (and their copies) are kept; 7-35 (35 is point-in-time recovery's limit).
     Within the vault lock's bounds, a change never touches the lock. AWS Backup's continuous backup also sets the
     instance's own retention to it, so db_backup_retention_days must be equal."""
-    backup_vault_lock_min_days: int = 7
-    """The vault lock's shortest retention: no recovery point may be kept for less; 1 to backup_retention_days."""
+    backup_vault_lock_min_days: int = 35
+    """The vault lock's shortest retention: no recovery point may be kept for less; 1 to backup_retention_days. Default:
+    35, the bound the locks had when it followed the retention (so deployed locks stay as they are); lower it, in a
+    reviewed change of its own, before a shorter backup_retention_days."""
     backup_vault_lock_max_days: int = 365
     """The vault lock's longest retention; backup_retention_days to 36500. A change of either bound replaces the lock
-    (the provider has no update), which compliance mode refuses (README, "Backup vault locks")."""
+    (the provider has no update): for a moment in governance mode the vault is unlocked; past a compliance lock's
+    cooling-off AWS refuses it (README, "Backups that survive the account and the Region")."""
     backup_vault_lock_mode: Literal["governance", "compliance"] = "governance"
     """Vault lock: governance (users with the right IAM permission can remove the lock) or compliance (after 3 days of
     cooling-off nobody, not even AWS or the account root, can remove it or delete a recovery point early:
@@ -525,14 +531,15 @@ class EnvironmentConfig:
         if self.slow_start_seconds and not 30 <= self.slow_start_seconds <= 900:
             fail("slow_start_seconds", self.slow_start_seconds, "expected 0 (off) or 30 to 900")
         check_range("deploy_alarm_min_requests", self.deploy_alarm_min_requests, 1, 1000000)
-        budget = DEPLOY_JOB_MINUTES - MIGRATION_MINUTES - RELEASE_OVERHEAD_MINUTES
+        budget = (DEPLOY_JOB_MINUTES - MIGRATION_MINUTES - RELEASE_OVERHEAD_MINUTES) // DEPLOYMENTS_PER_RELEASE
         if self.deployment_minutes > budget:
             fail(
                 "deployment_strategy",
                 self.deployment_strategy,
                 f"with these bake times, grace period and deregistration delay a deployment may take {self.deployment_minutes} "
-                f"minutes, and the deploy job ({DEPLOY_JOB_MINUTES} minutes, .github/workflows/deploy.yml) can wait {budget} for it: "
-                "shorten the bake times (or raise the job's timeout-minutes and DEPLOY_JOB_MINUTES in stacks/config.py together)",
+                f"minutes, and the deploy job ({DEPLOY_JOB_MINUTES} minutes, .github/workflows/deploy.yml) can wait {budget} for "
+                "each of a release's two: shorten the bake times (or raise the job's timeout-minutes, its role-duration-seconds and "
+                "DEPLOY_JOB_MINUTES in stacks/config.py together)",
             )
 
     def _check_service(self) -> None:

@@ -54,19 +54,19 @@ EXPECTED = ExpectedTable({
         max_storage=None, multi_az=False, protected=False, prevent_destroy=False, db_at_once=True, backup_days=1, log_days=7, https=False,
         ecs_exec=True, alb_protected=False, access_logs=False,
         capacity=[{"capacity_provider": "FARGATE_SPOT", "weight": 100}], endpoint_azs=1,
-        strategy="ROLLING", deploy_timeout="17m",
+        strategy="ROLLING", deploy_timeout="22m",
     ),
     "wallet-staging": Expected(
         environment="staging", tier="pre-production", desired=2, min_tasks=2, max_tasks=4, db_class="db.t3.small", storage=50,
         max_storage=100, multi_az=False, protected=True, prevent_destroy=False, db_at_once=True, backup_days=7, log_days=30, https=False,
         ecs_exec=False, alb_protected=False, access_logs=False,
         capacity=[{"capacity_provider": "FARGATE", "base": 1, "weight": 0}, {"capacity_provider": "FARGATE_SPOT", "weight": 100}],
-        endpoint_azs=None, strategy="CANARY", deploy_timeout="32m",
+        endpoint_azs=None, strategy="CANARY", deploy_timeout="37m",
     ),
     "wallet-prod": Expected(
         environment="prod", tier="production", desired=2, min_tasks=2, max_tasks=10, db_class="db.t3.small", storage=100,
         max_storage=500, multi_az=True, protected=True, prevent_destroy=True, db_at_once=False, backup_days=35, log_days=365, https=True,
         ecs_exec=False, alb_protected=True, access_logs=True, capacity=None, endpoint_azs=None,
-        strategy="CANARY", deploy_timeout="32m",
+        strategy="CANARY", deploy_timeout="37m",
     ),
 })  # fmt: skip

@@ -44,7 +44,7 @@ class Ecs:
         self.stub = Stubber(self.client)
 
     def listed(self, *statuses: str, answer: str | None) -> None:
-        request = {"cluster": CLUSTER, "service": SERVICE, "maxResults": 1, **({"status": list(statuses)} if statuses else {})}
+        request = {"cluster": CLUSTER, "service": SERVICE, **({"status": list(statuses)} if statuses else {})}
         self.stub.add_response("list_service_deployments", {"serviceDeployments": [brief(answer)] if answer else []}, request)
 
     def described(self, status: str, stage: str | None = None, reason: str | None = None) -> None:
@@ -113,6 +113,29 @@ def test_a_rollback_that_outlasts_the_wait_reports_where_it_stands(ecs: Ecs) -> 
     assert "is ROLLBACK_IN_PROGRESS: ECS is moving traffic back to the previous revision; nothing to do but wait" in out
 
 
+def test_a_deployment_that_ends_before_the_stop_says_how_to_go_back(ecs: Ecs) -> None:
+    ecs.listed("PENDING", "IN_PROGRESS", answer="IN_PROGRESS")
+    ecs.described("IN_PROGRESS", "CLEAN_UP")
+    ecs.stopped()
+    ecs.described("SUCCESSFUL")
+    code, out = ecs.rollback()
+    assert code == 1
+    assert out.splitlines()[-1] == (
+        "wallet-prod: the deployment finished before the stop took effect: revision 4980306466373577095 serves; to go back, "
+        "release the previous tag: pipenv run release prod <previous tag>"
+    )
+
+
+def test_the_newest_deployment_is_found_on_any_page_by_its_creation_time(ecs: Ecs) -> None:
+    """ListServiceDeployments promises no order and may page: every page is read, the latest createdAt wins."""
+    older = {**brief("SUCCESSFUL"), "serviceDeploymentArn": DEPLOYMENT + "-old", "createdAt": datetime(2026, 11, 29, tzinfo=UTC)}
+    request = {"cluster": CLUSTER, "service": SERVICE}
+    ecs.stub.add_response("list_service_deployments", {"serviceDeployments": [older], "nextToken": "page-2"}, request)
+    ecs.stub.add_response("list_service_deployments", {"serviceDeployments": [brief("IN_PROGRESS")]}, {**request, "nextToken": "page-2"})
+    ecs.described("IN_PROGRESS", "BAKE_TIME")
+    assert ecs.status().startswith("wallet-prod: deployment of revision 4980306466373577095 is IN_PROGRESS in BAKE_TIME")
+
+
 def test_nothing_to_roll_back_is_refused_with_what_to_do(ecs: Ecs) -> None:
     ecs.listed("PENDING", "IN_PROGRESS", answer=None)
     ecs.listed(answer="SUCCESSFUL")
@@ -130,7 +153,8 @@ def test_nothing_to_roll_back_is_refused_with_what_to_do(ecs: Ecs) -> None:
     [
         ("IN_PROGRESS", "BAKE_TIME", None, "is IN_PROGRESS in BAKE_TIME: ECS is still deploying and carries on without Terraform", None),
         ("PENDING", None, None, "nothing to do while it is healthy", None),
-        ("SUCCESSFUL", None, None, "is SUCCESSFUL: the new revision serves", "rollback"),
+        ("SUCCESSFUL", None, None, "is SUCCESSFUL (started 2026-11-30 20:00 UTC): that revision serves; if the apply started no "
+         "newer deployment", "rollback"),
         ("ROLLBACK_SUCCESSFUL", None, "alarm wallet-service-prod-deploy-5xx-rate", "(alarm wallet-service-prod-deploy-5xx-rate): the "
          "previous revision serves again", "pipenv run rollback"),
         ("ROLLBACK_IN_PROGRESS", None, None, "moving traffic back to the previous revision; nothing to do but wait", "pipenv run rollback"),
@@ -189,3 +213,13 @@ BLOCK = {"container_name": "wallet-service", "container_port": 8080, "target_gro
 )
 def test_a_switch_from_rolling_is_recognized_from_the_state(state: dict[str, Any], configuration: dict[str, Any], switching: bool) -> None:
     assert deployment.switching_from_rolling(state, configuration) is switching
+
+
+def test_a_switch_check_without_a_synthesized_stack_is_one_line(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+                                                              tmp_path: Path) -> None:  # fmt: skip
+    monkeypatch.setattr(deployment, "PROJECT", tmp_path)
+    monkeypatch.setattr("sys.stdin", io.StringIO("{}"))
+    assert deployment.main(["switching", "wallet-prod"]) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"error: wallet-prod: the state or {tmp_path}/cdktf.out/stacks/wallet-prod/cdk.tf.json cannot be read (")
+    assert line.endswith("); synthesize first (pipenv run synth)")

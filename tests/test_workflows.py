@@ -55,3 +55,15 @@ def test_the_pull_request_diff_takes_no_state_lock() -> None:
     [diff] = [item for item in workflow_steps("infra.yml", "diff") if item.get("name") == "cdktf diff"]
     assert diff["env"]["TF_CLI_ARGS_plan"] == "-lock=false"
     assert "TF_CLI_ARGS" not in (PROJECT_DIR / ".github" / "workflows" / "deploy.yml").read_text()
+
+
+def test_the_deploy_job_and_its_aws_session_outlast_the_longest_release() -> None:
+    """3 hours (the configuration refuses a deployment that would not fit twice, with the migrations, into them), and
+    the AWS session lasts as long, so Terraform can still write the state and release the lock at the end."""
+    deploy = (PROJECT_DIR / ".github" / "workflows" / "deploy.yml").read_text()
+    assert re.search(r"^    timeout-minutes: 180\b", deploy, re.MULTILINE)
+    assert re.search(r"^          role-duration-seconds: 10800$", deploy, re.MULTILINE)
+    assert config.DEPLOY_JOB_MINUTES == 180
+    for workflow, job in (("deploy.yml", "deploy"), ("infra.yml", "diff")):  # no scanner where nothing is scanned
+        [setup] = [item for item in workflow_steps(workflow, job) if item.get("name") == "Set up"]
+        assert "pipenv run setup-cli cdktf" in setup["run"]

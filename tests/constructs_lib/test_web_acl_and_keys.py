@@ -78,10 +78,10 @@ def test_compliance_lock_and_a_copy_to_another_account() -> None:
     )  # fmt: skip
     document = json.loads(CdktfTesting.synth(stack))
     [lock] = resources(document, "aws_backup_vault_lock_configuration").values()
-    # The bounds are the lock's own, not the retention's; a plan that would replace or destroy a compliance lock
-    # (immutable after its 3 days of cooling-off) stops at Terraform's prevent_destroy.
+    # The bounds are the lock's own, not the retention's. No prevent_destroy: it would stop governance -> compliance;
+    # AWS itself refuses to delete a compliance lock past its 3 days of cooling-off.
     assert (lock["min_retention_days"], lock["max_retention_days"], lock["changeable_for_days"]) == (10, 730, 3)
-    assert lock["lifecycle"] == {"prevent_destroy": True}
+    assert "lifecycle" not in lock
     [plan] = resources(document, "aws_backup_plan").values()
     assert plan["rule"][0]["copy_action"] == [{"destination_vault_arn": other, "lifecycle": {"delete_after": 14}}]
     assert len(resources(document, "aws_backup_vault")) == 1  # no copy Region given

@@ -56,10 +56,10 @@ def test_daily_and_point_in_time_into_a_locked_vault_copied_to_us_west_2(parsed:
     # Governance mode by default: no changeable_for_days (compliance mode would set it, and become immutable).
     locks = resources(document, "aws_backup_vault_lock_configuration")
     assert {name: (lock["backup_vault_name"], lock["min_retention_days"], lock["max_retention_days"], lock.get("changeable_for_days"), lock.get("provider")) for name, lock in locks.items()} == {
-        "backup_vault_lock": ("${aws_backup_vault.backup_vault.name}", 7, 365, None, None),
-        "backup_copy_vault_lock": ("${aws_backup_vault.backup_copy_vault.name}", 7, 365, None, "aws.backup_copy"),
+        "backup_vault_lock": ("${aws_backup_vault.backup_vault.name}", 35, 365, None, None),
+        "backup_copy_vault_lock": ("${aws_backup_vault.backup_copy_vault.name}", 35, 365, None, "aws.backup_copy"),
     }  # fmt: skip
-    assert all("lifecycle" not in lock for lock in locks.values())  # governance: replaceable (briefly unlocked)
+    assert all("lifecycle" not in lock for lock in locks.values())
 
 
 def test_continuous_backup_owns_the_instances_backups(parsed: dict[str, dict[str, Any]]) -> None:

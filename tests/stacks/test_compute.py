@@ -106,7 +106,7 @@ def test_settings_of_the_release_path_reach_the_json(customized: dict[str, Any])
     CUSTOMIZED): every port follows, and the apply waits 5 + 20 minutes of canary longer than the start-up allowance."""
     [service] = resources(customized, "aws_ecs_service").values()
     assert [item["container_port"] for item in service["load_balancer"]] == [9090]
-    assert service["timeouts"] == {"create": "42m", "update": "42m"}
+    assert service["timeouts"] == {"create": "47m", "update": "47m"}
     assert {group["port"] for group in resources(customized, "aws_lb_target_group").values()} == {9090}
     assert {data["input"] for name, data in resources(customized, "terraform_data").items() if name.endswith("_port")} == {9090}
     assert resources(customized, "aws_vpc_security_group_egress_rule")["load_balancer_egress_service"]["to_port"] == 9090
@@ -309,7 +309,7 @@ def test_service(synthesized: dict[str, str], env_stack: str) -> None:
             "health_check_grace_period_seconds": 60,
             "propagate_tags": "SERVICE",
             "enable_execute_command": c.ecs_exec,
-            # The apply waits for the deployment, the canary's bakes included: rolling 15 min of start-up plus the
+            # The apply waits for the deployment, the canary's bakes included: rolling 20 min of start-up plus the
             # grace period and the deregistration delay; the canary 5 + 10 min more.
             "wait_for_steady_state": True,
             "timeouts": {"create": c.deploy_timeout, "update": c.deploy_timeout},

@@ -342,6 +342,11 @@ RULES: list[tuple[str, dict[str, Any], str]] = [
         {"vpc_endpoint_azs": 3, "private_subnet_ids": ["subnet-12345678", "subnet-87654321"]},
         "wallet-dev: vpc_endpoint_azs: 3 is not valid; expected at most the 2 private_subnet_ids, or null",
     ),
+    (  # the default bound (35) refuses a shorter retention until it is lowered on purpose
+        "wallet-prod",
+        {"backup_retention_days": 14, "db_backup_retention_days": 14},
+        "wallet-prod: backup_vault_lock_min_days: 35 is not valid; expected a whole number from 1 to 14",
+    ),
     (
         "wallet-prod",
         {"backup_vault_lock_min_days": 36},
@@ -354,7 +359,7 @@ RULES: list[tuple[str, dict[str, Any], str]] = [
     ),
     (
         "wallet-prod",
-        {"backup_retention_days": 14, "db_backup_retention_days": 14, "backup_vault_lock_max_days": 13},
+        {"backup_retention_days": 14, "db_backup_retention_days": 14, "backup_vault_lock_min_days": 7, "backup_vault_lock_max_days": 13},
         "wallet-prod: backup_vault_lock_max_days: 13 is not valid; expected a whole number from 14 to 36500",
     ),
     (
@@ -370,10 +375,11 @@ RULES: list[tuple[str, dict[str, Any], str]] = [
     ),
     (
         "wallet-prod",
-        {"deployment_bake_minutes": 54},
+        {"deployment_bake_minutes": 41},
         "wallet-prod: deployment_strategy: 'canary' is not valid; with these bake times, grace period and deregistration delay a "
-        "deployment may take 76 minutes, and the deploy job (120 minutes, .github/workflows/deploy.yml) can wait 75 for it: shorten "
-        "the bake times (or raise the job's timeout-minutes and DEPLOY_JOB_MINUTES in stacks/config.py together)",
+        "deployment may take 68 minutes, and the deploy job (180 minutes, .github/workflows/deploy.yml) can wait 67 for each of a "
+        "release's two: shorten the bake times (or raise the job's timeout-minutes, its role-duration-seconds and DEPLOY_JOB_MINUTES "
+        "in stacks/config.py together)",
     ),
 ]
 
@@ -394,13 +400,13 @@ def test_the_lock_bounds_take_any_retention_between_them(override: dict[str, Any
 @pytest.mark.parametrize(
     ("override", "minutes"),
     [
-        ({"deployment_strategy": "rolling"}, 17),  # 15 start-up + ceil((60 s grace + 30 s deregistration) / 60)
-        ({}, 32),  # prod's canary: 5 at 10 %, then 10 of bake
-        ({"deployment_strategy": "linear"}, 42),  # 25 % steps: 3 bakes of 5 between 4 steps, then 10
-        ({"deployment_strategy": "linear", "linear_step_percent": 33.3, "linear_step_bake_minutes": 7}, 48),  # 4 steps
-        ({"deployment_strategy": "blue_green", "deployment_bake_minutes": 0}, 17),
-        ({"deployment_bake_minutes": 53}, 75),  # the most the deploy job can wait for (one more: refused above)
-        ({"deployment_strategy": "rolling", "deregistration_delay_seconds": 3600, "health_check_grace_seconds": 0}, 75),
+        ({"deployment_strategy": "rolling"}, 22),  # 20 start-up + ceil((60 s grace + 30 s deregistration) / 60)
+        ({}, 37),  # prod's canary: 5 at 10 %, then 10 of bake
+        ({"deployment_strategy": "linear"}, 47),  # 25 % steps: 3 bakes of 5 between 4 steps, then 10
+        ({"deployment_strategy": "linear", "linear_step_percent": 33.3, "linear_step_bake_minutes": 7}, 53),  # 4 steps
+        ({"deployment_strategy": "blue_green", "deployment_bake_minutes": 0}, 22),
+        ({"deployment_bake_minutes": 40}, 67),  # the most the deploy job can wait for twice (one more: refused above)
+        ({"deployment_strategy": "rolling", "deregistration_delay_seconds": 2820, "health_check_grace_seconds": 0}, 67),
     ],
 )
 def test_the_deployment_timeout_follows_the_strategy(override: dict[str, Any], minutes: int) -> None:
