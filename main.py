@@ -22,9 +22,16 @@ def main() -> int:
     started = time.perf_counter()
     try:
         configs = config.load(overrides.read_context(PROJECT_DIR))
+        ignored = overrides.ignored_file_context(PROJECT_DIR)
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if ignored:
+        print(
+            f"warning: {overrides.CONTEXT_ENV} is set, so cdktf.json's context is not read; ignored from it: {', '.join(ignored)} "
+            "(put every setting in the variable, or unset it to use cdktf.json)",
+            file=sys.stderr,
+        )
     if (warning := config.state_bucket_warning(configs)) is not None:
         print(f"warning: {warning}", file=sys.stderr)
     runtime.prepare()

@@ -39,6 +39,29 @@ def read_context(project_dir: Path) -> dict[str, Any]:
     return context
 
 
+def ignored_file_context(project_dir: Path) -> list[str]:
+    """The settings of cdktf.json's context that a CDKTF_CONTEXT_JSON leaves out, as ``<key>.<field>`` (or ``<key>``
+    for a whole object), in cdktf.json's order; [] without the variable. The variable replaces the file's context as a
+    whole, as the cdktf CLI means it to (the CLI sets it to the file's context with its own additions); set by hand, it
+    silently drops everything else. Keys whose value is not an object (cdktf's own flags) are not settings."""
+    raw = os.environ.get(CONTEXT_ENV)
+    path = project_dir / "cdktf.json"
+    if raw is None or not path.is_file():
+        return []
+    document = _parse(path.name, path.read_text(encoding="utf-8"))
+    file_context = document.get("context", {}) if isinstance(document, dict) else {}
+    given = read_context(project_dir)
+    ignored = []
+    for key, settings in file_context.items() if isinstance(file_context, dict) else ():
+        if not isinstance(settings, dict):
+            continue
+        if not isinstance(given.get(key), dict):
+            ignored.append(key)
+            continue
+        ignored += [f"{key}.{name}" for name in settings if name not in given[key]]
+    return ignored
+
+
 def _parse(source: str, raw: str) -> Any:
     try:
         return json.loads(raw)

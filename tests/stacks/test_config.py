@@ -514,6 +514,24 @@ def test_context_from_environment_variable_wins(monkeypatch: pytest.MonkeyPatch,
     assert overrides.read_context(tmp_path) == {"wallet-prod": {"max_capacity": 4}}
 
 
+def test_a_hand_set_context_variable_names_what_it_drops_from_cdktf_json(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """cdktf's semantics (the variable replaces the file's context) with a line naming each dropped setting; nothing to
+    name when the variable carries the file's context, as the cdktf CLI sets it, or is not set."""
+    file_context = {
+        "wallet": {"state_bucket": "acme-state", "owner": "platform"},
+        "wallet-prod": {"max_capacity": 12, "db_instance_class": "db.m7g.large"},
+        "wallet-dev": {"max_capacity": 3},
+        "excludeStackIdFromLogicalIds": True,
+    }
+    (tmp_path / "cdktf.json").write_text(json.dumps({"context": file_context}))
+    monkeypatch.delenv(overrides.CONTEXT_ENV, raising=False)
+    assert overrides.ignored_file_context(tmp_path) == []
+    monkeypatch.setenv(overrides.CONTEXT_ENV, json.dumps({"wallet": {"owner": "platform"}, "wallet-prod": {"max_capacity": 3}}))
+    assert overrides.ignored_file_context(tmp_path) == ["wallet.state_bucket", "wallet-prod.db_instance_class", "wallet-dev"]
+    monkeypatch.setenv(overrides.CONTEXT_ENV, json.dumps({**file_context, "cdktfRelativeModules": []}))  # what the CLI sets
+    assert overrides.ignored_file_context(tmp_path) == []
+
+
 @pytest.mark.parametrize(
     ("raw", "message"),
     [
