@@ -28,8 +28,6 @@ from constructs_lib.firewall import Peer
 from constructs_lib.secure_bucket import SecureBucket, SecureBucketProps
 
 HTTP, HTTPS = 80, 443
-# TLS 1.3 and 1.2 with forward-secret ciphers only: AWS's recommended policy for internet-facing listeners.
-TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 ACCESS_LOG_DAYS = 90
 
 
@@ -48,6 +46,8 @@ class LoadBalancerProps:
     """ACM certificate for HTTPS. Default: see certificate_tags."""
     certificate_tags: Mapping[str, str] = field(default_factory=dict)
     """Without certificate_arn: look up the issued certificate with these tags. Neither: plain HTTP only."""
+    tls_policy: str | None = None
+    """The HTTPS listeners' security policy (an ELBSecurityPolicy-* name); required with a certificate."""
     deletion_protection: bool = False
     access_logs_bucket: str | None = None
     """Create this bucket and log every request to it. Default: no access logs."""
@@ -75,6 +75,8 @@ class LoadBalancer(Construct):
                 self, "certificate", tags=dict(props.certificate_tags), statuses=["ISSUED"], most_recent=True
             ).arn
         self.https = certificate_arn is not None
+        if self.https and not props.tls_policy:
+            raise ValueError("an HTTPS listener needs tls_policy")
         listener_ports = (HTTP, HTTPS) if self.https else (HTTP,)
 
         self._security_group = SecurityGroup(
@@ -109,7 +111,7 @@ class LoadBalancer(Construct):
         forward = LbListenerDefaultAction(type="forward", target_group_arn=target_group.arn)
         self.listeners: list[ITerraformDependable] = []
         if certificate_arn is not None:
-            serving = _listener(self, "https", alb, HTTPS, certificate_arn=certificate_arn, action=forward)
+            serving = _listener(self, "https", alb, HTTPS, certificate_arn=certificate_arn, action=forward, tls_policy=props.tls_policy)
             redirect = LbListenerDefaultAction(
                 type="redirect", redirect=LbListenerDefaultActionRedirect(protocol="HTTPS", port=str(HTTPS), status_code="HTTP_301")
             )
@@ -195,7 +197,7 @@ class LoadBalancer(Construct):
         if not props.test_ingress_cidrs:
             raise ValueError("a test listener needs test_ingress_cidrs")
         self._admit("test", port, props.test_ingress_cidrs, "Testers to the test listener (the new revision before production traffic)")
-        return _listener(self, "test", alb, port, certificate_arn=certificate_arn, action=forward)
+        return _listener(self, "test", alb, port, certificate_arn=certificate_arn, action=forward, tls_policy=props.tls_policy)
 
     def _admit(self, id_: str, port: int, cidrs: Sequence[str], description: str) -> None:
         """Ingress rules ingress_<id>_<n>: each CIDR block to ``port``."""
@@ -245,7 +247,7 @@ class LoadBalancer(Construct):
 
 
 def _listener(
-    scope: Construct, id_: str, alb: Lb, port: int, *, certificate_arn: str | None, action: LbListenerDefaultAction
+    scope: Construct, id_: str, alb: Lb, port: int, *, certificate_arn: str | None, action: LbListenerDefaultAction, tls_policy: str | None
 ) -> LbListener:
     """HTTPS with the certificate and the TLS policy, or plain HTTP without a certificate."""
     https = certificate_arn is not None
@@ -255,7 +257,7 @@ def _listener(
         load_balancer_arn=alb.arn,
         port=port,
         protocol="HTTPS" if https else "HTTP",
-        ssl_policy=TLS_POLICY if https else None,
+        ssl_policy=tls_policy if https else None,
         certificate_arn=certificate_arn,
         default_action=[action],
     )

@@ -218,6 +218,23 @@ class EnvironmentConfig:
     certificate_tags: dict[str, str] = field(default_factory=dict)
     """Without certificate_arn: the issued ACM certificate carrying these tags is looked up.
     Default: none (plain HTTP in dev and staging); prod: Name=wallet-prod. Prod never serves plain HTTP."""
+    # TLS 1.2 and later, from AWS's policies for Application Load Balancers (docs.aws.amazon.com/elasticloadbalancing/
+    # latest/application/describe-ssl-policies.html); those named PQ add hybrid post-quantum key exchange (ML-KEM).
+    tls_policy: Literal[
+        "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
+        "ELBSecurityPolicy-TLS13-1-2-PQ-2025-09",
+        "ELBSecurityPolicy-TLS13-1-3-PQ-2025-09",
+        "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-PQ-2025-09",
+        "ELBSecurityPolicy-TLS13-1-2-FIPS-PQ-2025-09",
+        "ELBSecurityPolicy-TLS13-1-3-FIPS-PQ-2025-09",
+        "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+        "ELBSecurityPolicy-TLS13-1-2-2021-06",
+        "ELBSecurityPolicy-TLS13-1-3-2021-06",
+    ] = "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"
+    """Security policy of the HTTPS listeners (where a certificate is set). Default: AWS's recommendation, hybrid
+    post-quantum key exchange (X25519MLKEM768, SecP256r1MLKEM768, SecP384r1MLKEM1024) for clients that offer ML-KEM and
+    the classical TLS 1.3 / TLS 1.2 key exchange (ECDHE) for the others; TLS 1.2 and 1.3 with forward-secret ciphers
+    only."""
     ingress_cidrs: tuple[str, ...] = ("0.0.0.0/0",)
     """Who may reach the load balancer's listeners (IPv4 or IPv6 CIDRs). Default: anywhere."""
     alb_deletion_protection: bool = False

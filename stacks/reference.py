@@ -79,6 +79,7 @@ MEANINGS: dict[str, str] = {
     "production and pre-production need a target here or in alarm_emails (their plan fails without)",
     "certificate_arn": "ACM certificate ARN for HTTPS; null: see certificate_tags",
     "certificate_tags": "without certificate_arn: the issued ACM certificate with these tags; prod needs one of the two",
+    "tls_policy": "HTTPS listeners' security policy: a TLS 1.2+ ELBSecurityPolicy-TLS13 policy; default AWS's hybrid post-quantum one",
     "ingress_cidrs": "CIDR blocks that may reach the load balancer (IPv4 or IPv6; at least one)",
     "alb_deletion_protection": "load balancer deletion protection",
     "alb_access_logs": "access logs to an S3 bucket the stack creates",

@@ -235,6 +235,7 @@ class WalletStack(AddressedStack):
                 ingress_cidrs=config.ingress_cidrs,
                 certificate_arn=config.certificate_arn,
                 certificate_tags=config.certificate_tags,
+                tls_policy=config.tls_policy,
                 deletion_protection=config.alb_deletion_protection,
                 access_logs_bucket=f"{self.name}-alb-logs-{self.account_id}" if config.alb_access_logs else None,
                 traffic_shift=config.deployment_strategy != "rolling",

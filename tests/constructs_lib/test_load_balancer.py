@@ -28,7 +28,11 @@ def listeners(document: dict[str, Any]) -> dict[int, str]:
 
 
 def test_certificate_arn_gives_https_and_a_redirect() -> None:
-    document = synth(certificate_arn="arn:aws:acm:us-east-1:123456789012:certificate/x", ingress_cidrs=["203.0.113.0/24", "2001:db8::/32"])
+    document = synth(
+        certificate_arn="arn:aws:acm:us-east-1:123456789012:certificate/x",
+        ingress_cidrs=["203.0.113.0/24", "2001:db8::/32"],
+        tls_policy="ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
+    )
     assert listeners(document) == {443: "HTTPS", 80: "HTTP"}
     assert "data" not in document or "aws_acm_certificate" not in document["data"]
     ingress = {
@@ -73,6 +77,7 @@ def test_traffic_shift_with_a_test_listener() -> None:
     traffic to the first; only the test CIDRs reach the test port."""
     document = synth(
         certificate_arn="arn:aws:acm:us-east-1:123456789012:certificate/x",
+        tls_policy="ELBSecurityPolicy-TLS13-1-3-PQ-2025-09",
         traffic_shift=True,
         test_listener_port=8443,
         test_ingress_cidrs=["10.20.0.0/16"],
@@ -98,3 +103,14 @@ def test_one_target_group_and_no_rule_without_traffic_shift() -> None:
     assert not resources(document, "aws_lb_listener_rule")
     with pytest.raises(ValueError, match="a test listener needs traffic_shift"):
         synth(test_listener_port=8443, test_ingress_cidrs=["10.0.0.0/8"])
+
+
+def test_https_takes_the_given_policy_on_every_listener_and_needs_one() -> None:
+    document = synth(
+        certificate_arn="arn:aws:acm:us-east-1:123456789012:certificate/x", tls_policy="ELBSecurityPolicy-TLS13-1-3-PQ-2025-09",
+        traffic_shift=True, test_listener_port=8443, test_ingress_cidrs=["10.0.0.0/8"],
+    )  # fmt: skip
+    policies = {listener["port"]: listener.get("ssl_policy") for listener in resources(document, "aws_lb_listener").values()}
+    assert policies == {443: "ELBSecurityPolicy-TLS13-1-3-PQ-2025-09", 8443: "ELBSecurityPolicy-TLS13-1-3-PQ-2025-09", 80: None}
+    with pytest.raises(ValueError, match="^an HTTPS listener needs tls_policy$"):
+        synth(certificate_arn="arn:aws:acm:us-east-1:123456789012:certificate/x")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from cdktf import Testing as CdktfTesting
@@ -118,7 +119,8 @@ def test_prod_serves_https_and_redirects_http(parsed: dict[str, dict[str, Any]])
     listeners = resources(parsed["wallet-prod"], LbListener.TF_RESOURCE_TYPE)
     assert set(listeners) == {"load_balancer_https", "load_balancer_http"}
     https = listeners["load_balancer_https"]
-    assert (https["port"], https["protocol"], https["ssl_policy"]) == (443, "HTTPS", "ELBSecurityPolicy-TLS13-1-2-2021-06")
+    # AWS's recommended hybrid post-quantum policy (ML-KEM where the client offers it, classical ECDHE otherwise).
+    assert (https["port"], https["protocol"], https["ssl_policy"]) == (443, "HTTPS", "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09")
     assert https["certificate_arn"] == "${data.aws_acm_certificate.load_balancer_certificate.arn}"
     assert https["default_action"] == [{"type": "forward", "target_group_arn": "${aws_lb_target_group.load_balancer_target_group.arn}"}]
     assert listeners["load_balancer_http"]["default_action"] == [
@@ -126,6 +128,19 @@ def test_prod_serves_https_and_redirects_http(parsed: dict[str, dict[str, Any]])
     ]
     [certificate] = parsed["wallet-prod"]["data"]["aws_acm_certificate"].values()
     assert (certificate["tags"], certificate["statuses"], certificate["most_recent"]) == ({"Name": "wallet-prod"}, ["ISSUED"], True)
+
+
+def test_the_tls_policy_setting_reaches_the_https_listener() -> None:
+    from cdktf import App
+
+    from stacks import config
+    from stacks.wallet_stack import WalletStack
+
+    [prod] = [
+        c for c in config.load({"wallet-prod": {"tls_policy": "ELBSecurityPolicy-TLS13-1-3-FIPS-PQ-2025-09"}}) if c.environment == "prod"
+    ]
+    document = json.loads(CdktfTesting.synth(WalletStack(App(), "wallet-prod", config=prod)))
+    assert resources(document, "aws_lb_listener")["load_balancer_https"]["ssl_policy"] == "ELBSecurityPolicy-TLS13-1-3-FIPS-PQ-2025-09"
 
 
 def test_dev_and_staging_without_certificate_serve_plain_http(parsed: dict[str, dict[str, Any]]) -> None:

@@ -349,6 +349,14 @@ RULES: list[tuple[str, dict[str, Any], str]] = [
     ),
     (
         "wallet-prod",
+        {"tls_policy": "ELBSecurityPolicy-2016-08"},
+        "wallet-prod: tls_policy: 'ELBSecurityPolicy-2016-08' is not valid; expected one of 'ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09', "
+        "'ELBSecurityPolicy-TLS13-1-2-PQ-2025-09', 'ELBSecurityPolicy-TLS13-1-3-PQ-2025-09', 'ELBSecurityPolicy-TLS13-1-2-Res-FIPS-PQ-2025-09', "
+        "'ELBSecurityPolicy-TLS13-1-2-FIPS-PQ-2025-09', 'ELBSecurityPolicy-TLS13-1-3-FIPS-PQ-2025-09', 'ELBSecurityPolicy-TLS13-1-2-Res-2021-06', "
+        "'ELBSecurityPolicy-TLS13-1-2-2021-06', 'ELBSecurityPolicy-TLS13-1-3-2021-06'",
+    ),
+    (
+        "wallet-prod",
         {"backup_vault_lock_min_days": 36},
         "wallet-prod: backup_vault_lock_min_days: 36 is not valid; expected a whole number from 1 to 35",
     ),
@@ -434,7 +442,7 @@ def test_every_literal_field_is_checked_even_when_the_table_is_edited() -> None:
     """Overrides are checked on the way in; a value put in the table by an edit of the code is caught too."""
     assert set(config.CHOICES) == {
         "db_engine_version", "db_ca_cert_identifier", "database_insights_mode", "backup_vault_lock_mode", "cpu_architecture",
-        "deployment_strategy",
+        "deployment_strategy", "tls_policy",
     }  # fmt: skip
     with pytest.raises(ConfigError, match=r"^cpu_architecture: 'RISCV' is not valid; expected one of 'X86_64', 'ARM64'$"):
         dataclasses.replace(config.DEFAULTS["wallet-dev"], cpu_architecture="RISCV")  # type: ignore[arg-type]
