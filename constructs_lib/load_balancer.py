@@ -69,14 +69,8 @@ class LoadBalancer(Construct):
         super().__init__(scope, id_)
         if len(props.name) > 32:
             raise ValueError(f"load balancer name {props.name!r} is longer than 32 characters")
-        certificate_arn = props.certificate_arn
-        if certificate_arn is None and props.certificate_tags:
-            certificate_arn = DataAwsAcmCertificate(
-                self, "certificate", tags=dict(props.certificate_tags), statuses=["ISSUED"], most_recent=True
-            ).arn
+        certificate_arn = self._certificate_arn(props)
         self.https = certificate_arn is not None
-        if self.https and not props.tls_policy:
-            raise ValueError("an HTTPS listener needs tls_policy")
         listener_ports = (HTTP, HTTPS) if self.https else (HTTP,)
 
         self._security_group = SecurityGroup(
@@ -146,6 +140,17 @@ class LoadBalancer(Construct):
         self.target_group_arn_suffixes: list[str] = [group.arn_suffix for group in target_groups]
         """The serving target group first, then the alternate one (with traffic_shift)."""
         self.url: str = f"{'https' if self.https else 'http'}://{alb.dns_name}"
+
+    def _certificate_arn(self, props: LoadBalancerProps) -> str | None:
+        """certificate_arn, or the issued certificate carrying certificate_tags; None: plain HTTP."""
+        certificate_arn = props.certificate_arn
+        if certificate_arn is None and props.certificate_tags:
+            certificate_arn = DataAwsAcmCertificate(
+                self, "certificate", tags=dict(props.certificate_tags), statuses=["ISSUED"], most_recent=True
+            ).arn
+        if certificate_arn is not None and not props.tls_policy:
+            raise ValueError("an HTTPS listener needs tls_policy")
+        return certificate_arn
 
     def _target_group(self, id_: str, name: str, props: LoadBalancerProps) -> LbTargetGroup:
         """A target group for ECS's ip targets. Its port is only the default for targets registered without one: ECS

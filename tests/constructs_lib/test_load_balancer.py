@@ -112,5 +112,5 @@ def test_https_takes_the_given_policy_on_every_listener_and_needs_one() -> None:
     )  # fmt: skip
     policies = {listener["port"]: listener.get("ssl_policy") for listener in resources(document, "aws_lb_listener").values()}
     assert policies == {443: "ELBSecurityPolicy-TLS13-1-3-PQ-2025-09", 8443: "ELBSecurityPolicy-TLS13-1-3-PQ-2025-09", 80: None}
-    with pytest.raises(ValueError, match="^an HTTPS listener needs tls_policy$"):
+    with pytest.raises(ValueError, match=r"^an HTTPS listener needs tls_policy$"):
         synth(certificate_arn="arn:aws:acm:us-east-1:123456789012:certificate/x")
