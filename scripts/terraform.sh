@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Plan, deploy or release one environment of the table in stacks/config.py with an image tag:
 #   pipenv run plan prod v1.2.3      synthesize, then `terraform init` and `terraform plan` in cdktf.out/stacks/wallet-prod
+#   pipenv run drift prod v1.2.3     the same plan without the lock, exit 2 and the drifted resources when the account
+#                                    differs from the code (the nightly drift job)
 #   pipenv run deploy prod v1.2.3    `cdktf deploy wallet-prod --var image_tag=v1.2.3` (asks before applying); on a
 #                                    stack without state, the first deploy below
 #   pipenv run release prod v1.2.4   the release order (README, "Releasing a new image"): 1. apply with the service on
@@ -12,11 +14,11 @@
 # AUTO_APPROVE=1 applies without asking (the pipeline), here and in `cdktf deploy`; otherwise Terraform (or cdktf) asks before each apply.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-usage="usage: pipenv run {plan|deploy|release} <environment> <image tag>   (an environment as dev or wallet-dev: python -m stacks.cli environments)"
+usage="usage: pipenv run {plan|deploy|release|drift} <environment> <image tag>   (an environment as dev or wallet-dev: python -m stacks.cli environments)"
 action=${1:-}
 environment=${2:-}
 tag=${3:-}
-case "$action" in plan | deploy | release) ;; *) echo "error: action: '$action' is not valid; expected plan, deploy or release ($usage)" >&2; exit 2 ;; esac
+case "$action" in plan | deploy | release | drift) ;; *) echo "error: action: '$action' is not valid; expected plan, deploy, release or drift ($usage)" >&2; exit 2 ;; esac
 if [ -z "$environment" ] || [ -z "$tag" ]; then echo "$usage" >&2; exit 2; fi
 # Each: one error line and exit 2 (an environment not in the table, a malformed tag, no state bucket set yet).
 stack=$(python -m stacks.cli stack "$environment")
@@ -27,6 +29,15 @@ python main.py
 terraform -chdir="$folder" init -input=false
 if [ "$action" = plan ]; then
   exec terraform -chdir="$folder" plan -input=false -var "image_tag=$tag"
+fi
+if [ "$action" = drift ]; then
+  # The nightly drift check (.github/workflows/drift.yml): a speculative plan under the read-only role, without the
+  # state lock, then the drifted resources by name (release/drift.py). Exit 0: no drift; 2: drift; 1: the plan failed.
+  status=0
+  terraform -chdir="$folder" plan -input=false -lock=false -detailed-exitcode -no-color -out=drift.tfplan -var "image_tag=$tag" || status=$?
+  if [ "$status" = 1 ]; then exit 1; fi
+  terraform -chdir="$folder" show -json drift.tfplan | python -m release.drift "$stack"
+  exit 0
 fi
 approve=()
 if [ "${AUTO_APPROVE:-}" = 1 ]; then approve=(-auto-approve); fi

