@@ -28,13 +28,16 @@ def test_no_plan_or_apply_while_the_backends_have_no_bucket(tmp_path: Path) -> N
         assert not (project / "cdktf.out").exists()  # nothing synthesized, no Terraform run
 
 
-USAGE = "usage: pipenv run {plan|deploy|release} <environment> <image tag>   (an environment as dev or wallet-dev: python -m stacks.cli environments)"
+USAGE = (
+    "usage: pipenv run {plan|deploy|release|drift} <environment> <image tag>   (an environment as dev or wallet-dev: "
+    "python -m stacks.cli environments)"
+)
 
 
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["apply", "prod", "v1"], f"error: action: 'apply' is not valid; expected plan, deploy or release ({USAGE})"),
+        (["apply", "prod", "v1"], f"error: action: 'apply' is not valid; expected plan, deploy, release or drift ({USAGE})"),
         (["plan", "sandbox", "v1"], "error: stack: 'sandbox' is not valid; expected one of wallet-dev, wallet-staging, wallet-prod "
          "(or dev, staging, prod)"),
         (["deploy", "prod", "v1 beta"], "error: image_tag: 'v1 beta' is not valid; expected a Docker tag: 1-128 of A-Z a-z 0-9 _ . -, "
