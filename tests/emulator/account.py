@@ -214,6 +214,11 @@ def command_environment(emulator: Account, choice: provider.ProviderChoice, work
         "WALLET_EMULATOR_PROVIDER": f"{choice.version}@{choice.mirror}" if choice.mirror else choice.version,
         "PIPENV_PIPFILE": str(pipfile),
         "PIPENV_VERBOSITY": "-1",
+        # Fewer requests at once against the one emulator process that all environments share: with Terraform's 10,
+        # two runs on 2 cores saw a create answered "already exists" (DBParameterGroupAlreadyExists for a name
+        # Terraform had just generated, InvalidPermission.Duplicate), that is, one request carried out twice under load.
+        "TF_CLI_ARGS_apply": "-parallelism=4",
+        "TF_CLI_ARGS_destroy": "-parallelism=4",
     }
 
 
