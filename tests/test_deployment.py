@@ -90,17 +90,24 @@ def test_a_deployment_in_bake_is_rolled_back_by_a_traffic_shift(ecs: Ecs) -> Non
     ]
 
 
-def test_a_rollback_that_fails_says_so_and_exits_1(ecs: Ecs) -> None:
-    ecs.listed("PENDING", "IN_PROGRESS", answer="PENDING")
-    ecs.described("PENDING")
+@pytest.mark.parametrize(
+    ("ending", "reason", "line"),
+    [
+        ("ROLLBACK_FAILED", "tasks failed to start", "wallet-prod: deployment of revision 4980306466373577095 is ROLLBACK_FAILED "
+         "(tasks failed to start): neither revision is certain to serve; check the service's events and tasks in the ECS console now"),
+        ("SUCCESSFUL", None, "wallet-prod: the deployment finished before the stop took effect: revision 4980306466373577095 serves; "
+         "to go back, release the previous tag: pipenv run release prod <previous tag>"),
+    ],
+    ids=["rollback-failed", "finished-before-the-stop"],
+)  # fmt: skip
+def test_a_rollback_that_does_not_end_rolled_back_says_so_and_exits_1(ecs: Ecs, ending: str, reason: str | None, line: str) -> None:
+    ecs.listed("PENDING", "IN_PROGRESS", answer="IN_PROGRESS")
+    ecs.described("IN_PROGRESS", "CLEAN_UP")
     ecs.stopped()
-    ecs.described("ROLLBACK_FAILED", reason="tasks failed to start")
+    ecs.described(ending, reason=reason)
     code, out = ecs.rollback()
     assert code == 1
-    assert out.splitlines()[-1] == (
-        "wallet-prod: deployment of revision 4980306466373577095 is ROLLBACK_FAILED (tasks failed to start): neither revision is "
-        "certain to serve; check the service's events and tasks in the ECS console now"
-    )
+    assert out.splitlines()[-1] == line
 
 
 def test_a_rollback_that_outlasts_the_wait_reports_where_it_stands(ecs: Ecs) -> None:
@@ -111,19 +118,6 @@ def test_a_rollback_that_outlasts_the_wait_reports_where_it_stands(ecs: Ecs) -> 
     code, out = ecs.rollback(timeout=1)
     assert code == 1
     assert "is ROLLBACK_IN_PROGRESS: ECS is moving traffic back to the previous revision; nothing to do but wait" in out
-
-
-def test_a_deployment_that_ends_before_the_stop_says_how_to_go_back(ecs: Ecs) -> None:
-    ecs.listed("PENDING", "IN_PROGRESS", answer="IN_PROGRESS")
-    ecs.described("IN_PROGRESS", "CLEAN_UP")
-    ecs.stopped()
-    ecs.described("SUCCESSFUL")
-    code, out = ecs.rollback()
-    assert code == 1
-    assert out.splitlines()[-1] == (
-        "wallet-prod: the deployment finished before the stop took effect: revision 4980306466373577095 serves; to go back, "
-        "release the previous tag: pipenv run release prod <previous tag>"
-    )
 
 
 def test_the_newest_deployment_is_found_on_any_page_by_its_creation_time(ecs: Ecs) -> None:

@@ -393,16 +393,16 @@ RULES: list[tuple[str, dict[str, Any], str]] = [
 
 
 @pytest.mark.parametrize(
-    "override",
+    ("override", "bounds"),
     [
-        {"backup_vault_lock_min_days": 1, "backup_vault_lock_max_days": 35},  # both bounds at their extremes around 35
-        {"backup_vault_lock_min_days": 35, "backup_vault_lock_max_days": 36500},
-        {"backup_retention_days": 7, "db_backup_retention_days": 7, "backup_vault_lock_min_days": 7},
+        ({"backup_vault_lock_min_days": 1, "backup_vault_lock_max_days": 35}, (1, 35, 35)),  # both bounds at the retention
+        ({"backup_vault_lock_min_days": 35, "backup_vault_lock_max_days": 36500}, (35, 35, 36500)),
+        ({"backup_retention_days": 7, "db_backup_retention_days": 7, "backup_vault_lock_min_days": 7}, (7, 7, 365)),
     ],
 )
-def test_the_lock_bounds_take_any_retention_between_them(override: dict[str, Any]) -> None:
+def test_the_lock_bounds_take_any_retention_between_them(override: dict[str, Any], bounds: tuple[int, int, int]) -> None:
     [prod] = [c for c in config.load({"wallet-prod": override}) if c.environment == "prod"]
-    assert prod.backup_vault_lock_min_days <= prod.backup_retention_days <= prod.backup_vault_lock_max_days
+    assert (prod.backup_vault_lock_min_days, prod.backup_retention_days, prod.backup_vault_lock_max_days) == bounds
 
 
 @pytest.mark.parametrize(
