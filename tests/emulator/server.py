@@ -9,10 +9,14 @@ unlike AWS, and one stand-in (a container's exit code), each with its reason and
 from __future__ import annotations
 
 import inspect
+import io
 import json
 import os
 import sys
+import threading
+from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import parse_qs
 
 SETTINGS = {
     # The AWS managed policies (AmazonRDSEnhancedMonitoringRole, ...) exist in every real account; moto loads them
@@ -167,6 +171,108 @@ def _add_backup_selections() -> None:
         setattr(BackupResponse, method.__name__, method)
 
 
+def _add_restore_testing() -> None:
+    """AWS Backup's restore testing plans and selections (CreateRestoreTestingPlan, Get..., Update..., Delete..., and
+    the same for selections), which moto 5.2.5 does not implement (production's aws_backup_restore_testing_plan and
+    _selection). Kept as the API documents them (docs.aws.amazon.com/aws-backup/latest/devguide/
+    API_CreateRestoreTestingPlan.html, API_GetRestoreTestingPlan.html, API_CreateRestoreTestingSelection.html,
+    API_GetRestoreTestingSelection.html): what was sent, its name and ARN, creation and update times; the plan's tags in
+    moto's own tag store; a plan with selections cannot be deleted (ConflictException, as in AWS). No restore job ever
+    runs here (allowlist: restore tests)."""
+    import time
+    import uuid
+    from urllib.parse import unquote
+
+    from moto.backup import urls
+    from moto.backup.exceptions import ResourceNotFoundException
+    from moto.backup.responses import BackupResponse
+    from moto.core.exceptions import JsonRESTError
+
+    plans: dict[str, dict[str, Any]] = {}
+    selections: dict[str, dict[str, dict[str, Any]]] = {}
+    urls.url_paths["{0}/restore-testing/plans/?$"] = BackupResponse.dispatch
+    urls.url_paths["{0}/restore-testing/plans/(?P<name>.+)$"] = BackupResponse.dispatch
+
+    def names(self: Any) -> tuple[str, str]:
+        plan, _, selection = self.path.split("/restore-testing/plans", 1)[1].strip("/").partition("/selections")
+        return unquote(plan), unquote(selection.strip("/"))
+
+    def plan_of(name: str) -> dict[str, Any]:
+        if name not in plans:
+            raise ResourceNotFoundException(f"Restore testing plan {name} not found")
+        return plans[name]
+
+    def create_restore_testing_plan(self: Any) -> str:
+        body = json.loads(self.body)
+        plan = body["RestoreTestingPlan"]
+        name = plan["RestoreTestingPlanName"]
+        if name in plans:
+            raise JsonRESTError("AlreadyExistsException", f"Restore testing plan {name} already exists")
+        arn = f"arn:aws:backup:{self.region}:{self.current_account}:restore-testing-plan:{name}-{uuid.uuid4()}"
+        now = time.time()
+        plans[name] = {"StartWindowHours": 24, "ScheduleExpressionTimezone": "Etc/UTC", **plan, "RestoreTestingPlanArn": arn,
+                       "CreationTime": now, "LastUpdateTime": now, "CreatorRequestId": body.get("CreatorRequestId")}  # fmt: skip
+        self.backup_backend.tag_resource(arn, body.get("Tags") or {})
+        return json.dumps({"CreationTime": now, "RestoreTestingPlanArn": arn, "RestoreTestingPlanName": name})
+
+    def get_restore_testing_plan(self: Any) -> str:
+        return json.dumps({"RestoreTestingPlan": plan_of(names(self)[0])})
+
+    def update_restore_testing_plan(self: Any) -> str:
+        plan = plan_of(names(self)[0])
+        plan.update(json.loads(self.body)["RestoreTestingPlan"], LastUpdateTime=time.time())
+        return json.dumps({key: plan[key] for key in ("CreationTime", "RestoreTestingPlanArn", "RestoreTestingPlanName")}
+                          | {"UpdateTime": plan["LastUpdateTime"]})  # fmt: skip
+
+    def delete_restore_testing_plan(self: Any) -> str:
+        name = names(self)[0]
+        plan_of(name)
+        if selections.get(name):
+            raise JsonRESTError("ConflictException", f"Restore testing plan {name} has selections; delete them first")
+        del plans[name]
+        return "{}"
+
+    def selection_of(plan: str, name: str) -> dict[str, Any]:
+        if name not in selections.get(plan, {}):
+            raise ResourceNotFoundException(f"Restore testing selection {name} of plan {plan} not found")
+        return selections[plan][name]
+
+    def create_restore_testing_selection(self: Any) -> str:
+        plan = plan_of(names(self)[0])
+        body = json.loads(self.body)
+        selection = body["RestoreTestingSelection"]
+        name, now = selection["RestoreTestingSelectionName"], time.time()
+        selections.setdefault(plan["RestoreTestingPlanName"], {})[name] = {
+            "ValidationWindowHours": 0, **selection, "RestoreTestingPlanName": plan["RestoreTestingPlanName"],
+            "CreationTime": now, "CreatorRequestId": body.get("CreatorRequestId"),
+        }  # fmt: skip
+        return json.dumps({"CreationTime": now, "RestoreTestingPlanArn": plan["RestoreTestingPlanArn"],
+                           "RestoreTestingPlanName": plan["RestoreTestingPlanName"], "RestoreTestingSelectionName": name})  # fmt: skip
+
+    def get_restore_testing_selection(self: Any) -> str:
+        return json.dumps({"RestoreTestingSelection": selection_of(*names(self))})
+
+    def update_restore_testing_selection(self: Any) -> str:
+        plan, name = names(self)
+        selection = selection_of(plan, name)
+        selection.update(json.loads(self.body)["RestoreTestingSelection"])
+        return json.dumps({"CreationTime": selection["CreationTime"], "RestoreTestingPlanArn": plan_of(plan)["RestoreTestingPlanArn"],
+                           "RestoreTestingPlanName": plan, "RestoreTestingSelectionName": name, "UpdateTime": time.time()})  # fmt: skip
+
+    def delete_restore_testing_selection(self: Any) -> str:
+        plan, name = names(self)
+        selection_of(plan, name)
+        del selections[plan][name]
+        return "{}"
+
+    for method in (
+        create_restore_testing_plan, get_restore_testing_plan, update_restore_testing_plan, delete_restore_testing_plan,
+        create_restore_testing_selection, get_restore_testing_selection, update_restore_testing_selection,
+        delete_restore_testing_selection,
+    ):  # fmt: skip
+        setattr(BackupResponse, method.__name__, method)
+
+
 def _fargate_containers_without_memory() -> None:
     """moto 5.2.5's RunTask adds up the containers' memory and fails (500, a TypeError) on a container without one.
     On Fargate the task's memory is what counts and a container's memory is optional ("If using the Fargate launch
@@ -291,11 +397,42 @@ def _exit_code_of_false() -> None:
     Container.__init__ = init  # type: ignore[method-assign]
 
 
+def one_request_at_a_time(app: Callable[..., Iterable[bytes]]) -> Callable[..., list[bytes]]:
+    """moto's application, answering one request at a time, and naming on stderr every request an SDK sends again.
+
+    moto keeps each service's resources in plain dicts and lists without locks, and moto's server (werkzeug, threaded)
+    runs requests at once: the three environments' applies, in parallel, against one server on 2 cores, saw a create
+    answered "already exists" for a name Terraform had just generated (DBParameterGroupAlreadyExists, WAFv2's
+    WafV2DuplicateItem, InvalidPermission.Duplicate), that is, a create that moto carried out and the SDK sent again.
+    AWS's SDKs retry a request on a 5xx answer or a broken connection and count the attempts in the
+    ``amz-sdk-request: attempt=N; max=M`` header (docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html);
+    a retried request is named here, so that an emulator fault is told from one of ours in the log."""
+    lock = threading.Lock()
+
+    def answer(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        attempt = environ.get("HTTP_AMZ_SDK_REQUEST", "")
+        if attempt and not attempt.startswith("attempt=1;"):
+            size = int(environ.get("CONTENT_LENGTH") or 0)
+            body = environ["wsgi.input"].read(size) if size else b""
+            environ["wsgi.input"] = io.BytesIO(body)
+            action = environ.get("HTTP_X_AMZ_TARGET") or parse_qs(body.decode(errors="replace")).get("Action", ["?"])[0]
+            print(f"retried request: {attempt} {environ['REQUEST_METHOD']} {environ.get('PATH_INFO')} {action}", file=sys.stderr, flush=True)
+        with lock:
+            answered = app(environ, start_response)
+            try:
+                return [b"".join(answered)]
+            finally:
+                getattr(answered, "close", lambda: None)()
+
+    return answer
+
+
 def main(argv: list[str]) -> None:
     [port] = argv
-    os.environ.update(SETTINGS)
-    from moto import server
+    os.environ.update(SETTINGS, MOTO_PORT=port)  # moto builds the URLs it answers with from MOTO_PORT
     from moto.moto_api import state_manager
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from werkzeug.serving import run_simple
 
     for model, transition in TRANSITIONS.items():
         state_manager.set_transition(model_name=model, transition=transition)
@@ -303,12 +440,15 @@ def main(argv: list[str]) -> None:
     _unique_dbi_resource_ids()
     _evaluate_bucket_policies_as_over_tls()
     _add_backup_selections()
+    _add_restore_testing()
     _fargate_containers_without_memory()
     _ecs_services_keep_their_settings()
     _security_group_rule_descriptions()
     _database_insights_settings()
     _exit_code_of_false()
-    server.main(["--host", "127.0.0.1", "--port", port])
+    # As moto's own server.main serves, with one_request_at_a_time around the application.
+    application = one_request_at_a_time(DomainDispatcherApplication(create_backend_app))
+    run_simple("127.0.0.1", int(port), application, threaded=True, request_handler=MotoRequestHandler)
 
 
 if __name__ == "__main__":
