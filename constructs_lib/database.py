@@ -202,6 +202,7 @@ class Database(Construct):
         self.resource_id: str = instance.resource_id
         """The DbiResourceId, part of the rds-db:connect ARN of a database user."""
         self.security_group_id: str = self._security_group.id
+        self.subnet_group_name: str = subnet_group.name
         self.secret_arn: str = instance.master_user_secret.get(0).secret_arn
         """The RDS-managed secret: JSON with the keys ``username`` and ``password``."""
 

@@ -7,6 +7,11 @@ key of its own, under Vault Lock (docs.aws.amazon.com/aws-backup/latest/devguide
 be lifted by principals with backup:DeleteBackupVaultLockConfiguration; compliance mode becomes immutable after its
 changeable_for_days (at least 3, AWS's cooling-off period) and then nobody can shorten a retention or delete a
 recovery point early, not even the account's root user.
+
+Restore testing (docs.aws.amazon.com/aws-backup/latest/devguide/restore-testing.html), when asked for, proves the
+recovery points on a schedule: AWS Backup restores the latest snapshot of the database into the private subnets, with a
+security group that lets nothing in or out and no public access, keeps it for the validation window, then deletes it;
+each restore job's end (completed or failed) is matched by ``restore_test_rule`` for the alarm topic.
 """
 
 from __future__ import annotations
@@ -24,6 +29,11 @@ from cdktf_cdktf_provider_aws.backup_plan import (
     BackupPlanRuleCopyActionLifecycle,
     BackupPlanRuleLifecycle,
 )
+from cdktf_cdktf_provider_aws.backup_restore_testing_plan import (
+    BackupRestoreTestingPlan,
+    BackupRestoreTestingPlanRecoveryPointSelection,
+)
+from cdktf_cdktf_provider_aws.backup_restore_testing_selection import BackupRestoreTestingSelection
 from cdktf_cdktf_provider_aws.backup_selection import BackupSelection
 from cdktf_cdktf_provider_aws.backup_vault import BackupVault
 from cdktf_cdktf_provider_aws.backup_vault_lock_configuration import BackupVaultLockConfiguration
@@ -31,6 +41,7 @@ from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
 from cdktf_cdktf_provider_aws.cloudwatch_event_target import CloudwatchEventTargetInputTransformer
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
+from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from constructs import Construct
 
 from constructs_lib.encryption_key import EncryptionKey, EncryptionKeyProps
@@ -39,6 +50,25 @@ from constructs_lib.task_iam import service_trust
 COMPLIANCE_COOLING_OFF_DAYS = 3
 """Compliance mode: days before the lock becomes immutable (AWS's minimum, a 72-hour cooling-off period)."""
 DAILY_AT_05_UTC = "cron(0 5 ? * * *)"  # after RDS's own backup window (03:00-04:00)
+RESTORE_TEST_START_WINDOW_HOURS = 1
+"""A restore test starts within an hour of its schedule (AWS's default is 24)."""
+RESTORE_TEST_SELECTION_DAYS = 7
+"""A restore test takes the latest snapshot recovery point of the last 7 days (with a daily plan, yesterday's)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RestoreTestingProps:
+    """Restore tests of the database's recovery points (AWS Backup restore testing)."""
+
+    schedule_expression: str
+    """When a restore test starts: an AWS Backup cron expression in UTC, e.g. ``cron(0 7 ? * MON *)``."""
+    validation_window_hours: int
+    """Hours AWS Backup keeps the restored instance before it deletes it; 1-168."""
+    db_instance_class: str
+    """The restored instance's class (restore metadata dbInstanceClass)."""
+    vpc_id: str
+    subnet_group_name: str
+    """The DB subnet group the instance is restored into (the database's own: private subnets)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,6 +90,8 @@ class DatabaseBackupProps:
     """The AWS provider of the Region that gets a copy of every recovery point. Default: no such copy."""
     copy_vault_arn: str | None = None
     """A vault in another account that also gets every recovery point. Default: none."""
+    restore_testing: RestoreTestingProps | None = None
+    """Restore tests of the recovery points in the vault. Default: none."""
 
 
 class DatabaseBackup(Construct):
@@ -113,6 +145,10 @@ class DatabaseBackup(Construct):
         )
         BackupSelection(self, "selection", name=props.name, plan_id=plan.id, iam_role_arn=role.arn, resources=list(props.resource_arns))
         self._failures(props)
+        self.restore_tests: tuple[CloudwatchEventRule, CloudwatchEventTargetInputTransformer] | None = (
+            self._restore_testing(props, props.restore_testing, vault) if props.restore_testing else None
+        )
+        """The rule matching each restore test's end and its message (the alarms send it to their topic)."""
         self.vault_name: str = vault.name
         self.plan_id: str = plan.id
 
@@ -148,6 +184,100 @@ class DatabaseBackup(Construct):
             provider=provider,
         )
         return vault
+
+    def _restore_testing(
+        self, props: DatabaseBackupProps, testing: RestoreTestingProps, vault: BackupVault
+    ) -> tuple[CloudwatchEventRule, CloudwatchEventTargetInputTransformer]:
+        """The plan (when, which recovery point), the selection (the database, how it is restored, for how long), the
+        role AWS Backup restores with, the security group of the restored instance, and the rule for the results."""
+        # Plan and selection names: letters, numbers and underscores only (API_RestoreTestingPlanForCreate.html,
+        # API_RestoreTestingSelectionForCreate.html).
+        plan_name = f"{props.name.replace('-', '_')}_restore_test"
+        plan = BackupRestoreTestingPlan(
+            self,
+            "restore_testing_plan",
+            name=plan_name,
+            schedule_expression=testing.schedule_expression,
+            schedule_expression_timezone="Etc/UTC",
+            start_window_hours=RESTORE_TEST_START_WINDOW_HOURS,
+            recovery_point_selection=[
+                BackupRestoreTestingPlanRecoveryPointSelection(
+                    algorithm="LATEST_WITHIN_WINDOW",
+                    include_vaults=[vault.arn],
+                    # The daily snapshot; the continuous backup's point-in-time restores are the runbook's, not tested.
+                    recovery_point_types=["SNAPSHOT"],
+                    selection_window_days=RESTORE_TEST_SELECTION_DAYS,
+                )
+            ],
+        )
+        # Nothing in, nothing out: the restored copy holds production data and is only created, checked by AWS Backup
+        # and deleted (the provider removes the default egress rule AWS adds to a new group).
+        isolated = SecurityGroup(
+            self,
+            "restore_test_security_group",
+            name=f"{props.name}-restore-test",
+            description=f"Restore tests of {props.name}: no ingress, no egress",
+            vpc_id=testing.vpc_id,
+        )
+        role = IamRole(
+            self,
+            "restore_role",
+            name=f"{props.name}-restore-test",
+            assume_role_policy=service_trust(self, "restore_trust", service="backup.amazonaws.com", account_id=None).json,
+        )
+        # The role of a restore testing selection "must contain the permissions found in
+        # AWSBackupServiceRolePolicyForRestores" (docs.aws.amazon.com/aws-backup/latest/devguide/restore-testing.html):
+        # AWS's policy, which creates and deletes the restored instance; the database key's policy delegates to IAM,
+        # and the policy's kms:CreateGrant (for AWS resources) lets RDS use the key of the encrypted snapshot.
+        IamRolePolicyAttachment(
+            self,
+            "restore_role_policy",
+            role=role.name,
+            policy_arn=f"arn:{props.partition}:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
+        )
+        BackupRestoreTestingSelection(
+            self,
+            "restore_testing_selection",
+            name=f"{props.name.replace('-', '_')}_database",
+            restore_testing_plan_name=plan.name,
+            protected_resource_type="RDS",
+            protected_resource_arns=list(props.resource_arns),
+            iam_role_arn=role.arn,
+            validation_window_hours=testing.validation_window_hours,
+            # Overridable keys of "Amazon RDS instances" (docs.aws.amazon.com/aws-backup/latest/devguide/
+            # restore-testing-inferred-metadata.html). Set rather than inferred: AWS Backup would infer the default VPC
+            # and subnets, which may not exist ("the restore will not be successful"), and would give the copy the
+            # VPC's default security group; publiclyAccessible and multiAz are what AWS infers, stated. A list value is
+            # a JSON array in a string, as the page's example writes vpcSecurityGroupIds.
+            restore_metadata_overrides={
+                "dbSubnetGroupName": testing.subnet_group_name,
+                "vpcSecurityGroupIds": f'["{isolated.id}"]',
+                "dbInstanceClass": testing.db_instance_class,
+                "publiclyAccessible": "false",
+                "multiAz": "false",
+            },
+        )
+        # A restore job of a restore testing plan carries the plan's ARN in restoreTestingPlanArn, and its status in
+        # "status": PENDING, RUNNING, then COMPLETED, ABORTED or FAILED (docs.aws.amazon.com/aws-backup/latest/devguide/
+        # eventbridge.html; API_ListRestoreJobsByProtectedResource.html). Only this plan's: an account may hold others.
+        rule = CloudwatchEventRule(
+            self,
+            "restore_tested",
+            name=f"{props.name}-restore-test",
+            description="An AWS Backup restore test of the database completed or failed",
+            event_pattern=json.dumps(
+                {
+                    "source": ["aws.backup"],
+                    "detail-type": ["Restore Job State Change"],
+                    "detail": {"status": ["COMPLETED", "FAILED", "ABORTED"], "restoreTestingPlanArn": [plan.arn]},
+                }
+            ),
+        )
+        message = CloudwatchEventTargetInputTransformer(
+            input_paths={"status": "$.detail.status", "reason": "$.detail.statusMessage", "job": "$.detail.restoreJobId", "time": "$.time"},
+            input_template=json.dumps(f"{props.name}: AWS Backup restore test <job> <status> at <time>: <reason>"),
+        )
+        return rule, message
 
     def _failures(self, props: DatabaseBackupProps) -> None:
         """Failed, aborted or expired backup and copy jobs of this account and Region: ``failure_rule`` matches them,

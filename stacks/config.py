@@ -23,6 +23,7 @@ from stacks.rules import (
     ACM_CERTIFICATE_ARN,
     BACKUP_VAULT_ARN,
     BUCKET_NAME,
+    CRON_EXPRESSION,
     DB_INSTANCE_CLASS,
     DB_USER,
     ECR_REPOSITORY,
@@ -63,6 +64,7 @@ GUARDRAILS: dict[Tier, tuple[str, ...]] = {
         "alb_deletion_protection",
         "alb_access_logs",
         "aws_backup",
+        "restore_testing",
     ),
     "pre-production": ("db_deletion_protection",),
     "development": (),
@@ -170,6 +172,18 @@ class EnvironmentConfig:
     backup_copy_vault_arn: str | None = None
     """An AWS Backup vault in another account that also gets every recovery point (the vault's account must allow it).
     Default: none."""
+    restore_testing: bool = False
+    """Restore tests (AWS Backup restore testing; needs aws_backup): on restore_testing_schedule AWS Backup restores the
+    latest snapshot of the database into the private subnets, with no public access and a security group that lets
+    nothing in or out, keeps it restore_testing_validation_hours, then deletes it; each result (completed, failed)
+    reaches the alarm topic. Required in production."""
+    restore_testing_schedule: str = "cron(0 7 ? * MON *)"
+    """When a restore test starts: an AWS cron expression (minutes hours day-of-month month day-of-week year), in UTC.
+    Default: weekly, Mondays 07:00, two hours after the daily backup."""
+    restore_testing_validation_hours: int = 4
+    """Hours the restored instance is kept (and billed) before AWS Backup deletes it; 1-168."""
+    restore_testing_db_instance_class: str = "db.t4g.micro"
+    """The restored instance's class: a restore test proves the recovery point restores, not production's capacity."""
 
     region: str = "us-east-1"
     allowed_account_ids: tuple[str, ...] = ()
@@ -470,6 +484,13 @@ class EnvironmentConfig:
             check_pattern("backup_copy_region", self.backup_copy_region, REGION, "expected an AWS region such as 'us-west-2'")
             if self.backup_copy_region == self.region:
                 fail("backup_copy_region", self.backup_copy_region, f"expected a Region other than the stack's ({self.region})")
+        check_pattern("restore_testing_schedule", self.restore_testing_schedule, CRON_EXPRESSION,
+                      "expected an AWS cron expression with six fields such as 'cron(0 7 ? * MON *)'")  # fmt: skip
+        check_range("restore_testing_validation_hours", self.restore_testing_validation_hours, 1, 168)
+        check_pattern(
+            "restore_testing_db_instance_class", self.restore_testing_db_instance_class, DB_INSTANCE_CLASS,
+            "expected an RDS class such as 'db.t4g.micro'",
+        )  # fmt: skip
         check_optional(
             "backup_copy_vault_arn", self.backup_copy_vault_arn, BACKUP_VAULT_ARN,
             "expected a vault ARN such as 'arn:aws:backup:us-east-1:210987654321:backup-vault:wallet-copies'",
@@ -497,6 +518,8 @@ class EnvironmentConfig:
         for name in ("backup_copy_region", "backup_copy_vault_arn"):
             if not self.aws_backup and getattr(self, name):
                 fail(name, getattr(self, name), "copies need aws_backup: true")
+        if self.restore_testing and not self.aws_backup:
+            fail("restore_testing", self.restore_testing, "restore tests restore AWS Backup's recovery points: they need aws_backup: true")
         if self.log_retention_days < MIN_LOG_RETENTION_DAYS[self.tier]:
             fail(
                 "log_retention_days",
@@ -655,6 +678,7 @@ ENVIRONMENTS: tuple[EnvironmentConfig, ...] = (
         deployment_strategy="canary",
         aws_backup=True,
         backup_copy_region="us-west-2",
+        restore_testing=True,
     ),
 )
 

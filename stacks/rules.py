@@ -55,6 +55,8 @@ HEALTH_CHECK_PATH = re.compile(r"^/[A-Za-z0-9._~/-]{0,1023}$")
 TAG_VALUE = re.compile(r"^[\w .:/=+\-@]{1,256}$")
 TAG_KEY = re.compile(r"^(?!aws:)[\w .:/=+\-@]{1,128}$")
 DB_INSTANCE_CLASS = re.compile(r"^db\.[a-z0-9-]+\.[a-z0-9]+$")
+# An AWS cron expression: six fields (docs.aws.amazon.com/eventbridge/latest/userguide/eb-scheduled-rule-pattern.html).
+CRON_EXPRESSION = re.compile(r"^cron\([^\s()]+( [^\s()]+){5}\)$")
 
 
 def fail(field_name: str, value: object, allowed: str) -> None:

@@ -14,7 +14,7 @@ from constructs_lib.alarms import DEPLOYMENT_ALARMS, Alarms, AlarmsProps, alarm_
 from constructs_lib.autoscaling import ServiceAutoscaling, ServiceAutoscalingProps
 from constructs_lib.dashboard import Dashboard, DashboardProps
 from constructs_lib.database import Database, DatabaseProps
-from constructs_lib.database_backup import DatabaseBackup, DatabaseBackupProps
+from constructs_lib.database_backup import DatabaseBackup, DatabaseBackupProps, RestoreTestingProps
 from constructs_lib.ecs_task import EcrImage
 from constructs_lib.encryption_key import EncryptionKey, EncryptionKeyProps, log_groups_grant
 from constructs_lib.fargate_service import FargateService, FargateServiceProps, ShiftStrategy, SpotCapacity, TrafficShift
@@ -358,9 +358,20 @@ class WalletStack(AddressedStack):
                 lock_mode=config.backup_vault_lock_mode,
                 copy_provider=self.copy_provider,
                 copy_vault_arn=config.backup_copy_vault_arn,
+                restore_testing=RestoreTestingProps(
+                    schedule_expression=config.restore_testing_schedule,
+                    validation_window_hours=config.restore_testing_validation_hours,
+                    db_instance_class=config.restore_testing_db_instance_class,
+                    vpc_id=self.network.vpc_id,
+                    subnet_group_name=self.database.subnet_group_name,
+                )
+                if config.restore_testing
+                else None,
             ),
         )
         alarms.notify("backup_failed", backup.failure_rule, backup.failure_message)
+        if backup.restore_tests is not None:
+            alarms.notify("restore_tested", *backup.restore_tests)
 
     def _traffic_shift(self, load_balancer: LoadBalancer) -> TrafficShift | None:
         config = self.config

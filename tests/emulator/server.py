@@ -171,6 +171,15 @@ def _add_backup_selections() -> None:
         setattr(BackupResponse, method.__name__, method)
 
 
+def _found(items: dict[str, dict[str, Any]], name: str, what: str) -> dict[str, Any]:
+    """``items[name]``, or AWS Backup's ResourceNotFoundException naming ``what``."""
+    from moto.backup.exceptions import ResourceNotFoundException
+
+    if name not in items:
+        raise ResourceNotFoundException(f"{what} not found")
+    return items[name]
+
+
 def _add_restore_testing() -> None:
     """AWS Backup's restore testing plans and selections (CreateRestoreTestingPlan, Get..., Update..., Delete..., and
     the same for selections), which moto 5.2.5 does not implement (production's aws_backup_restore_testing_plan and
@@ -184,7 +193,6 @@ def _add_restore_testing() -> None:
     from urllib.parse import unquote
 
     from moto.backup import urls
-    from moto.backup.exceptions import ResourceNotFoundException
     from moto.backup.responses import BackupResponse
     from moto.core.exceptions import JsonRESTError
 
@@ -198,9 +206,7 @@ def _add_restore_testing() -> None:
         return unquote(plan), unquote(selection.strip("/"))
 
     def plan_of(name: str) -> dict[str, Any]:
-        if name not in plans:
-            raise ResourceNotFoundException(f"Restore testing plan {name} not found")
-        return plans[name]
+        return _found(plans, name, f"Restore testing plan {name}")
 
     def create_restore_testing_plan(self: Any) -> str:
         body = json.loads(self.body)
@@ -233,9 +239,7 @@ def _add_restore_testing() -> None:
         return "{}"
 
     def selection_of(plan: str, name: str) -> dict[str, Any]:
-        if name not in selections.get(plan, {}):
-            raise ResourceNotFoundException(f"Restore testing selection {name} of plan {plan} not found")
-        return selections[plan][name]
+        return _found(selections.get(plan, {}), name, f"Restore testing selection {name} of plan {plan}")
 
     def create_restore_testing_selection(self: Any) -> str:
         plan = plan_of(names(self)[0])
@@ -254,8 +258,7 @@ def _add_restore_testing() -> None:
 
     def update_restore_testing_selection(self: Any) -> str:
         plan, name = names(self)
-        selection = selection_of(plan, name)
-        selection.update(json.loads(self.body)["RestoreTestingSelection"])
+        (selection := selection_of(plan, name)).update(json.loads(self.body)["RestoreTestingSelection"])
         return json.dumps({"CreationTime": selection["CreationTime"], "RestoreTestingPlanArn": plan_of(plan)["RestoreTestingPlanArn"],
                            "RestoreTestingPlanName": plan, "RestoreTestingSelectionName": name, "UpdateTime": time.time()})  # fmt: skip
 
@@ -398,31 +401,49 @@ def _exit_code_of_false() -> None:
 
 
 def one_request_at_a_time(app: Callable[..., Iterable[bytes]]) -> Callable[..., list[bytes]]:
-    """moto's application, answering one request at a time, and naming on stderr every request an SDK sends again.
+    """moto's application, answering one request at a time, and naming on stderr every request an SDK sends again,
+    with what its previous attempt was answered.
 
     moto keeps each service's resources in plain dicts and lists without locks, and moto's server (werkzeug, threaded)
     runs requests at once: the three environments' applies, in parallel, against one server on 2 cores, saw a create
     answered "already exists" for a name Terraform had just generated (DBParameterGroupAlreadyExists, WAFv2's
     WafV2DuplicateItem, InvalidPermission.Duplicate), that is, a create that moto carried out and the SDK sent again.
-    AWS's SDKs retry a request on a 5xx answer or a broken connection and count the attempts in the
-    ``amz-sdk-request: attempt=N; max=M`` header (docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html);
-    a retried request is named here, so that an emulator fault is told from one of ours in the log."""
+    AWS's SDKs retry a request on a 5xx answer, a throttling error or a broken connection, and send the same
+    ``amz-sdk-invocation-id`` with ``amz-sdk-request: attempt=N; max=M`` on each attempt
+    (docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html); so an emulator fault is told from one of ours
+    in the log."""
     lock = threading.Lock()
+    answered: dict[str, str] = {}
+    """Invocation id -> what its last attempt was answered (a status, and the error's first characters)."""
 
     def answer(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-        attempt = environ.get("HTTP_AMZ_SDK_REQUEST", "")
+        attempt, invocation = environ.get("HTTP_AMZ_SDK_REQUEST", ""), environ.get("HTTP_AMZ_SDK_INVOCATION_ID", "")
         if attempt and not attempt.startswith("attempt=1;"):
             size = int(environ.get("CONTENT_LENGTH") or 0)
             body = environ["wsgi.input"].read(size) if size else b""
             environ["wsgi.input"] = io.BytesIO(body)
             action = environ.get("HTTP_X_AMZ_TARGET") or parse_qs(body.decode(errors="replace")).get("Action", ["?"])[0]
-            print(f"retried request: {attempt} {environ['REQUEST_METHOD']} {environ.get('PATH_INFO')} {action}", file=sys.stderr, flush=True)
+            before = answered.get(invocation, "no answer: the attempt never reached the application")
+            print(
+                f"retried request: {attempt} {environ['REQUEST_METHOD']} {environ.get('PATH_INFO')} {action}; the previous attempt: {before}",
+                file=sys.stderr,
+                flush=True,
+            )
+        statuses: list[str] = []
+
+        def recording_start_response(status: str, headers: list[tuple[str, str]], *args: Any) -> Any:
+            statuses.append(status)
+            return start_response(status, headers, *args)
+
         with lock:
-            answered = app(environ, start_response)
+            response = app(environ, recording_start_response)
             try:
-                return [b"".join(answered)]
+                body = b"".join(response)
             finally:
-                getattr(answered, "close", lambda: None)()
+                getattr(response, "close", lambda: None)()
+        if invocation:
+            answered[invocation] = statuses[-1] + ("" if statuses[-1].startswith("2") else f" {body[:160]!r}")
+        return [body]
 
     return answer
 

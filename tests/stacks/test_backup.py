@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
+from stacks import config
 from tests.expected import EXPECTED
 from tests.helpers import data_sources, resources
 
@@ -16,6 +19,7 @@ def test_only_production_has_the_backup_plan(parsed: dict[str, dict[str, Any]], 
     expected = EXPECTED[env_stack].tier == "production"
     assert bool(resources(document, "aws_backup_plan")) == expected
     assert bool(resources(document, "aws_backup_vault")) == expected
+    assert bool(resources(document, "aws_backup_restore_testing_plan")) == expected
     assert len(document["provider"]["aws"]) == (2 if expected else 1)
 
 
@@ -96,3 +100,103 @@ def test_failed_backups_and_copies_reach_the_alarm_topic(parsed: dict[str, dict[
     assert json.loads(target["input_transformer"]["input_template"]) == (
         "wallet-service-prod: AWS Backup: <kind> <state> at <time>: <reason>"
     )
+
+
+def test_production_restores_its_latest_snapshot_every_monday(parsed: dict[str, dict[str, Any]]) -> None:
+    """Weekly, the latest snapshot in the vault is restored into the database's private subnets, on a small class,
+    unreachable (no public access, a security group without rules), kept 4 hours and deleted by AWS Backup."""
+    document = parsed["wallet-prod"]
+    [plan] = resources(document, "aws_backup_restore_testing_plan").values()
+    assert {key: value for key, value in plan.items() if key != "//"} == {
+        "name": "wallet_service_prod_restore_test",
+        "schedule_expression": "cron(0 7 ? * MON *)",
+        "schedule_expression_timezone": "Etc/UTC",
+        "start_window_hours": 1,
+        "recovery_point_selection": [
+            {
+                "algorithm": "LATEST_WITHIN_WINDOW",
+                "include_vaults": ["${aws_backup_vault.backup_vault.arn}"],
+                "recovery_point_types": ["SNAPSHOT"],
+                "selection_window_days": 7,
+            }
+        ],
+    }
+    [selection] = resources(document, "aws_backup_restore_testing_selection").values()
+    assert {key: value for key, value in selection.items() if key != "//"} == {
+        "name": "wallet_service_prod_database",
+        "restore_testing_plan_name": "${aws_backup_restore_testing_plan.backup_restore_testing_plan.name}",
+        "protected_resource_type": "RDS",
+        "protected_resource_arns": [DB_ARN],
+        "iam_role_arn": "${aws_iam_role.backup_restore_role.arn}",
+        "validation_window_hours": 4,
+        "restore_metadata_overrides": {
+            "dbSubnetGroupName": "${aws_db_subnet_group.database_subnet_group.name}",
+            "vpcSecurityGroupIds": '["${aws_security_group.backup_restore_test_security_group.id}"]',
+            "dbInstanceClass": "db.t4g.micro",
+            "publiclyAccessible": "false",
+            "multiAz": "false",
+        },
+    }
+    isolated = resources(document, "aws_security_group")["backup_restore_test_security_group"]
+    assert (isolated["name"], isolated["vpc_id"]) == ("wallet-service-prod-restore-test", "${data.aws_vpc.network_vpc.id}")
+    assert "ingress" not in isolated and "egress" not in isolated
+    rules = [r for kind in ("aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule", "aws_security_group_rule")
+             for r in resources(document, kind).values()]  # fmt: skip
+    assert not [r for r in rules if "backup_restore_test_security_group" in json.dumps(r)]
+    [trust] = data_sources(document, "aws_iam_policy_document")["backup_restore_trust"]["statement"]
+    assert trust["principals"] == [{"type": "Service", "identifiers": ["backup.amazonaws.com"]}]
+    assert resources(document, "aws_iam_role")["backup_restore_role"]["name"] == "wallet-service-prod-restore-test"
+    attachment = resources(document, "aws_iam_role_policy_attachment")["backup_restore_role_policy"]
+    assert attachment["policy_arn"] == "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores"
+
+
+def test_each_restore_test_result_reaches_the_alarm_topic(parsed: dict[str, dict[str, Any]]) -> None:
+    document = parsed["wallet-prod"]
+    rule = resources(document, "aws_cloudwatch_event_rule")["backup_restore_tested"]
+    assert rule["name"] == "wallet-service-prod-restore-test"  # within the topic policy's wallet-service-prod-* rules
+    assert json.loads(rule["event_pattern"]) == {
+        "source": ["aws.backup"],
+        "detail-type": ["Restore Job State Change"],
+        "detail": {
+            "status": ["COMPLETED", "FAILED", "ABORTED"],
+            "restoreTestingPlanArn": ["${aws_backup_restore_testing_plan.backup_restore_testing_plan.arn}"],
+        },
+    }
+    target = resources(document, "aws_cloudwatch_event_target")["alarms_restore_tested_target"]
+    assert (target["rule"], target["arn"]) == ("${aws_cloudwatch_event_rule.backup_restore_tested.name}", "${aws_sns_topic.alarms_topic.arn}")
+    assert target["input_transformer"]["input_paths"] == {
+        "status": "$.detail.status", "reason": "$.detail.statusMessage", "job": "$.detail.restoreJobId", "time": "$.time",
+    }  # fmt: skip
+    assert json.loads(target["input_transformer"]["input_template"]) == (
+        "wallet-service-prod: AWS Backup restore test <job> <status> at <time>: <reason>"
+    )
+
+
+RESTORE_TEST_SETTINGS = {
+    "aws_backup": True,
+    "db_backup_retention_days": 35,
+    "restore_testing": True,
+    "restore_testing_schedule": "cron(30 2 1 * ? *)",
+    "restore_testing_validation_hours": 12,
+    "restore_testing_db_instance_class": "db.t3.micro",
+}
+
+
+@pytest.fixture(scope="module")
+def staging_with_restore_tests() -> dict[str, Any]:
+    """wallet-staging with AWS Backup and restore tests on, every restore test setting not its default."""
+    from cdktf import App, Testing
+
+    from stacks.wallet_stack import WalletStack
+
+    [staging] = [c for c in config.load({"wallet-staging": RESTORE_TEST_SETTINGS}) if c.stack_name == "wallet-staging"]
+    return dict(json.loads(Testing.synth(WalletStack(App(), "wallet-staging", config=staging))))
+
+
+def test_restore_test_settings_reach_the_plan_and_selection(staging_with_restore_tests: dict[str, Any]) -> None:
+    [plan] = resources(staging_with_restore_tests, "aws_backup_restore_testing_plan").values()
+    assert (plan["name"], plan["schedule_expression"]) == ("wallet_service_staging_restore_test", "cron(30 2 1 * ? *)")
+    [selection] = resources(staging_with_restore_tests, "aws_backup_restore_testing_selection").values()
+    assert selection["validation_window_hours"] == 12
+    assert selection["restore_metadata_overrides"]["dbInstanceClass"] == "db.t3.micro"
+    assert "alarms_restore_tested_target" in resources(staging_with_restore_tests, "aws_cloudwatch_event_target")

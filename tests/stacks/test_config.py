@@ -382,6 +382,38 @@ RULES: list[tuple[str, dict[str, Any], str]] = [
         "instance's backups backup_retention_days (35): expected the same",
     ),
     (
+        "wallet-staging",
+        {"restore_testing": True},
+        "wallet-staging: restore_testing: True is not valid; restore tests restore AWS Backup's recovery points: they need aws_backup: true",
+    ),
+    (
+        "wallet-prod",
+        {"restore_testing_validation_hours": 0},
+        "wallet-prod: restore_testing_validation_hours: 0 is not valid; expected a whole number from 1 to 168",
+    ),
+    (
+        "wallet-prod",
+        {"restore_testing_validation_hours": 169},
+        "wallet-prod: restore_testing_validation_hours: 169 is not valid; expected a whole number from 1 to 168",
+    ),
+    (
+        "wallet-prod",
+        {"restore_testing_schedule": "rate(7 days)"},
+        "wallet-prod: restore_testing_schedule: 'rate(7 days)' is not valid; expected an AWS cron expression with six fields such as "
+        "'cron(0 7 ? * MON *)'",
+    ),
+    (  # a Unix crontab line has five fields; AWS's has a sixth, the year
+        "wallet-prod",
+        {"restore_testing_schedule": "cron(0 7 * * 1)"},
+        "wallet-prod: restore_testing_schedule: 'cron(0 7 * * 1)' is not valid; expected an AWS cron expression with six fields such as "
+        "'cron(0 7 ? * MON *)'",
+    ),
+    (
+        "wallet-prod",
+        {"restore_testing_db_instance_class": "t4g.micro"},
+        "wallet-prod: restore_testing_db_instance_class: 't4g.micro' is not valid; expected an RDS class such as 'db.t4g.micro'",
+    ),
+    (
         "wallet-prod",
         {"deployment_bake_minutes": 41},
         "wallet-prod: deployment_strategy: 'canary' is not valid; with these bake times, grace period and deregistration delay a "
@@ -403,6 +435,18 @@ RULES: list[tuple[str, dict[str, Any], str]] = [
 def test_the_lock_bounds_take_any_retention_between_them(override: dict[str, Any], bounds: tuple[int, int, int]) -> None:
     [prod] = [c for c in config.load({"wallet-prod": override}) if c.environment == "prod"]
     assert (prod.backup_vault_lock_min_days, prod.backup_retention_days, prod.backup_vault_lock_max_days) == bounds
+
+
+@pytest.mark.parametrize(
+    ("override", "accepted"),
+    [
+        ({"restore_testing_validation_hours": 1}, ("cron(0 7 ? * MON *)", 1)),
+        ({"restore_testing_validation_hours": 168, "restore_testing_schedule": "cron(30 2 1 * ? *)"}, ("cron(30 2 1 * ? *)", 168)),
+    ],
+)
+def test_restore_tests_take_any_window_from_1_to_168_hours(override: dict[str, Any], accepted: tuple[str, int]) -> None:
+    [prod] = [c for c in config.load({"wallet-prod": override}) if c.environment == "prod"]
+    assert (prod.restore_testing_schedule, prod.restore_testing_validation_hours) == accepted
 
 
 @pytest.mark.parametrize(
@@ -566,6 +610,7 @@ TIER_GUARDRAILS = [
     ("wallet-prod", "db_prevent_destroy", "production"),
     ("wallet-prod", "alb_deletion_protection", "production"),
     ("wallet-prod", "alb_access_logs", "production"),
+    ("wallet-prod", "restore_testing", "production"),
 ]
 
 
