@@ -120,6 +120,7 @@ def estimate(environment: str, tier: str, document: dict[str, Any], prices: dict
         result.add("database", f"gp3 storage {db['allocated_storage']} GiB", copies * db["allocated_storage"] * rds["gp3_gb_month"])
         if db.get("manage_master_user_password"):
             result.add("database", "master secret", rds["secret_month"])
+    _restore_tests(document, prices, result)
     alb, waf = prices["alb"], prices["waf"]
     for _ in _resources(document, "aws_lb"):
         result.add("edge", f"ALB with {alb['assumed_lcus']} LCU", hours * (alb["hour"] + alb["assumed_lcus"] * alb["lcu_hour"]))
@@ -147,6 +148,81 @@ def estimate(environment: str, tier: str, document: dict[str, Any], prices: dict
     result.add("observability", f"logs, {logs_gb} GB ingested (assumed)", logs_gb * obs["logs_gb_ingested_price"])
     result.assumptions.append(f"{tier} usage: {requests:g} M requests, {logs_gb} GB of logs, {alb['assumed_lcus']} LCU a month")
     return result
+
+
+def _restore_tests(document: dict[str, Any], prices: dict[str, Any], result: Estimate) -> None:
+    """Each restore test keeps a restored instance (its class from the restore metadata, its storage the database's)
+    for the selection's validation window, as often as its plan's schedule fires. RDS bills the instance and storage
+    while they exist; AWS Backup's own charge per restore test is not in the table and is named instead."""
+    plans = {
+        f"${{aws_backup_restore_testing_plan.{name}.name}}": plan
+        for name, plan in document["resource"].get("aws_backup_restore_testing_plan", {}).items()
+    }
+    instances = {f"${{aws_db_instance.{name}.arn}}": db for name, db in document["resource"].get("aws_db_instance", {}).items()}
+    for selection in _resources(document, "aws_backup_restore_testing_selection"):
+        schedule = plans[selection["restore_testing_plan_name"]]["schedule_expression"]
+        runs, hours = runs_per_month(schedule), selection["validation_window_hours"]
+        if runs is None:
+            result.assumptions.append(f"restore tests not priced: the schedule {schedule!r} is not one the estimate counts")
+            continue
+        instance_class = selection["restore_metadata_overrides"]["dbInstanceClass"]
+        storage = sum(instances[arn]["allocated_storage"] for arn in selection["protected_resource_arns"])
+        hourly = (
+            _price(prices["rds"]["instance_hour"], instance_class, "RDS instance class")
+            + storage * prices["rds"]["gp3_gb_month"] / prices["hours_per_month"]
+        )
+        result.add("database", f"restore tests, {runs:.3g} a month x {hours} h {instance_class}", runs * hours * hourly)
+        result.assumptions.append(
+            "restore tests: AWS Backup's charge per restore test is not in the price table (aws.amazon.com/backup/pricing)"
+        )
+
+
+CRON_NAMES = {
+    "month": {
+        name: number for number, name in enumerate(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], 1)
+    },
+    "day-of-week": {name: number for number, name in enumerate(["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"], 1)},
+}
+DAYS_PER_MONTH = 365.25 / 12
+
+
+def _cron_values(field: str, low: int, high: int, names: dict[str, int] | None = None) -> int | None:
+    """How many values a cron field takes: *, numbers, names, lists, ranges and steps; None for L, W, # and the like."""
+    values: set[int] = set()
+    for item in field.split(","):
+        span, _, step = item.partition("/")
+        if span == "*":
+            first, last = low, high
+        else:
+            bounds = [(names or {}).get(part.upper(), part) for part in span.split("-")]
+            if not all(str(bound).isdigit() for bound in bounds) or len(bounds) > 2:
+                return None
+            first, last = int(bounds[0]), int(bounds[-1]) if len(bounds) == 2 or not step else high
+        if not step.isdigit() and step:
+            return None
+        values.update(range(first, last + 1, int(step or 1)))
+    return len(values)
+
+
+def runs_per_month(schedule: str) -> float | None:
+    """How often ``cron(minutes hours day-of-month month day-of-week year)`` fires in an average month (AWS's cron
+    fields: docs.aws.amazon.com/eventbridge/latest/userguide/eb-scheduled-rule-pattern.html), or None where it uses
+    what this count does not read (L, W, #). cron(0 7 ? * MON *): 4.35."""
+    match = re.fullmatch(r"cron\((\S+) (\S+) (\S+) (\S+) (\S+) (\S+)\)", schedule)
+    if match is None:
+        return None
+    minutes, hours, day_of_month, month, day_of_week, _ = match.groups()
+    counts = [_cron_values(minutes, 0, 59), _cron_values(hours, 0, 23), _cron_values(month, 1, 12, CRON_NAMES["month"])]
+    if day_of_month == "?":
+        weekdays = _cron_values(day_of_week, 1, 7, CRON_NAMES["day-of-week"])
+        days = None if weekdays is None else weekdays * DAYS_PER_MONTH / 7
+    else:
+        monthdays = _cron_values(day_of_month, 1, 31)
+        days = None if monthdays is None else min(monthdays, DAYS_PER_MONTH)
+    if days is None or None in counts:
+        return None
+    minute_count, hour_count, month_count = (count for count in counts if count is not None)
+    return minute_count * hour_count * days * month_count / 12
 
 
 def _endpoint_azs(endpoint: dict[str, Any], azs: int) -> int:

@@ -106,10 +106,42 @@ def test_prod_pays_twice_for_multi_az(parsed: dict[str, dict[str, Any]]) -> None
     assert prod.groups["compute"] == pytest.approx(2 * ON_DEMAND_TASK)
 
 
+def test_prod_pays_for_its_restore_tests_by_the_hour(parsed: dict[str, dict[str, Any]]) -> None:
+    """Mondays (365.25 / 12 / 7 a month), 4 hours of a db.t4g.micro holding the 100 GiB of the database; AWS Backup's
+    own charge per test is named, not priced."""
+    prod = estimate.estimate("prod", "production", parsed["wallet-prod"], PRICES, azs=2)
+    database = {what: monthly for group, what, monthly in prod.lines if group == "database"}
+    assert database["restore tests, 4.35 a month x 4 h db.t4g.micro"] == pytest.approx(30.4375 / 7 * 4 * (0.016 + 100 * 0.115 / 730))
+    assert (
+        "restore tests: AWS Backup's charge per restore test is not in the price table (aws.amazon.com/backup/pricing)" in prod.assumptions
+    )
+    staging = estimate.estimate("staging", "pre-production", parsed["wallet-staging"], PRICES, azs=2)
+    assert not [what for _, what, _ in staging.lines if what.startswith("restore tests")]
+
+
+@pytest.mark.parametrize(
+    ("schedule", "runs"),
+    [
+        ("cron(0 7 ? * MON *)", 30.4375 / 7),
+        ("cron(30 2 1 * ? *)", 1),
+        ("cron(0 5 ? * * *)", 30.4375),
+        ("cron(0 */6 ? * MON-FRI *)", 4 * 5 * 30.4375 / 7),
+        ("cron(0 7 1,15 JAN,JUL ? *)", 2 * 2 / 12),
+        ("cron(0 7 ? * 2/2 *)", 3 * 30.4375 / 7),  # from Monday every second day: MON, WED, FRI
+        ("cron(0 7 L * ? *)", None),  # the last day of the month: not counted
+        ("cron(0 7 ? * 2#1 *)", None),
+        ("rate(7 days)", None),
+    ],
+)
+def test_restore_test_runs_a_month_from_the_cron_fields(schedule: str, runs: float | None) -> None:
+    assert estimate.runs_per_month(schedule) == (None if runs is None else pytest.approx(runs))
+
+
 def test_usage_assumptions_and_classes_cover_the_environment_table() -> None:
     """Every tier has its assumptions and every default class its price, so a new environment is priced."""
     assert set(PRICES["waf"]["assumed_million_requests"]) == set(PRICES["observability"]["logs_ingested_gb"]) == set(config.TIERS)
     assert {c.db_instance_class for c in config.ENVIRONMENTS} <= set(PRICES["rds"]["instance_hour"])
+    assert {c.restore_testing_db_instance_class for c in config.ENVIRONMENTS if c.restore_testing} <= set(PRICES["rds"]["instance_hour"])
 
 
 def table_rows(out: str) -> list[list[str]]:

@@ -254,6 +254,40 @@ def test_a_port_change_moves_the_tasks_not_the_target_groups(record: dict[str, A
     assert item["returncode"] == 0, item["output"][-4000:]
 
 
+def test_restore_tests_are_planned_into_the_databases_subnets_behind_a_closed_security_group(
+    record: dict[str, Any], emulator: account.Account
+) -> None:
+    """What the provider created for each environment with restore tests (production), read from the account: the
+    plan's schedule and recovery point, the selection's database, window and restore metadata, and a security group
+    with no rule at all (the provider removes the egress rule AWS adds). No restore job runs here (allowlist)."""
+    tested = [c for c in config.load({}) if c.restore_testing]
+    assert tested, "production requires restore tests"
+    for environment in tested:
+        succeeded(step(record, environment.stack_name, "deploy"))
+        backup, rds, ec2 = (emulator.client(service, environment.region) for service in ("backup", "rds", "ec2"))
+        name = f"wallet_service_{environment.environment}"
+        plan = backup.get_restore_testing_plan(RestoreTestingPlanName=f"{name}_restore_test")["RestoreTestingPlan"]
+        assert plan["ScheduleExpression"] == environment.restore_testing_schedule
+        assert plan["RecoveryPointSelection"]["Algorithm"] == "LATEST_WITHIN_WINDOW"
+        [vault] = plan["RecoveryPointSelection"]["IncludeVaults"]
+        assert vault.endswith(f":backup-vault:wallet-service-{environment.environment}-vault")
+        selection = backup.get_restore_testing_selection(
+            RestoreTestingPlanName=f"{name}_restore_test", RestoreTestingSelectionName=f"{name}_database"
+        )["RestoreTestingSelection"]
+        [database] = rds.describe_db_instances(DBInstanceIdentifier=f"wallet-service-{environment.environment}")["DBInstances"]
+        assert selection["ProtectedResourceArns"] == [database["DBInstanceArn"]]
+        assert selection["ValidationWindowHours"] == environment.restore_testing_validation_hours
+        overrides = selection["RestoreMetadataOverrides"]
+        assert overrides["dbSubnetGroupName"] == database["DBSubnetGroup"]["DBSubnetGroupName"]
+        assert (overrides["dbInstanceClass"], overrides["publiclyAccessible"], overrides["multiAz"]) == (
+            environment.restore_testing_db_instance_class, "false", "false",
+        )  # fmt: skip
+        [group] = ec2.describe_security_groups(GroupIds=json.loads(overrides["vpcSecurityGroupIds"]))["SecurityGroups"]
+        assert (group["GroupName"], group["IpPermissions"], group["IpPermissionsEgress"]) == (
+            f"wallet-service-{environment.environment}-restore-test", [], [],
+        )  # fmt: skip
+
+
 def test_each_destroy_leaves_a_final_snapshot_of_its_own(record: dict[str, Any]) -> None:
     """The middle environment (pre-production) after its destroy stopped at deletion protection: the README's console
     step, destroy (a final snapshot), a first deploy again, the console step, destroy again: a second final snapshot,

@@ -163,7 +163,10 @@ def test_each_restore_test_result_reaches_the_alarm_topic(parsed: dict[str, dict
         },
     }
     target = resources(document, "aws_cloudwatch_event_target")["alarms_restore_tested_target"]
-    assert (target["rule"], target["arn"]) == ("${aws_cloudwatch_event_rule.backup_restore_tested.name}", "${aws_sns_topic.alarms_topic.arn}")
+    assert (target["rule"], target["arn"]) == (
+        "${aws_cloudwatch_event_rule.backup_restore_tested.name}",
+        "${aws_sns_topic.alarms_topic.arn}",
+    )
     assert target["input_transformer"]["input_paths"] == {
         "status": "$.detail.status", "reason": "$.detail.statusMessage", "job": "$.detail.restoreJobId", "time": "$.time",
     }  # fmt: skip
