@@ -9,7 +9,7 @@ changeable_for_days (at least 3, AWS's cooling-off period) and then nobody can s
 recovery point early, not even the account's root user.
 
 Restore testing (docs.aws.amazon.com/aws-backup/latest/devguide/restore-testing.html), when asked for, proves the
-recovery points on a schedule: AWS Backup restores the latest snapshot of the database into the private subnets, with a
+recovery points on a schedule: AWS Backup restores the latest recovery point of the database into the private subnets, with a
 security group that lets nothing in or out and no public access, keeps it for the validation window, then deletes it;
 each restore job's end (completed or failed) is matched by ``restore_test_rule`` for the alarm topic.
 """
@@ -53,7 +53,7 @@ DAILY_AT_05_UTC = "cron(0 5 ? * * *)"  # after RDS's own backup window (03:00-04
 RESTORE_TEST_START_WINDOW_HOURS = 1
 """A restore test starts within an hour of its schedule (AWS's default is 24)."""
 RESTORE_TEST_SELECTION_DAYS = 7
-"""A restore test takes the latest snapshot recovery point of the last 7 days (with a daily plan, yesterday's)."""
+"""A restore test takes the latest recovery point of the last 7 days (the continuous one, updated all day)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -204,8 +204,10 @@ class DatabaseBackup(Construct):
                 BackupRestoreTestingPlanRecoveryPointSelection(
                     algorithm="LATEST_WITHIN_WINDOW",
                     include_vaults=[vault.arn],
-                    # The daily snapshot; the continuous backup's point-in-time restores are the runbook's, not tested.
-                    recovery_point_types=["SNAPSHOT"],
+                    # The plan's rule has continuous backup: one continuous recovery point that AWS Backup keeps
+                    # updating (docs.aws.amazon.com/aws-backup/latest/devguide/point-in-time-recovery.html); snapshots
+                    # are taken for a copy and not kept in this vault. Either kind qualifies, the latest is restored.
+                    recovery_point_types=["CONTINUOUS", "SNAPSHOT"],
                     selection_window_days=RESTORE_TEST_SELECTION_DAYS,
                 )
             ],

@@ -183,46 +183,54 @@ CRON_NAMES = {
     },
     "day-of-week": {name: number for number, name in enumerate(["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"], 1)},
 }
-DAYS_PER_MONTH = 365.25 / 12
+MONTH_DAYS = (31, 28.25, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+"""Days of each month, February over four years."""
 
 
-def _cron_values(field: str, low: int, high: int, names: dict[str, int] | None = None) -> int | None:
-    """How many values a cron field takes: *, numbers, names, lists, ranges and steps; None for L, W, # and the like."""
+def _cron_values(field: str, low: int, high: int, names: dict[str, int] | None = None) -> set[int] | None:
+    """The values a cron field takes (*, numbers, names, lists, ranges, steps); None for what this count does not read
+    (L, W, #), a step of 0, a value out of ``low``-``high`` or a range that runs backwards."""
     values: set[int] = set()
     for item in field.split(","):
         span, _, step = item.partition("/")
-        if span == "*":
-            first, last = low, high
-        else:
-            bounds = [(names or {}).get(part.upper(), part) for part in span.split("-")]
-            if not all(str(bound).isdigit() for bound in bounds) or len(bounds) > 2:
-                return None
-            first, last = int(bounds[0]), int(bounds[-1]) if len(bounds) == 2 or not step else high
-        if not step.isdigit() and step:
+        bounds = [low, high] if span == "*" else [(names or {}).get(part.upper(), part) for part in span.split("-")]
+        if not all(str(bound).isdigit() for bound in bounds) or len(bounds) > 2 or (step and not step.isdigit()) or step == "0":
+            return None
+        first, last = int(bounds[0]), int(bounds[-1])
+        if step and len(bounds) == 1:
+            last = high  # a/n: from a to the field's end
+        if not low <= first <= last <= high:
             return None
         values.update(range(first, last + 1, int(step or 1)))
-    return len(values)
+    return values
 
 
 def runs_per_month(schedule: str) -> float | None:
     """How often ``cron(minutes hours day-of-month month day-of-week year)`` fires in an average month (AWS's cron
     fields: docs.aws.amazon.com/eventbridge/latest/userguide/eb-scheduled-rule-pattern.html), or None where it uses
-    what this count does not read (L, W, #). cron(0 7 ? * MON *): 4.35."""
+    what this count does not read (L, W, #, a year other than *). cron(0 7 ? * MON *): 4.35."""
     match = re.fullmatch(r"cron\((\S+) (\S+) (\S+) (\S+) (\S+) (\S+)\)", schedule)
-    if match is None:
+    if match is None or match.group(6) != "*" or [match.group(3), match.group(5)].count("?") != 1:
         return None
     minutes, hours, day_of_month, month, day_of_week, _ = match.groups()
-    counts = [_cron_values(minutes, 0, 59), _cron_values(hours, 0, 23), _cron_values(month, 1, 12, CRON_NAMES["month"])]
-    if day_of_month == "?":
-        weekdays = _cron_values(day_of_week, 1, 7, CRON_NAMES["day-of-week"])
-        days = None if weekdays is None else weekdays * DAYS_PER_MONTH / 7
-    else:
-        monthdays = _cron_values(day_of_month, 1, 31)
-        days = None if monthdays is None else min(monthdays, DAYS_PER_MONTH)
-    if days is None or None in counts:
+    fields = (
+        _cron_values(minutes, 0, 59),
+        _cron_values(hours, 0, 23),
+        _cron_values(month, 1, 12, CRON_NAMES["month"]),
+        {0} if day_of_month == "?" else _cron_values(day_of_month, 1, 31),
+        {0} if day_of_week == "?" else _cron_values(day_of_week, 1, 7, CRON_NAMES["day-of-week"]),
+    )
+    if any(values is None for values in fields):
         return None
-    minute_count, hour_count, month_count = (count for count in counts if count is not None)
-    return minute_count * hour_count * days * month_count / 12
+    minute_values, hour_values, months, month_days, weekdays = (values or set() for values in fields)
+
+    def days(month_number: int) -> float:
+        length = MONTH_DAYS[month_number - 1]
+        if day_of_month == "?":
+            return len(weekdays) * length / 7
+        return sum(min(1.0, max(0.0, length - day + 1)) for day in month_days)  # day 29 is in 1 February of 4
+
+    return len(minute_values) * len(hour_values) * sum(days(month_number) for month_number in months) / 12
 
 
 def _endpoint_azs(endpoint: dict[str, Any], azs: int) -> int:

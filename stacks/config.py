@@ -23,7 +23,6 @@ from stacks.rules import (
     ACM_CERTIFICATE_ARN,
     BACKUP_VAULT_ARN,
     BUCKET_NAME,
-    CRON_EXPRESSION,
     DB_INSTANCE_CLASS,
     DB_USER,
     ECR_REPOSITORY,
@@ -43,6 +42,7 @@ from stacks.rules import (
     SUBNET_ID,
     TAG_VALUE,
     VPC_ID,
+    check_cron,
     check_optional,
     check_pattern,
     check_range,
@@ -174,12 +174,12 @@ class EnvironmentConfig:
     Default: none."""
     restore_testing: bool = False
     """Restore tests (AWS Backup restore testing; needs aws_backup): on restore_testing_schedule AWS Backup restores the
-    latest snapshot of the database into the private subnets, with no public access and a security group that lets
+    latest recovery point of the database into the private subnets, with no public access and a security group that lets
     nothing in or out, keeps it restore_testing_validation_hours, then deletes it; each result (completed, failed)
     reaches the alarm topic. Required in production."""
     restore_testing_schedule: str = "cron(0 7 ? * MON *)"
     """When a restore test starts: an AWS cron expression (minutes hours day-of-month month day-of-week year), in UTC.
-    Default: weekly, Mondays 07:00, two hours after the daily backup."""
+    Default: weekly, Mondays 07:00."""
     restore_testing_validation_hours: int = 4
     """Hours the restored instance is kept (and billed) before AWS Backup deletes it; 1-168."""
     restore_testing_db_instance_class: str = "db.t4g.micro"
@@ -417,6 +417,14 @@ class EnvironmentConfig:
             ACM_CERTIFICATE_ARN,
             "expected an ACM certificate ARN such as 'arn:aws:acm:us-east-1:123456789012:certificate/<uuid>'",
         )
+        # "Certificates in ACM are regional resources ... You cannot copy a certificate between regions"
+        # (docs.aws.amazon.com/acm/latest/userguide/acm-regions.html): the load balancer takes one of its own Region.
+        if self.certificate_arn is not None and self.certificate_arn.split(":")[3] != self.region:
+            fail(
+                "certificate_arn",
+                self.certificate_arn,
+                f"ACM certificates are regional: expected one in the stack's Region ({self.region}), requested or imported there",
+            )
 
     def _check_choices(self) -> None:
         """Every field typed as a Literal holds one of its values (overrides are checked the same way on the way in;
@@ -484,8 +492,7 @@ class EnvironmentConfig:
             check_pattern("backup_copy_region", self.backup_copy_region, REGION, "expected an AWS region such as 'us-west-2'")
             if self.backup_copy_region == self.region:
                 fail("backup_copy_region", self.backup_copy_region, f"expected a Region other than the stack's ({self.region})")
-        check_pattern("restore_testing_schedule", self.restore_testing_schedule, CRON_EXPRESSION,
-                      "expected an AWS cron expression with six fields such as 'cron(0 7 ? * MON *)'")  # fmt: skip
+        check_cron("restore_testing_schedule", self.restore_testing_schedule)
         check_range("restore_testing_validation_hours", self.restore_testing_validation_hours, 1, 168)
         check_pattern(
             "restore_testing_db_instance_class", self.restore_testing_db_instance_class, DB_INSTANCE_CLASS,

@@ -48,7 +48,7 @@ MEANINGS: dict[str, str] = {
     "backup_vault_lock_mode": "governance (IAM-removable) or compliance (immutable after 3 days, irreversible)",
     "backup_copy_region": "Region that gets a copy of every recovery point in a locked vault; null: none",
     "backup_copy_vault_arn": "vault in another account that also gets every recovery point; null: none",
-    "restore_testing": "AWS Backup restore tests of the latest snapshot, isolated, results to the alarm topic; needs aws_backup; "
+    "restore_testing": "AWS Backup restore tests of the latest recovery point, isolated, results to the alarm topic; needs aws_backup; "
     "required in production",
     "restore_testing_schedule": "when a restore test starts: AWS cron expression (six fields), UTC",
     "restore_testing_validation_hours": "hours a restored instance is kept before AWS Backup deletes it; 1-168",

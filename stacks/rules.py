@@ -55,8 +55,12 @@ HEALTH_CHECK_PATH = re.compile(r"^/[A-Za-z0-9._~/-]{0,1023}$")
 TAG_VALUE = re.compile(r"^[\w .:/=+\-@]{1,256}$")
 TAG_KEY = re.compile(r"^(?!aws:)[\w .:/=+\-@]{1,128}$")
 DB_INSTANCE_CLASS = re.compile(r"^db\.[a-z0-9-]+\.[a-z0-9]+$")
-# An AWS cron expression: six fields (docs.aws.amazon.com/eventbridge/latest/userguide/eb-scheduled-rule-pattern.html).
-CRON_EXPRESSION = re.compile(r"^cron\([^\s()]+( [^\s()]+){5}\)$")
+# An AWS cron expression (docs.aws.amazon.com/eventbridge/latest/userguide/eb-cron-expressions.html): minutes, hours,
+# day-of-month, month, day-of-week, year, each with its own characters, and no step of 0.
+CRON_EXPRESSION = re.compile(
+    r"^cron\((?!.*/0(?![0-9]))[0-9,*/-]+ [0-9,*/-]+ (?P<day_of_month>[0-9,*/?LW-]+) [0-9A-Za-z,*/-]+ (?P<day_of_week>[0-9A-Za-z,*?L#-]+) [0-9,*/-]+\)$"
+)
+CRON_RULE = "expected an AWS cron expression such as 'cron(0 7 ? * MON *)': six fields, '?' in one of day-of-month and day-of-week"
 
 
 def fail(field_name: str, value: object, allowed: str) -> None:
@@ -83,3 +87,11 @@ def check_tags(field_name: str, tags: Mapping[str, str]) -> None:
     for key, value in tags.items():
         check_pattern(f"{field_name} key", key, TAG_KEY, "expected 1-128 tag characters, not starting with 'aws:'")
         check_pattern(f"{field_name}[{key!r}]", value, TAG_VALUE, "expected 1-256 tag characters")
+
+
+def check_cron(field_name: str, value: str) -> None:
+    """CRON_EXPRESSION, and "?" in exactly one of day-of-month and day-of-week: "You can't use * in both the
+    Day-of-month and Day-of-week fields. If you use it in one, you must use ? in the other" (eb-cron-expressions.html)."""
+    match = CRON_EXPRESSION.fullmatch(value)
+    if match is None or [match.group("day_of_month"), match.group("day_of_week")].count("?") != 1:
+        fail(field_name, value, CRON_RULE)

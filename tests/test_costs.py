@@ -127,9 +127,16 @@ def test_prod_pays_for_its_restore_tests_by_the_hour(parsed: dict[str, dict[str,
         ("cron(0 5 ? * * *)", 30.4375),
         ("cron(0 */6 ? * MON-FRI *)", 4 * 5 * 30.4375 / 7),
         ("cron(0 7 1,15 JAN,JUL ? *)", 2 * 2 / 12),
-        ("cron(0 7 ? * 2/2 *)", 3 * 30.4375 / 7),  # from Monday every second day: MON, WED, FRI
+        ("cron(5/20 7 ? * MON *)", 3 * 30.4375 / 7),  # minutes 5, 25, 45
+        ("cron(0 7 31 * ? *)", 7 / 12),  # seven months have a 31st
+        ("cron(0 7 29-31 * ? *)", (12 * 3 - 5 - 1 - 0.75) / 12),  # no 31st in 5 months, no 30th in February, its 29th 1 year in 4
+        ("cron(0 7 30 2 ? *)", 0),
         ("cron(0 7 L * ? *)", None),  # the last day of the month: not counted
         ("cron(0 7 ? * 2#1 *)", None),
+        ("cron(0 7 ? * MON 2027)", None),  # one year only
+        ("cron(0 7 ? * FRI-MON *)", None),  # a range backwards
+        ("cron(0/0 7 ? * MON *)", None),
+        ("cron(0 7 * * MON *)", None),  # both day fields set: AWS refuses it
         ("rate(7 days)", None),
     ],
 )

@@ -180,6 +180,14 @@ def _found(items: dict[str, dict[str, Any]], name: str, what: str) -> dict[str, 
     return items[name]
 
 
+def _absent(items: dict[str, dict[str, Any]], name: str, what: str) -> None:
+    """AWS Backup's AlreadyExistsException naming ``what`` when ``items`` holds ``name`` (a create sent twice)."""
+    from moto.core.exceptions import JsonRESTError
+
+    if name in items:
+        raise JsonRESTError("AlreadyExistsException", f"{what} already exists")
+
+
 def _add_restore_testing() -> None:
     """AWS Backup's restore testing plans and selections (CreateRestoreTestingPlan, Get..., Update..., Delete..., and
     the same for selections), which moto 5.2.5 does not implement (production's aws_backup_restore_testing_plan and
@@ -212,8 +220,7 @@ def _add_restore_testing() -> None:
         body = json.loads(self.body)
         plan = body["RestoreTestingPlan"]
         name = plan["RestoreTestingPlanName"]
-        if name in plans:
-            raise JsonRESTError("AlreadyExistsException", f"Restore testing plan {name} already exists")
+        _absent(plans, name, f"Restore testing plan {name}")
         arn = f"arn:aws:backup:{self.region}:{self.current_account}:restore-testing-plan:{name}-{uuid.uuid4()}"
         now = time.time()
         plans[name] = {"StartWindowHours": 24, "ScheduleExpressionTimezone": "Etc/UTC", **plan, "RestoreTestingPlanArn": arn,
@@ -246,6 +253,7 @@ def _add_restore_testing() -> None:
         body = json.loads(self.body)
         selection = body["RestoreTestingSelection"]
         name, now = selection["RestoreTestingSelectionName"], time.time()
+        _absent(selections.get(plan["RestoreTestingPlanName"], {}), name, f"Restore testing selection {name}")
         selections.setdefault(plan["RestoreTestingPlanName"], {})[name] = {
             "ValidationWindowHours": 0, **selection, "RestoreTestingPlanName": plan["RestoreTestingPlanName"],
             "CreationTime": now, "CreatorRequestId": body.get("CreatorRequestId"),
@@ -435,14 +443,14 @@ def one_request_at_a_time(app: Callable[..., Iterable[bytes]]) -> Callable[..., 
             statuses.append(status)
             return start_response(status, headers, *args)
 
+        answered[invocation] = "no answer: the application raised"
         with lock:
             response = app(environ, recording_start_response)
             try:
                 body = b"".join(response)
             finally:
                 getattr(response, "close", lambda: None)()
-        if invocation:
-            answered[invocation] = statuses[-1] + ("" if statuses[-1].startswith("2") else f" {body[:160]!r}")
+        answered[invocation] = statuses[-1] + ("" if statuses[-1].startswith("2") else f" {body[:160]!r}")
         return [body]
 
     return answer

@@ -102,8 +102,8 @@ def test_failed_backups_and_copies_reach_the_alarm_topic(parsed: dict[str, dict[
     )
 
 
-def test_production_restores_its_latest_snapshot_every_monday(parsed: dict[str, dict[str, Any]]) -> None:
-    """Weekly, the latest snapshot in the vault is restored into the database's private subnets, on a small class,
+def test_production_restores_its_latest_recovery_point_every_monday(parsed: dict[str, dict[str, Any]]) -> None:
+    """Weekly, the latest recovery point in the vault (continuous backup keeps one, updated all day) is restored into the database's private subnets, on a small class,
     unreachable (no public access, a security group without rules), kept 4 hours and deleted by AWS Backup."""
     document = parsed["wallet-prod"]
     [plan] = resources(document, "aws_backup_restore_testing_plan").values()
@@ -116,7 +116,7 @@ def test_production_restores_its_latest_snapshot_every_monday(parsed: dict[str, 
             {
                 "algorithm": "LATEST_WITHIN_WINDOW",
                 "include_vaults": ["${aws_backup_vault.backup_vault.arn}"],
-                "recovery_point_types": ["SNAPSHOT"],
+                "recovery_point_types": ["CONTINUOUS", "SNAPSHOT"],
                 "selection_window_days": 7,
             }
         ],

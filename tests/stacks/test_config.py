@@ -381,6 +381,12 @@ RULES: list[tuple[str, dict[str, Any], str]] = [
         "wallet-prod: db_backup_retention_days: 30 is not valid; with aws_backup, AWS Backup's continuous backup keeps the "
         "instance's backups backup_retention_days (35): expected the same",
     ),
+    (  # the stack's Region is us-east-1
+        "wallet-prod",
+        {"certificate_arn": "arn:aws:acm:eu-west-1:123456789012:certificate/429761f0-9188-46af-8796-5d32a8773ec8"},
+        "wallet-prod: certificate_arn: 'arn:aws:acm:eu-west-1:123456789012:certificate/429761f0-9188-46af-8796-5d32a8773ec8' is not "
+        "valid; ACM certificates are regional: expected one in the stack's Region (us-east-1), requested or imported there",
+    ),
     (
         "wallet-staging",
         {"restore_testing": True},
@@ -399,14 +405,32 @@ RULES: list[tuple[str, dict[str, Any], str]] = [
     (
         "wallet-prod",
         {"restore_testing_schedule": "rate(7 days)"},
-        "wallet-prod: restore_testing_schedule: 'rate(7 days)' is not valid; expected an AWS cron expression with six fields such as "
-        "'cron(0 7 ? * MON *)'",
+        "wallet-prod: restore_testing_schedule: 'rate(7 days)' is not valid; expected an AWS cron expression such as "
+        "'cron(0 7 ? * MON *)': six fields, '?' in one of day-of-month and day-of-week",
     ),
     (  # a Unix crontab line has five fields; AWS's has a sixth, the year
         "wallet-prod",
         {"restore_testing_schedule": "cron(0 7 * * 1)"},
-        "wallet-prod: restore_testing_schedule: 'cron(0 7 * * 1)' is not valid; expected an AWS cron expression with six fields such as "
-        "'cron(0 7 ? * MON *)'",
+        "wallet-prod: restore_testing_schedule: 'cron(0 7 * * 1)' is not valid; expected an AWS cron expression such as "
+        "'cron(0 7 ? * MON *)': six fields, '?' in one of day-of-month and day-of-week",
+    ),
+    (  # AWS: "You can't use * in both the Day-of-month and Day-of-week fields"
+        "wallet-prod",
+        {"restore_testing_schedule": "cron(0 7 * * MON *)"},
+        "wallet-prod: restore_testing_schedule: 'cron(0 7 * * MON *)' is not valid; expected an AWS cron expression such as "
+        "'cron(0 7 ? * MON *)': six fields, '?' in one of day-of-month and day-of-week",
+    ),
+    (
+        "wallet-prod",
+        {"restore_testing_schedule": "cron(0 7 ? * ? *)"},
+        "wallet-prod: restore_testing_schedule: 'cron(0 7 ? * ? *)' is not valid; expected an AWS cron expression such as "
+        "'cron(0 7 ? * MON *)': six fields, '?' in one of day-of-month and day-of-week",
+    ),
+    (
+        "wallet-prod",
+        {"restore_testing_schedule": "cron(0/0 7 ? * MON *)"},
+        "wallet-prod: restore_testing_schedule: 'cron(0/0 7 ? * MON *)' is not valid; expected an AWS cron expression such as "
+        "'cron(0 7 ? * MON *)': six fields, '?' in one of day-of-month and day-of-week",
     ),
     (
         "wallet-prod",
@@ -677,3 +701,9 @@ def test_engine_version_is_one_of_the_supported_majors() -> None:
     with pytest.raises(ConfigError) as raised:
         config.load({"wallet-dev": {"db_engine_version": "15"}})
     assert str(raised.value) == "wallet-dev: db_engine_version: '15' is not valid; expected one of '16', '17'"
+
+
+def test_a_certificate_of_the_stacks_own_region_is_taken() -> None:
+    arn = "arn:aws:acm:eu-west-1:123456789012:certificate/429761f0-9188-46af-8796-5d32a8773ec8"
+    [prod] = [c for c in config.load({"wallet-prod": {"region": "eu-west-1", "certificate_arn": arn}}) if c.environment == "prod"]
+    assert (prod.region, prod.certificate_arn) == ("eu-west-1", arn)
