@@ -14,7 +14,7 @@ from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from constructs import Construct
 
 from constructs_lib import firewall
-from constructs_lib.container import ContainerProps, container_definitions, volumes
+from constructs_lib.container import ContainerProps, SidecarProps, container_definitions, sidecar_volume, volumes
 from constructs_lib.firewall import Peer
 from constructs_lib.task_iam import TaskIam, TaskIamProps
 
@@ -64,6 +64,13 @@ class EcsTaskProps:
     """Customer-managed keys of ``secret_arns``. Default: none."""
     database_user_arns: Sequence[str] = ()
     """Database users the code may connect as with IAM tokens. Default: none."""
+    sidecars: Sequence[SidecarProps] = ()
+    """Containers beside ``container``, logging into its log group. Default: none."""
+    sidecar_actions: Sequence[str] = ()
+    """IAM actions the sidecars need, allowed to the task role on any resource. Default: none."""
+    pull_through_repository_arns: Sequence[str] = ()
+    """Repositories (ARN patterns) of a pull-through cache that images come from: the execution role may pull them, and
+    import the image and create the repository on a first pull. Default: none."""
 
 
 class EcsTask(Construct):
@@ -91,6 +98,8 @@ class EcsTask(Construct):
                 secret_kms_key_arns=props.secret_kms_key_arns,
                 database_user_arns=props.database_user_arns,
                 region=props.container.region,
+                task_actions=props.sidecar_actions,
+                pull_through_repository_arns=props.pull_through_repository_arns,
             ),
         )
         self._security_group = SecurityGroup(
@@ -107,8 +116,11 @@ class EcsTask(Construct):
             execution_role_arn=iam.execution_role_arn,
             task_role_arn=iam.task_role_arn,
             runtime_platform=EcsTaskDefinitionRuntimePlatform(operating_system_family="LINUX", cpu_architecture=props.cpu_architecture),
-            volume=[EcsTaskDefinitionVolume(name=name) for name in volumes(props.container)],
-            container_definitions=container_definitions(props.container),
+            volume=[
+                EcsTaskDefinitionVolume(name=name)
+                for name in [*volumes(props.container), *(sidecar_volume(sidecar) for sidecar in props.sidecars)]
+            ],
+            container_definitions=container_definitions(props.container, props.sidecars),
         )
         self.family: str = definition.family
         self.arn: str = definition.arn

@@ -9,6 +9,8 @@ INTERFACE_SERVICES = {"ecr_api": "ecr.api", "ecr_dkr": "ecr.dkr", "logs": "logs"
 ECS_EXEC_SERVICES = {"ssmmessages": "ssmmessages"}
 
 
-def interface_services(*, ecs_exec: bool) -> dict[str, str]:
-    """The interface endpoints a stack creates: endpoint id -> service name (com.amazonaws.<region>.<name>)."""
-    return {**INTERFACE_SERVICES, **(ECS_EXEC_SERVICES if ecs_exec else {})}
+def interface_services(*, ecs_exec: bool, extra: tuple[str, ...] = ()) -> dict[str, str]:
+    """The interface endpoints a stack creates: endpoint id -> service name (com.amazonaws.<region>.<name>); ``extra``:
+    more services by name (what sidecars call, e.g. xray)."""
+    more = {service.replace(".", "_").replace("-", "_"): service for service in extra}
+    return {**INTERFACE_SERVICES, **(ECS_EXEC_SERVICES if ecs_exec else {}), **more}

@@ -63,6 +63,11 @@ class TaskIamProps:
     """Customer-managed keys of those secrets: ECS decrypts them through Secrets Manager. Default: none."""
     database_user_arns: Sequence[str] = ()
     """Database users the task's code may connect as with an IAM token (rds-db:connect). Default: none."""
+    task_actions: Sequence[str] = ()
+    """More actions of the task role, on any resource: what sidecars declare they need (services without resource-level
+    permissions, such as X-Ray's). Default: none."""
+    pull_through_repository_arns: Sequence[str] = ()
+    """Repositories of a pull-through cache the execution role pulls from. Default: none."""
 
 
 class TaskIam(Construct):
@@ -86,6 +91,16 @@ class TaskIam(Construct):
                 sid="Logs", actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[f"{props.log_group_arn}:log-stream:*"]
             ),
         ]
+        if props.pull_through_repository_arns:
+            # Pulling through the cache: the image is imported, and its repository created, on the first pull by the
+            # puller's own permissions (docs.aws.amazon.com/AmazonECR/latest/userguide/pull-through-cache-iam.html).
+            statements.append(
+                DataAwsIamPolicyDocumentStatement(
+                    sid="EcrPullThroughCache",
+                    actions=[*ECR_PULL, "ecr:BatchImportUpstreamImage", "ecr:CreateRepository"],
+                    resources=list(props.pull_through_repository_arns),
+                )
+            )
         if props.secret_arns:
             statements.append(
                 DataAwsIamPolicyDocumentStatement(
@@ -116,6 +131,14 @@ class TaskIam(Construct):
                 statement=[DataAwsIamPolicyDocumentStatement(sid="EcsExec", actions=ECS_EXEC, resources=["*"])],
             )
             IamRolePolicy(self, "exec_policy", role=task.id, name="ecs-exec", policy=exec_policy.json)
+
+        if props.task_actions:
+            sidecars = DataAwsIamPolicyDocument(
+                self,
+                "sidecar_policy_document",
+                statement=[DataAwsIamPolicyDocumentStatement(sid="Sidecars", actions=sorted(set(props.task_actions)), resources=["*"])],
+            )
+            IamRolePolicy(self, "sidecar_policy", role=task.id, name="sidecars", policy=sidecars.json)
 
         if props.database_user_arns:
             connect = DataAwsIamPolicyDocument(

@@ -29,6 +29,8 @@ class VpcEndpointsProps:
     """Route tables of the private subnets, for the S3 gateway endpoint (ECR keeps image layers in S3)."""
     ecs_exec: bool = False
     """Add the Session Manager messages endpoint that ECS Exec sessions use. Default: off."""
+    extra_services: tuple[str, ...] = ()
+    """More services by endpoint service name (what sidecars call, e.g. xray). Default: none."""
     az_count: int | None = None
     """Put the interface endpoints in the first ``az_count`` of ``subnet_ids`` (sorted by id), not
     in all: each endpoint is billed per AZ, and tasks in other AZs reach it across zones (and lose it when its AZs
@@ -45,7 +47,7 @@ class VpcEndpoints(Construct):
             description=f"Interface endpoints of {props.name}: HTTPS from granted tasks",
             vpc_id=props.vpc_id,
         )
-        services = interface_services(ecs_exec=props.ecs_exec)
+        services = interface_services(ecs_exec=props.ecs_exec, extra=props.extra_services)
         subnet_ids: list[str] = list(props.subnet_ids)
         lifecycle = None
         if props.az_count is not None:

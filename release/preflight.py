@@ -135,7 +135,10 @@ def check_endpoints(clients: Clients, config: EnvironmentConfig, vpc_id: str | N
     if vpc_id is None:
         return Result("endpoints", detail="not checked: no VPC")
     existing = clients["ec2"].describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["VpcEndpoints"]
-    ours = {f"com.amazonaws.{config.region}.{service}" for service in interface_services(ecs_exec=config.enable_ecs_exec).values()}
+    ours = {
+        f"com.amazonaws.{config.region}.{service}"
+        for service in interface_services(ecs_exec=config.enable_ecs_exec, extra=config.sidecar_aws_services).values()
+    }
     clashes = [e["ServiceName"] for e in existing if e["ServiceName"] in ours and e.get("PrivateDnsEnabled")]
     s3 = f"com.amazonaws.{config.region}.s3"
     clashes += [

@@ -6,6 +6,7 @@ The context comes from ``CDKTF_CONTEXT_JSON`` (set by the cdktf CLI) or, when a 
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
 import os
@@ -113,7 +114,8 @@ def _describe(annotation: Any) -> str:
     if origin in (types.UnionType, typing.Union):
         return " or ".join(_describe(arg) for arg in typing.get_args(annotation))
     if origin is tuple:
-        return f"a list of {_describe(typing.get_args(annotation)[0]).removeprefix('a ')}s"
+        item = typing.get_args(annotation)[0]
+        return "a list of objects" if dataclasses.is_dataclass(item) else f"a list of {_describe(item).removeprefix('a ')}s"
     if origin is dict:
         return "an object of string values"
     if origin is typing.Literal:
@@ -123,6 +125,10 @@ def _describe(annotation: Any) -> str:
 
 def _coerce_value(name: str, value: Any, annotation: Any) -> Any:
     origin = typing.get_origin(annotation)
+    if origin is tuple and dataclasses.is_dataclass(typing.get_args(annotation)[0]):
+        if not isinstance(value, list):
+            raise ConfigError(f"{name}: {value!r} has the wrong type; expected a list of objects")
+        return tuple(_coerce_object(f"{name}[{index}]", item, typing.get_args(annotation)[0]) for index, item in enumerate(value))
     if origin in (types.UnionType, typing.Union):
         for arg in typing.get_args(annotation):
             if (arg is type(None) and value is None) or (arg is not type(None) and _matches(value, arg)):
@@ -135,6 +141,24 @@ def _coerce_value(name: str, value: Any, annotation: Any) -> Any:
         return value
     problem = "is not valid" if origin is typing.Literal and isinstance(value, str) else "has the wrong type"
     raise ConfigError(f"{name}: {value!r} {problem}; expected {_describe(annotation)}")
+
+
+def _coerce_object(name: str, value: Any, cls: Any) -> Any:
+    """A JSON object as the dataclass ``cls``: its fields' types checked as above, then the class's own rules; every
+    error names ``name`` (e.g. sidecars[0]) and the field."""
+    if not isinstance(value, dict):
+        raise ConfigError(f"{name}: {value!r} has the wrong type; expected an object")
+    hints = typing.get_type_hints(cls)
+    fields = {item.name: hints[item.name] for item in dataclasses.fields(cls)}
+    missing = [item.name for item in dataclasses.fields(cls) if item.name not in value and item.default is dataclasses.MISSING
+               and item.default_factory is dataclasses.MISSING]  # fmt: skip
+    if missing:
+        raise ConfigError(f"{name}: {', '.join(missing)} missing; expected an object with {', '.join(fields)}")
+    try:
+        return cls(**coerce(value, fields))
+    except ConfigError as error:
+        message = str(error)
+        raise ConfigError(f"{name}: {message}" if message.startswith("unknown field") else f"{name}.{message}") from None
 
 
 def _matches(value: Any, annotation: Any) -> bool:

@@ -53,6 +53,10 @@ MEANINGS: dict[str, str] = {
     "restore_testing_schedule": "when a restore test starts: AWS cron expression (six fields), UTC",
     "restore_testing_validation_hours": "hours a restored instance is kept before AWS Backup deletes it; 1-168",
     "restore_testing_db_instance_class": "class of the restored instance",
+    "app_health_check": "the service container's ECS health check command; null: curl of container_port and health_check_path "
+    "(the image needs curl); []: none",
+    "sidecars": 'containers beside the service\'s (README, "Sidecars"): image from ECR only, CPU and memory from the task, IAM '
+    "actions and AWS services declared with each",
     "region": "AWS region of the stack, e.g. us-east-1",
     "allowed_account_ids": "12-digit account ids the provider may act on; empty: any",
     "vpc_id": "`vpc-` + 8 or 17 hex digits; null: the VPC tagged Name=wallet-<env>",

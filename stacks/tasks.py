@@ -6,15 +6,23 @@ from dataclasses import dataclass
 
 from cdktf import Token
 
-from constructs_lib.container import ContainerProps, secret_reference
+from constructs_lib.container import ContainerProps, SidecarProps, secret_reference
 from constructs_lib.database import POSTGRES_PORT, Database
 from constructs_lib.ecs_task import EcrImage, EcsTask, EcsTaskProps, ImageRef
 from constructs_lib.firewall import Peer
 from constructs_lib.network import Network
 from constructs_lib.vpc_endpoints import HTTPS, VpcEndpoints
 from stacks.config import EnvironmentConfig
+from stacks.sidecar import APP_CONTAINER, IMAGE, PULL_THROUGH_PREFIX, Sidecar
 
-SERVICE = "wallet-service"
+SERVICE = APP_CONTAINER
+"""The service's name, and its container's."""
+
+
+def pull_through_prefix(environment: str) -> str:
+    """The repository prefix of the environment's pull-through cache rule (2-30 characters; one rule per prefix in a
+    registry, so one per environment): a sidecar's 'ecr-public/<repository>' is '<prefix>/<repository>' there."""
+    return f"{PULL_THROUGH_PREFIX}-{environment}"
 
 
 def service_log_group(environment: str) -> str:
@@ -46,6 +54,7 @@ class TaskContext:
         ecs_exec: bool = False,
         image: ImageRef | None = None,
         master: bool = False,
+        sidecars: bool = False,
     ) -> EcsTaskProps:
         """The same database endpoint for both, and the same image unless ``image`` is given; each its own family, log
         group and roles. The service (``master`` False) connects as db_app_user with IAM tokens and never gets the
@@ -81,6 +90,8 @@ class TaskContext:
                 port=port,
                 command=command,
                 ecs_exec=ecs_exec,
+                # A container health check for the service (it has a port to check), not for the migration task.
+                health_check=config.app_health_check_command if port is not None else (),
             ),
             cpu=config.task_cpu,
             memory=config.task_memory,
@@ -94,6 +105,38 @@ class TaskContext:
             database_user_arns=[] if master else [user_arn],
             ecs_exec=ecs_exec,
             log_kms_key_arn=self.logs_key_arn,
+            sidecars=[self._sidecar(sidecar) for sidecar in config.sidecars] if sidecars else [],
+            sidecar_actions=[action for sidecar in config.sidecars for action in sidecar.iam_actions] if sidecars else [],
+            pull_through_repository_arns=[
+                f"arn:{config.partition}:ecr:{config.region}:{self.account_id}:repository/{pull_through_prefix(config.environment)}/*"
+            ]
+            if sidecars and any(sidecar.pulled_through_cache for sidecar in config.sidecars)
+            else [],
+        )
+
+    def _sidecar(self, sidecar: Sidecar) -> SidecarProps:
+        """The project's repository: the tag resolved to its digest at plan time, as the service's image. ECR Public:
+        the image in the environment's pull-through cache of the private registry."""
+        if sidecar.pulled_through_cache:
+            path = sidecar.image.removeprefix(PULL_THROUGH_PREFIX + "/")
+            reference = (
+                f"{self.account_id}.dkr.ecr.{self.config.region}.amazonaws.com/{pull_through_prefix(self.config.environment)}/{path}"
+            )
+        else:
+            match = IMAGE.fullmatch(sidecar.image)
+            assert match is not None and match.group("tag")  # stacks/sidecar.py check_sidecars
+            reference = self.image.tagged(f"sidecar_{sidecar.name.replace('-', '_')}", match.group("tag")).reference
+        return SidecarProps(
+            name=sidecar.name,
+            image=reference,
+            cpu=sidecar.cpu,
+            memory=sidecar.memory,
+            essential=sidecar.essential,
+            command=sidecar.command,
+            ports=sidecar.ports,
+            depends_on=sidecar.depends_on,
+            health_check=sidecar.health_check,
+            environment=sidecar.environment,
         )
 
 

@@ -7,6 +7,7 @@ from typing import cast
 
 from cdktf import Fn, S3Backend, TerraformOutput, TerraformVariable
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
+from cdktf_cdktf_provider_aws.ecr_pull_through_cache_rule import EcrPullThroughCacheRule
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from constructs import Construct
 
@@ -27,7 +28,8 @@ from constructs_lib.web_acl import log_group_name as waf_log_group_name
 from stacks.base import AddressedStack
 from stacks.config import EnvironmentConfig
 from stacks.rules import IMAGE_TAG, IMAGE_TAG_FORM
-from stacks.tasks import SERVICE, TaskContext, connect, migration_log_group, service_log_group
+from stacks.sidecar import UPSTREAM_REGISTRY
+from stacks.tasks import SERVICE, TaskContext, connect, migration_log_group, pull_through_prefix, service_log_group
 
 
 def state_key(environment: str) -> str:
@@ -266,6 +268,13 @@ class WalletStack(AddressedStack):
     def _workloads(self, load_balancer: LoadBalancer) -> tuple[FargateService, MigrationTask]:
         """The service (scaled, behind the load balancer) and the migration task, with their network paths."""
         config, env = self.config, self.config.environment
+        if any(sidecar.pulled_through_cache for sidecar in config.sidecars):
+            # ECR Public through the private registry: the tasks pull over the ECR endpoints and reach no other
+            # registry; ECR fetches the upstream image on the first pull (docs.aws.amazon.com/AmazonECR/latest/
+            # userguide/pull-through-cache.html; ECR Public needs no credentials).
+            EcrPullThroughCacheRule(
+                self, "pull_through_cache", ecr_repository_prefix=pull_through_prefix(env), upstream_registry_url=UPSTREAM_REGISTRY
+            )
         shared = TaskContext(config=config, account_id=self.account_id, image=self.image, network=self.network,
                              database=self.database, logs_key_arn=self.logs_key.arn,
                              database_key_arn=self.database_key.arn)  # fmt: skip
@@ -275,7 +284,9 @@ class WalletStack(AddressedStack):
             props=FargateServiceProps(
                 cluster_name=f"{SERVICE}-cluster-{env}",
                 service_name=self.name,
-                task=shared.task_props(self.name, service_log_group(env), port=config.container_port, ecs_exec=config.enable_ecs_exec),
+                task=shared.task_props(
+                    self.name, service_log_group(env), port=config.container_port, ecs_exec=config.enable_ecs_exec, sidecars=True
+                ),
                 subnet_ids=self.network.private_subnet_ids,
                 desired_count=config.desired_count,
                 target_group_arn=load_balancer.target_group_arn,
@@ -329,6 +340,7 @@ class WalletStack(AddressedStack):
                     subnet_ids=self.network.private_subnet_ids_one_per_zone,
                     route_table_ids=self.network.private_route_table_ids,
                     ecs_exec=config.enable_ecs_exec,
+                    extra_services=config.sidecar_aws_services,
                     az_count=config.vpc_endpoint_azs,
                 ),
             )

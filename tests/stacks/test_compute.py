@@ -262,6 +262,12 @@ def test_containers_are_hardened_and_get_secrets_by_reference(parsed: dict[str, 
     ]
     assert container(parsed[env_stack], "migration_task_definition")["command"] == ["migrate"]
     assert "portMappings" not in container(parsed[env_stack], "migration_task_definition")
+    # ECS replaces a task whose container fails this (the image needs curl; app_health_check sets another command).
+    assert container(parsed[env_stack], "service_task_definition")["healthCheck"] == {
+        "command": ["CMD-SHELL", "curl -fsS http://localhost:8080/health || exit 1"], "interval": 30, "timeout": 5, "retries": 3,
+        "startPeriod": 60,
+    }  # fmt: skip
+    assert "healthCheck" not in container(parsed[env_stack], "migration_task_definition")
 
 
 def test_bootstrap_is_off_unless_the_first_deploy_asks(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:

@@ -191,10 +191,14 @@ def test_task_role_has_no_permissions_but_the_database_user_outside_dev(parsed: 
             if p["role"] == "${aws_iam_role.service_task_iam_task_role.id}"
         ]
         assert task_policies == ["service_task_iam_database_policy"]
-        attachments = {p["policy_arn"] for p in resources(parsed[stack], "aws_iam_role_policy_attachment").values()}
+        attachments = {
+            (p["role"], p["policy_arn"]) for p in resources(parsed[stack], "aws_iam_role_policy_attachment").values()
+        }
+        # AWS's managed policies go only to the roles of RDS monitoring, AWS Backup's backups and its restore tests.
         assert attachments <= {
-            "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
-            "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
+            ("${aws_iam_role.database_monitoring_role.name}", "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"),
+            ("${aws_iam_role.backup_role.name}", "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup"),
+            ("${aws_iam_role.backup_restore_role.name}", "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores"),
         }
 
 

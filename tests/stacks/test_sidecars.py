@@ -1,0 +1,272 @@
+"""Sidecars added by configuration alone: the README's AWS Distro for OpenTelemetry collector, and a sidecar from the
+project's own repository, each with its image source, logs, IAM and network path, literal values."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from typing import Any
+
+import pytest
+
+from costs import estimate
+from stacks import config
+from stacks.errors import ConfigError
+from tests.helpers import data_sources, resources
+
+# The README's example, as a team puts it in cdktf.json.
+ADOT_COLLECTOR = {
+    "name": "otel-collector",
+    "image": "ecr-public/aws-observability/aws-otel-collector:v0.28.0",
+    "cpu": 64,
+    "memory": 128,
+    "command": ["--config=/etc/ecs/ecs-xray.yaml"],
+    "ports": [4317, 4318],
+    "health_check": ["CMD", "/healthcheck"],
+    "iam_actions": ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"],
+    "aws_services": ["xray"],
+}
+LOG_ROUTER = {
+    "name": "log-router",
+    "image": "wallet-service:fluent-bit-3.2",
+    "cpu": 32,
+    "memory": 64,
+    "essential": True,
+    "depends_on": {"wallet-service": "HEALTHY"},
+    "environment": {"FLB_LOG_LEVEL": "info"},
+}
+ACCOUNT = "${data.aws_caller_identity.account.account_id}"
+
+
+def synth(stack: str, overrides: dict[str, Any]) -> dict[str, Any]:
+    from cdktf import App, Testing
+
+    from stacks.wallet_stack import WalletStack
+
+    [chosen] = [c for c in config.load({stack: overrides}) if c.stack_name == stack]
+    return dict(json.loads(Testing.synth(WalletStack(App(), stack, config=chosen))))
+
+
+@pytest.fixture(scope="module")
+def with_sidecars() -> dict[str, Any]:
+    """wallet-staging with the collector and a log router, and an app health check of its own."""
+    return synth("wallet-staging", {"sidecars": [ADOT_COLLECTOR, LOG_ROUTER], "app_health_check": ["CMD", "/app/healthz"]})
+
+
+def containers(document: dict[str, Any], task_definition: str = "service_task_definition") -> dict[str, dict[str, Any]]:
+    definitions = json.loads(resources(document, "aws_ecs_task_definition")[task_definition]["container_definitions"])
+    return {definition["name"]: definition for definition in definitions}
+
+
+def test_the_collector_runs_beside_the_service_from_the_pull_through_cache(with_sidecars: dict[str, Any]) -> None:
+    by_name = containers(with_sidecars)
+    assert list(by_name) == ["wallet-service", "otel-collector", "log-router"]
+    collector = by_name["otel-collector"]
+    assert collector == {
+        "name": "otel-collector",
+        # the environment's cache in the account's own registry, never public.ecr.aws
+        "image": f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/ecr-public-staging/aws-observability/aws-otel-collector:v0.28.0",
+        "essential": False,
+        "cpu": 64,
+        "memory": 128,
+        "readonlyRootFilesystem": True,
+        "privileged": False,
+        "mountPoints": [{"sourceVolume": "scratch-otel-collector", "containerPath": "/tmp", "readOnly": False}],
+        "environment": [],
+        "linuxParameters": {"initProcessEnabled": True},
+        "stopTimeout": 30,
+        "logConfiguration": {
+            "logDriver": "awslogs",
+            "options": {
+                "awslogs-group": "/aws/ecs/wallet-service/staging",
+                "awslogs-region": "us-east-1",
+                "awslogs-stream-prefix": "otel-collector",
+            },
+        },
+        "healthCheck": {"command": ["CMD", "/healthcheck"], "interval": 30, "timeout": 5, "retries": 3, "startPeriod": 60},
+        "portMappings": [{"containerPort": 4317, "protocol": "tcp"}, {"containerPort": 4318, "protocol": "tcp"}],
+        "command": ["--config=/etc/ecs/ecs-xray.yaml"],
+    }
+    [rule] = resources(with_sidecars, "aws_ecr_pull_through_cache_rule").values()
+    assert {key: value for key, value in rule.items() if key != "//"} == {
+        "ecr_repository_prefix": "ecr-public-staging",
+        "upstream_registry_url": "public.ecr.aws",
+    }
+    [definition] = [d for name, d in resources(with_sidecars, "aws_ecs_task_definition").items() if name == "service_task_definition"]
+    assert definition["volume"] == [{"name": "scratch"}, {"name": "scratch-otel-collector"}, {"name": "scratch-log-router"}]
+
+
+def test_a_sidecar_of_the_projects_repository_runs_its_tags_digest(with_sidecars: dict[str, Any]) -> None:
+    router = containers(with_sidecars)["log-router"]
+    assert (
+        router["image"]
+        == "${data.aws_ecr_repository.image_repository.repository_url}@${data.aws_ecr_image.image_sidecar_log_router.image_digest}"
+    )
+    image = data_sources(with_sidecars, "aws_ecr_image")["image_sidecar_log_router"]
+    assert (image["repository_name"], image["image_tag"]) == ("${data.aws_ecr_repository.image_repository.name}", "fluent-bit-3.2")
+    assert (router["essential"], router["dependsOn"]) == (True, [{"containerName": "wallet-service", "condition": "HEALTHY"}])
+    assert router["environment"] == [{"name": "FLB_LOG_LEVEL", "value": "info"}]
+    assert router["logConfiguration"]["options"]["awslogs-stream-prefix"] == "log-router"
+    assert "healthCheck" not in router and "portMappings" not in router
+
+
+def test_the_service_container_gets_the_configured_health_check(with_sidecars: dict[str, Any]) -> None:
+    app = containers(with_sidecars)["wallet-service"]
+    assert app["healthCheck"] == {"command": ["CMD", "/app/healthz"], "interval": 30, "timeout": 5, "retries": 3, "startPeriod": 60}
+    assert "healthCheck" not in containers(with_sidecars, "migration_task_definition")["wallet-service"]
+    assert list(containers(with_sidecars, "migration_task_definition")) == ["wallet-service"]  # sidecars serve the service only
+
+
+def test_no_app_health_check_when_set_empty() -> None:
+    document = synth("wallet-dev", {"app_health_check": [], "container_port": 9090})
+    assert "healthCheck" not in containers(document)["wallet-service"]
+
+
+def test_the_default_app_health_check_follows_port_and_path() -> None:
+    document = synth("wallet-dev", {"container_port": 9090, "health_check_path": "/ready"})
+    assert containers(document)["wallet-service"]["healthCheck"]["command"] == [
+        "CMD-SHELL",
+        "curl -fsS http://localhost:9090/ready || exit 1",
+    ]
+
+
+def test_the_sidecars_iam_is_declared_with_them(with_sidecars: dict[str, Any]) -> None:
+    policies = data_sources(with_sidecars, "aws_iam_policy_document")
+    [statement] = policies["service_task_iam_sidecar_policy_document"]["statement"]
+    assert statement == {
+        "sid": "Sidecars",
+        "actions": ["xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords", "xray:PutTraceSegments"],
+        "resources": ["*"],
+    }
+    attached = resources(with_sidecars, "aws_iam_role_policy")["service_task_iam_sidecar_policy"]
+    assert (attached["role"], attached["name"]) == ("${aws_iam_role.service_task_iam_task_role.id}", "sidecars")
+    assert "migration_task_iam_sidecar_policy_document" not in policies
+    [cache] = [s for s in policies["service_task_iam_execution_policy_document"]["statement"] if s["sid"] == "EcrPullThroughCache"]
+    assert cache == {
+        "sid": "EcrPullThroughCache",
+        "actions": [
+            "ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchImportUpstreamImage",
+            "ecr:CreateRepository",
+        ],
+        "resources": [f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/ecr-public-staging/*"],
+    }  # fmt: skip
+
+
+def test_the_sidecars_network_path_is_an_interface_endpoint_and_priced(with_sidecars: dict[str, Any], parsed: dict[str, Any]) -> None:
+    endpoints = resources(with_sidecars, "aws_vpc_endpoint")
+    assert endpoints["endpoints_xray"]["service_name"] == "com.amazonaws.us-east-1.xray"
+    assert endpoints["endpoints_xray"]["vpc_endpoint_type"] == "Interface"
+    assert endpoints["endpoints_xray"]["security_group_ids"] == ["${aws_security_group.endpoints_security_group.id}"]
+    prices = tomllib.loads(estimate.PRICES.read_text())
+    before = estimate.estimate("staging", "pre-production", parsed["wallet-staging"], prices, azs=2).groups["network"]
+    after = estimate.estimate("staging", "pre-production", with_sidecars, prices, azs=2).groups["network"]
+    assert after - before == pytest.approx(2 * 730 * 0.01)  # one more endpoint in staging's 2 AZs
+
+
+def test_without_sidecars_nothing_of_theirs_is_synthesized(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
+    document = parsed[env_stack]
+    assert not resources(document, "aws_ecr_pull_through_cache_rule")
+    assert "endpoints_xray" not in resources(document, "aws_vpc_endpoint")
+    assert list(containers(document)) == ["wallet-service"]
+
+
+@pytest.mark.parametrize(
+    ("sidecar", "message"),
+    [
+        (
+            {**ADOT_COLLECTOR, "image": "public.ecr.aws/aws-observability/aws-otel-collector:v0.28.0"},
+            "wallet-staging: sidecars[0].image: 'public.ecr.aws/aws-observability/aws-otel-collector:v0.28.0' is not valid; expected "
+            "'wallet-service:<tag>' (the project's repository, resolved to its digest at plan time) or 'ecr-public/<repository>:<tag>' "
+            "or '@sha256:<digest>' (ECR Public through the stack's pull-through cache): the tasks reach no other registry",
+        ),
+        (
+            {**LOG_ROUTER, "image": "fluent/fluent-bit:3.2"},
+            "wallet-staging: sidecars[0].image: 'fluent/fluent-bit:3.2' is not valid; expected 'wallet-service:<tag>' (the project's "
+            "repository, resolved to its digest at plan time) or 'ecr-public/<repository>:<tag>' or '@sha256:<digest>' (ECR Public "
+            "through the stack's pull-through cache): the tasks reach no other registry",
+        ),
+        (  # the project's repository needs a tag: the digest comes from the tag at plan time
+            {**LOG_ROUTER, "image": "wallet-service@sha256:" + "a" * 64},
+            "wallet-staging: sidecars[0].image: 'wallet-service@sha256:" + "a" * 64 + "' is not valid; expected 'wallet-service:<tag>' "
+            "(the project's repository, resolved to its digest at plan time) or 'ecr-public/<repository>:<tag>' or '@sha256:<digest>' "
+            "(ECR Public through the stack's pull-through cache): the tasks reach no other registry",
+        ),
+        (
+            {**LOG_ROUTER, "name": "wallet-service"},
+            "wallet-staging: sidecars[0].name: 'wallet-service' is not valid; expected a name other than the service's own container's",
+        ),
+        (
+            {**LOG_ROUTER, "depends_on": {"db-proxy": "START"}},
+            "wallet-staging: sidecars[0].depends_on: 'db-proxy' is not valid; expected another container of the task: wallet-service, "
+            "log-router",
+        ),
+        (
+            {**LOG_ROUTER, "depends_on": {"wallet-service": "READY"}},
+            "wallet-staging: sidecars[0].depends_on['wallet-service']: 'READY' is not valid; expected one of 'START', 'COMPLETE', "
+            "'SUCCESS', 'HEALTHY'",
+        ),
+        (
+            {**ADOT_COLLECTOR, "ports": [8080]},
+            "wallet-staging: sidecars[0].ports: 8080 is not valid; expected a port no other container of the task listens on",
+        ),
+        (  # staging's task: 256 CPU units, 512 MiB
+            {**ADOT_COLLECTOR, "memory": 512},
+            "wallet-staging: sidecars: '512 MiB' is not valid; the sidecars take all of task_memory (512) and leave the service's "
+            "container none: raise task_memory (with a Fargate size that allows it) or give the sidecars less",
+        ),
+        (
+            {**ADOT_COLLECTOR, "cpu": 256},
+            "wallet-staging: sidecars: '256 CPU units' is not valid; the sidecars take all of task_cpu (256) and leave the service's "
+            "container none: raise task_cpu (with a Fargate size that allows it) or give the sidecars less",
+        ),
+        (
+            {**ADOT_COLLECTOR, "iam_actions": ["xray:*"]},
+            "wallet-staging: sidecars[0].iam_actions: 'xray:*' is not valid; expected 'service:Action' (a trailing * at most) such as "
+            "'xray:PutTraceSegments'",
+        ),
+        (
+            {**ADOT_COLLECTOR, "health_check": ["/healthcheck"]},
+            "wallet-staging: sidecars[0].health_check: ['/healthcheck'] is not valid; expected ['CMD', <executable>, <arguments>...] or "
+            "['CMD-SHELL', <command>]",
+        ),
+        (
+            {**ADOT_COLLECTOR, "memory": 4},
+            "wallet-staging: sidecars[0].memory: 4 is not valid; expected a whole number from 6 to 122880",
+        ),
+        (
+            {**ADOT_COLLECTOR, "cpu": "64"},
+            "wallet-staging: sidecars[0].cpu: '64' has the wrong type; expected a whole number",
+        ),
+        (
+            {key: value for key, value in ADOT_COLLECTOR.items() if key != "image"},
+            "wallet-staging: sidecars[0]: image missing; expected an object with name, image, cpu, memory, essential, command, ports, "
+            "depends_on, health_check, environment, iam_actions, aws_services",
+        ),
+        (
+            {**ADOT_COLLECTOR, "imgae": "x"},
+            "wallet-staging: sidecars[0]: unknown field 'imgae'; did you mean 'image'?",
+        ),
+    ],
+    ids=[
+        "public-registry", "docker-hub", "own-repository-by-digest", "the-services-name", "unknown-container", "unknown-condition",
+        "port-taken", "memory", "cpu", "whole-service", "health-check-form", "memory-minimum", "cpu-type", "missing-field",
+        "unknown-field",
+    ],
+)  # fmt: skip
+def test_each_sidecar_mistake_is_one_line(sidecar: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        config.load({"wallet-staging": {"sidecars": [sidecar]}})
+    assert str(raised.value) == message
+
+
+def test_two_sidecars_of_one_name_are_refused() -> None:
+    with pytest.raises(ConfigError) as raised:
+        config.load({"wallet-staging": {"sidecars": [LOG_ROUTER, {**LOG_ROUTER, "cpu": 16}]}})
+    assert str(raised.value) == "wallet-staging: sidecars[0].name: 'log-router' is not valid; expected a name no other sidecar has"
+
+
+def test_the_sidecars_may_take_all_but_one_unit() -> None:
+    """256 CPU units and 512 MiB in staging: 255 and 511 leave the service's container one of each."""
+    [staging] = [c for c in config.load({"wallet-staging": {"sidecars": [{**ADOT_COLLECTOR, "cpu": 255, "memory": 511}]}})
+                 if c.stack_name == "wallet-staging"]  # fmt: skip
+    assert (staging.sidecars[0].cpu, staging.sidecars[0].memory) == (255, 511)
