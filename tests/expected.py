@@ -70,3 +70,19 @@ EXPECTED = ExpectedTable({
         strategy="CANARY", deploy_timeout="37m",
     ),
 })  # fmt: skip
+
+
+# The README's sidecar example ("Sidecars"), as a team puts it in cdktf.json: the AWS Distro for OpenTelemetry
+# collector sending traces to X-Ray. tests/stacks/test_sidecars.py synthesizes it and compares the README's with it; the
+# emulated account's first environment applies it (tests/emulator/lifecycle.py, step "sidecar").
+ADOT_COLLECTOR = {
+    "name": "otel-collector",
+    "image": "ecr-public/aws-observability/aws-otel-collector:v0.28.0",
+    "cpu": 64,
+    "memory": 128,
+    "command": ["--config=/etc/ecs/ecs-xray.yaml"],
+    "ports": [4317, 4318],
+    "health_check": ["CMD", "/healthcheck"],
+    "iam_actions": ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"],
+    "aws_services": ["xray"],
+}

@@ -32,6 +32,9 @@ CONDITIONAL = {
     "*.service_task_iam_exec_policy*": "enable_ecs_exec",
     "data.aws_subnets.network_*_subnets_tagged": "*_subnet_ids (given: no tag lookup), *_subnet_tags ({}: route tables only)",
     "data.aws_caller_identity.bucket_account": "state_bucket (unset: wallet-state names the bucket after its account)",
+    "aws_ecr_pull_through_cache_rule.pull_through_cache": "sidecars (an image of ECR Public)",
+    "*.service_task_iam_sidecar_policy*": "sidecars (iam_actions)",
+    "data.aws_ecr_image.image_sidecar_*": "sidecars (an image of the project's repository)",
 }
 
 

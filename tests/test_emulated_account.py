@@ -288,6 +288,24 @@ def test_restore_tests_are_planned_into_the_databases_subnets_behind_a_closed_se
         )  # fmt: skip
 
 
+def test_a_sidecar_is_added_by_configuration_alone(record: dict[str, Any]) -> None:
+    """The first environment's release after the README's OpenTelemetry collector was added to its cdktf.json: the
+    task runs it from the environment's pull-through cache, the X-Ray endpoint is its network path, the re-plan is
+    clean, and the destroy takes the cache rule with it."""
+    first = ENV_STACKS[0]
+    env = EXPECTED[first].environment
+    facts = succeeded(step(record, first, "sidecar"))["facts"]
+    assert list(facts["containers"]) == ["wallet-service", "otel-collector"]
+    assert facts["containers"]["otel-collector"] == (
+        f"123456789012.dkr.ecr.us-east-1.amazonaws.com/ecr-public-{env}/aws-observability/aws-otel-collector:v0.28.0"
+    )
+    assert "com.amazonaws.us-east-1.xray" in facts["interface_endpoints"]
+    assert f"ecr-public-{env}" in facts["pull_through_cache"]
+    replan = step(record, first, "plan-after-sidecar")
+    assert replan["returncode"] == 0, replan["output"][-4000:]
+    assert f"ecr-public-{env}" not in succeeded(step(record, first, "destroy"))["facts"]["pull_through_cache"]
+
+
 def test_each_destroy_leaves_a_final_snapshot_of_its_own(record: dict[str, Any]) -> None:
     """The middle environment (pre-production) after its destroy stopped at deletion protection: the README's console
     step, destroy (a final snapshot), a first deploy again, the console step, destroy again: a second final snapshot,

@@ -1,7 +1,7 @@
 """The suite's core checks hold for a platform team's real configuration, not only for the defaults.
 
 A copy of the project gets a realistic context in its cdktf.json (state bucket, account, VPC and subnet ids, a
-certificate ARN, a bigger production database, alarm e-mails, owner tags) and runs the checks that compare or scan
+certificate ARN, a bigger production database, alarm e-mails, owner tags, the README's OpenTelemetry collector) and runs the checks that compare or scan
 synthesized output there: the guardrails and stack tests, the golden addresses, checkov and the cost estimate. The
 run starts when the session starts (tests/conftest.py) and runs beside the other tests.
 """
@@ -15,6 +15,7 @@ from typing import Any
 
 from stacks import config
 from tests.conftest import BACKGROUND_ENV, Background, copy_project, subprocess_environment
+from tests.expected import ADOT_COLLECTOR
 
 ACCOUNT = "123456789012"
 CERTIFICATE = f"arn:aws:acm:us-east-1:{ACCOUNT}:certificate/0f1e2d3c-4b5a-4978-8a9b-0c1d2e3f4a5b"
@@ -49,6 +50,7 @@ REALISTIC_CONTEXT: dict[str, Any] = {
         "ingress_cidrs": ["0.0.0.0/0", "::/0"],
         "alarm_emails": ["payments-oncall@example.com", "wallet-prod-alerts@example.com"],
         "alarm_db_connections": 400,
+        "sidecars": [ADOT_COLLECTOR],
     },
 }
 CORE_CHECKS = ["tests/stacks", "tests/test_golden.py", "tests/test_checkov.py", "tests/test_costs.py"]

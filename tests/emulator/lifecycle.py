@@ -13,6 +13,9 @@ bucket becomes `state_bucket`; then each environment, in a project copy of its o
     plan-after-release        terraform plan -detailed-exitcode
     deploy-deployed           pipenv run deploy <env> v1.2.4   (first environment: `cdktf deploy` of a deployed stack)
     cdktf-diff                pipenv run cdktf diff <stack>    (first environment: the CLI's own synth, init, plan)
+    sidecar                   pipenv run release <env> v1.2.4  (first environment: the README's OpenTelemetry collector
+                                                               added to its context: pull-through cache, X-Ray endpoint)
+    plan-after-sidecar        terraform plan -detailed-exitcode  (first environment)
     port-change               pipenv run release <env> v1.2.4  (last environment, a traffic-shifting one: container_port
                                                                8080 -> 9090)
     plan-after-port-change    terraform plan -detailed-exitcode  (last environment)
@@ -49,6 +52,7 @@ from typing import Any
 from stacks import config
 from tests.conftest import PROJECT_DIR, copy_project
 from tests.emulator import account, provider
+from tests.expected import ADOT_COLLECTOR
 from tests.test_realistic_context import REALISTIC_CONTEXT
 
 STEP_TIMEOUT_SECONDS = 900
@@ -144,6 +148,8 @@ def environment_lifecycle(
         steps += [
             ("deploy-deployed", [pipenv, "run", "deploy", short, NEXT], False),
             ("cdktf-diff", [pipenv, "run", "cdktf", "diff", stack], False),
+            ("sidecar", [pipenv, "run", "release", short, NEXT], True),
+            ("plan-after-sidecar", [*replan, "-var", f"image_tag={NEXT}"], False),
         ]
     if role == "last":
         steps += [
@@ -186,9 +192,10 @@ UNREACHABLE = {"AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_MAX_ATTEMPTS": "2"
 CONTEXT_CHANGES: dict[str, dict[str, Any]] = {
     "release-failed-migration": {"migration_command": ["false"]},  # the emulator's `false` exits 1 (server.py)
     "port-change": {"container_port": 9090},
+    "sidecar": {"sidecars": [ADOT_COLLECTOR]},
 }
 """Steps run with a change of their environment's context in cdktf.json; undone after the step unless kept."""
-KEPT_CHANGES = ("port-change",)
+KEPT_CHANGES = ("port-change", "sidecar")
 
 
 def realistic_plan(project: Path, environment: config.EnvironmentConfig, env: dict[str, str]) -> Record:
@@ -220,6 +227,7 @@ FACTS_AFTER = (
     "release",
     "release-failed-migration",
     "port-change",
+    "sidecar",
     "destroy",
     "destroy-unprotected",
     "redeploy",
@@ -240,10 +248,19 @@ def facts(emulator: account.Account, environment: config.EnvironmentConfig) -> d
     for service in services:
         definition = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"]
         found["service"] = {"desired_count": service["desiredCount"], "image": definition["containerDefinitions"][0]["image"]}
+        found["containers"] = {c["name"]: c["image"] for c in definition["containerDefinitions"]}
+        subnets = service["networkConfiguration"]["awsvpcConfiguration"]["subnets"]
+        ec2 = emulator.client("ec2", region)
+        [vpc_id] = {subnet["VpcId"] for subnet in ec2.describe_subnets(SubnetIds=subnets)["Subnets"]}
+        endpoints = ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["VpcEndpoints"]
+        found["interface_endpoints"] = sorted(e["ServiceName"] for e in endpoints if e["VpcEndpointType"] == "Interface")
         found["container_ports"] = sorted(item["containerPort"] for item in service.get("loadBalancers", []))
         [task_group] = service["networkConfiguration"]["awsvpcConfiguration"]["securityGroups"]
         rules = emulator.client("ec2", region).describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [task_group]}])
         found["task_ingress_ports"] = sorted(r["FromPort"] for r in rules["SecurityGroupRules"] if not r["IsEgress"])
+    found["pull_through_cache"] = sorted(
+        rule["ecrRepositoryPrefix"] for rule in emulator.client("ecr", region).describe_pull_through_cache_rules()["pullThroughCacheRules"]
+    )
     groups = emulator.client("elbv2", region).describe_target_groups()["TargetGroups"]
     found["target_groups"] = {
         g["TargetGroupName"]: g["TargetGroupArn"] for g in groups if g["TargetGroupName"].startswith(f"wallet-service-{env}")

@@ -14,6 +14,7 @@ import json
 import os
 import sys
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qs
@@ -284,6 +285,55 @@ def _add_restore_testing() -> None:
         setattr(BackupResponse, method.__name__, method)
 
 
+def _add_pull_through_cache_rules() -> None:
+    """ECR's CreatePullThroughCacheRule, DescribePullThroughCacheRules and DeletePullThroughCacheRule, which moto
+    5.2.5 does not implement (the sidecars' aws_ecr_pull_through_cache_rule). Kept per Region as the API documents
+    them (docs.aws.amazon.com/AmazonECR/latest/APIReference/API_CreatePullThroughCacheRule.html,
+    API_DescribePullThroughCacheRules.html): the prefix, the upstream registry URL, the registry id and a creation time;
+    a second rule of a prefix is refused. No image is ever pulled through (allowlist: sidecars)."""
+    import time
+
+    from moto.core.exceptions import JsonRESTError
+    from moto.ecr.responses import ECRResponse
+
+    rules: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+
+    def of(self: Any) -> dict[str, dict[str, Any]]:
+        return rules.setdefault((self.current_account, self.region), {})
+
+    def create_pull_through_cache_rule(self: Any) -> str:
+        prefix = self._get_param("ecrRepositoryPrefix")
+        if prefix in of(self):
+            raise JsonRESTError(
+                "PullThroughCacheRuleAlreadyExistsException", f"A pull through cache rule with prefix {prefix} already exists"
+            )
+        rule = {
+            "ecrRepositoryPrefix": prefix,
+            "upstreamRegistryUrl": self._get_param("upstreamRegistryUrl"),
+            "registryId": self.current_account,
+            "createdAt": time.time(),
+            **({"credentialArn": self._get_param("credentialArn")} if self._get_param("credentialArn") else {}),
+        }
+        of(self)[prefix] = rule
+        return json.dumps(rule)
+
+    def describe_pull_through_cache_rules(self: Any) -> str:
+        prefixes = self._get_param("ecrRepositoryPrefixes")
+        missing = [prefix for prefix in prefixes or [] if prefix not in of(self)]
+        if missing:
+            raise JsonRESTError("PullThroughCacheRuleNotFoundException", f"No pull through cache rule with prefix {missing[0]}")
+        return json.dumps({"pullThroughCacheRules": [rule for prefix, rule in of(self).items() if not prefixes or prefix in prefixes]})
+
+    def delete_pull_through_cache_rule(self: Any) -> str:
+        prefix = self._get_param("ecrRepositoryPrefix")
+        if prefix not in of(self):
+            raise JsonRESTError("PullThroughCacheRuleNotFoundException", f"No pull through cache rule with prefix {prefix}")
+        return json.dumps(of(self).pop(prefix))
+
+    for method in (create_pull_through_cache_rule, describe_pull_through_cache_rules, delete_pull_through_cache_rule):
+        setattr(ECRResponse, method.__name__, method)
+
+
 def _fargate_containers_without_memory() -> None:
     """moto 5.2.5's RunTask adds up the containers' memory and fails (500, a TypeError) on a container without one.
     On Fargate the task's memory is what counts and a container's memory is optional ("If using the Fargate launch
@@ -408,49 +458,64 @@ def _exit_code_of_false() -> None:
     Container.__init__ = init  # type: ignore[method-assign]
 
 
-def one_request_at_a_time(app: Callable[..., Iterable[bytes]]) -> Callable[..., list[bytes]]:
-    """moto's application, answering one request at a time, and naming on stderr every request an SDK sends again,
-    with what its previous attempt was answered.
+REMEMBERED_ANSWERS = 5000
+"""How many answers one_request_at_a_time keeps for a retry (the SDKs retry within seconds; a run sends tens of
+thousands of requests)."""
 
-    moto keeps each service's resources in plain dicts and lists without locks, and moto's server (werkzeug, threaded)
-    runs requests at once: the three environments' applies, in parallel, against one server on 2 cores, saw a create
-    answered "already exists" for a name Terraform had just generated (DBParameterGroupAlreadyExists, WAFv2's
-    WafV2DuplicateItem, InvalidPermission.Duplicate), that is, a create that moto carried out and the SDK sent again.
-    AWS's SDKs retry a request on a 5xx answer, a throttling error or a broken connection, and send the same
-    ``amz-sdk-invocation-id`` with ``amz-sdk-request: attempt=N; max=M`` on each attempt
-    (docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html); so an emulator fault is told from one of ours
-    in the log."""
+
+def one_request_at_a_time(app: Callable[..., Iterable[bytes]]) -> Callable[..., list[bytes]]:
+    """moto's application, answering one request at a time, and a request again with the answer it already got.
+
+    AWS's SDKs send a request again on a 5xx answer, a throttling error or a broken connection, with the same
+    ``amz-sdk-invocation-id`` and ``amz-sdk-request: attempt=N; max=M`` (docs.aws.amazon.com/sdkref/latest/guide/
+    feature-retry-behavior.html). Under the load of three environments' applies on 2 cores, the provider's SDK sent
+    requests again that moto had already carried out and answered 200 (this function's log named them: PutRolePolicy,
+    AuthorizeSecurityGroupEgress, GetRole, DescribeAlarms): the answer never reached it over moto's server (werkzeug
+    closes every connection after an answer). A create sent twice was then refused as a duplicate of itself
+    (DBParameterGroupAlreadyExists for a name Terraform had just generated, WafV2DuplicateItem,
+    InvalidPermission.Duplicate), a fault of the emulator's transport that fails an apply AWS would not. So a request
+    whose invocation was already answered with success gets that answer again instead of being carried out twice, and
+    each such request is named on stderr. One at a time: moto keeps each service's resources in plain dicts without
+    locks."""
     lock = threading.Lock()
-    answered: dict[str, str] = {}
-    """Invocation id -> what its last attempt was answered (a status, and the error's first characters)."""
+    answers: OrderedDict[str, tuple[str, list[tuple[str, str]], bytes]] = OrderedDict()
+    """Invocation id -> its last answer: status, headers, body."""
 
     def answer(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         attempt, invocation = environ.get("HTTP_AMZ_SDK_REQUEST", ""), environ.get("HTTP_AMZ_SDK_INVOCATION_ID", "")
-        if attempt and not attempt.startswith("attempt=1;"):
+        if invocation and attempt and not attempt.startswith("attempt=1;"):
             size = int(environ.get("CONTENT_LENGTH") or 0)
             body = environ["wsgi.input"].read(size) if size else b""
             environ["wsgi.input"] = io.BytesIO(body)
             action = environ.get("HTTP_X_AMZ_TARGET") or parse_qs(body.decode(errors="replace")).get("Action", ["?"])[0]
-            before = answered.get(invocation, "no answer: the attempt never reached the application")
+            before = answers.get(invocation)
+            replayed = before is not None and before[0].startswith("2")
+            told = "no answer: the attempt never reached the application" if before is None else before[0]
             print(
-                f"retried request: {attempt} {environ['REQUEST_METHOD']} {environ.get('PATH_INFO')} {action}; the previous attempt: {before}",
+                f"retried request: {attempt} {environ['REQUEST_METHOD']} {environ.get('PATH_INFO')} {action}; the previous attempt: "
+                f"{told}{'; answered again with it, not carried out twice' if replayed else ''}",
                 file=sys.stderr,
                 flush=True,
             )
-        statuses: list[str] = []
+            if before is not None and replayed:
+                start_response(before[0], before[1])
+                return [before[2]]
+        given: list[tuple[str, list[tuple[str, str]]]] = []
 
         def recording_start_response(status: str, headers: list[tuple[str, str]], *args: Any) -> Any:
-            statuses.append(status)
+            given.append((status, list(headers)))
             return start_response(status, headers, *args)
 
-        answered[invocation] = "no answer: the application raised"
         with lock:
             response = app(environ, recording_start_response)
             try:
                 body = b"".join(response)
             finally:
                 getattr(response, "close", lambda: None)()
-        answered[invocation] = statuses[-1] + ("" if statuses[-1].startswith("2") else f" {body[:160]!r}")
+            if invocation:
+                answers[invocation] = (*given[-1], body)
+                while len(answers) > REMEMBERED_ANSWERS:
+                    answers.popitem(last=False)
         return [body]
 
     return answer
@@ -470,6 +535,7 @@ def main(argv: list[str]) -> None:
     _evaluate_bucket_policies_as_over_tls()
     _add_backup_selections()
     _add_restore_testing()
+    _add_pull_through_cache_rules()
     _fargate_containers_without_memory()
     _ecs_services_keep_their_settings()
     _security_group_rule_descriptions()

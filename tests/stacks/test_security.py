@@ -5,7 +5,8 @@ from __future__ import annotations
 import fnmatch
 from typing import Any
 
-from tests.conftest import ENV_STACKS, Build
+from stacks import config
+from tests.conftest import ENV_STACKS, Build, effective_context
 from tests.expected import EXPECTED
 from tests.helpers import data_sources, resources
 
@@ -130,9 +131,13 @@ def test_no_star_action_in_any_allow(any_build: Build, env_stack: str) -> None:
 
 
 def test_star_resource_only_where_aws_allows_nothing_narrower(any_build: Build, env_stack: str) -> None:
+    """Besides STAR_RESOURCE_ACTIONS, only what the configuration's sidecars declare (iam_actions), in their policy."""
+    [chosen] = [c for c in config.load({} if any_build.label == "defaults" else effective_context()) if c.stack_name == env_stack]
+    declared = {action for sidecar in chosen.sidecars for action in sidecar.iam_actions}
     for name, statement in statements(any_build.parsed[env_stack]):
         if "*" in statement.get("resources", []) and name not in KEY_POLICIES:
-            assert set(statement["actions"]) <= STAR_RESOURCE_ACTIONS, name
+            sidecars = declared if name == "service_task_iam_sidecar_policy_document" else set()
+            assert set(statement["actions"]) <= STAR_RESOURCE_ACTIONS | sidecars, name
 
 
 def test_execution_roles_are_scoped_to_exact_arns(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
@@ -191,9 +196,7 @@ def test_task_role_has_no_permissions_but_the_database_user_outside_dev(parsed: 
             if p["role"] == "${aws_iam_role.service_task_iam_task_role.id}"
         ]
         assert task_policies == ["service_task_iam_database_policy"]
-        attachments = {
-            (p["role"], p["policy_arn"]) for p in resources(parsed[stack], "aws_iam_role_policy_attachment").values()
-        }
+        attachments = {(p["role"], p["policy_arn"]) for p in resources(parsed[stack], "aws_iam_role_policy_attachment").values()}
         # AWS's managed policies go only to the roles of RDS monitoring, AWS Backup's backups and its restore tests.
         assert attachments <= {
             ("${aws_iam_role.database_monitoring_role.name}", "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"),

@@ -4,7 +4,9 @@ project's own repository, each with its image source, logs, IAM and network path
 from __future__ import annotations
 
 import json
+import re
 import tomllib
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,20 +14,9 @@ import pytest
 from costs import estimate
 from stacks import config
 from stacks.errors import ConfigError
+from tests.expected import ADOT_COLLECTOR
 from tests.helpers import data_sources, resources
 
-# The README's example, as a team puts it in cdktf.json.
-ADOT_COLLECTOR = {
-    "name": "otel-collector",
-    "image": "ecr-public/aws-observability/aws-otel-collector:v0.28.0",
-    "cpu": 64,
-    "memory": 128,
-    "command": ["--config=/etc/ecs/ecs-xray.yaml"],
-    "ports": [4317, 4318],
-    "health_check": ["CMD", "/healthcheck"],
-    "iam_actions": ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"],
-    "aws_services": ["xray"],
-}
 LOG_ROUTER = {
     "name": "log-router",
     "image": "wallet-service:fluent-bit-3.2",
@@ -270,3 +261,10 @@ def test_the_sidecars_may_take_all_but_one_unit() -> None:
     [staging] = [c for c in config.load({"wallet-staging": {"sidecars": [{**ADOT_COLLECTOR, "cpu": 255, "memory": 511}]}})
                  if c.stack_name == "wallet-staging"]  # fmt: skip
     assert (staging.sidecars[0].cpu, staging.sidecars[0].memory) == (255, 511)
+
+
+def test_the_readmes_example_is_the_one_tested() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    example = re.search(r"\*\*Example: the AWS Distro for OpenTelemetry collector.*?```json\n(.*?)```", readme, re.DOTALL)
+    assert example is not None, "README: the sidecar example is gone"
+    assert json.loads("{" + example.group(1) + "}")["wallet-prod"]["sidecars"] == [ADOT_COLLECTOR]
