@@ -12,5 +12,7 @@ ECS_EXEC_SERVICES = {"ssmmessages": "ssmmessages"}
 def interface_services(*, ecs_exec: bool, extra: tuple[str, ...] = ()) -> dict[str, str]:
     """The interface endpoints a stack creates: endpoint id -> service name (com.amazonaws.<region>.<name>); ``extra``:
     more services by name (what sidecars call, e.g. xray)."""
-    more = {service.replace(".", "_").replace("-", "_"): service for service in extra}
-    return {**INTERFACE_SERVICES, **(ECS_EXEC_SERVICES if ecs_exec else {}), **more}
+    base = {**INTERFACE_SERVICES, **(ECS_EXEC_SERVICES if ecs_exec else {})}
+    # A service already there keeps its endpoint; S3 is the gateway endpoint's (an interface endpoint would be a second).
+    more = {f"sidecar_{service.replace('.', '_').replace('-', '_')}": service for service in extra if service not in (*base.values(), "s3")}
+    return {**base, **more}

@@ -49,7 +49,7 @@ from stacks.rules import (
     check_tags,
     fail,
 )
-from stacks.sidecar import Sidecar, check_sidecars
+from stacks.sidecar import Sidecar, check_health_check, check_sidecars
 
 Tier = Literal["production", "pre-production", "development"]
 """What an environment is for. The data-protection and HTTPS guardrails follow the tier, never the name, so a new
@@ -217,11 +217,11 @@ class EnvironmentConfig:
     """MiB for the task: the service's container and its sidecars together."""
     app_health_check: tuple[str, ...] | None = None
     """The service container's ECS health check command. Default (null): ["CMD-SHELL", "curl -fsS
-    http://localhost:<container_port><health_check_path> || exit 1"], which needs curl in the image; [] for none. ECS
+    http://localhost:<container_port><health_check_path> || exit 1"], which needs /bin/sh and curl in the image; [] for none. ECS
     replaces a task whose essential container stays unhealthy, and sidecars may wait for it (depends_on HEALTHY)."""
     sidecars: tuple[Sidecar, ...] = ()
     """Containers beside the service's in each of its tasks (not the migration task's): an OpenTelemetry collector, a
-    log router, an agent. Each an object of stacks/sidecar.py's Sidecar fields (README, "Sidecars")."""
+    metrics agent. Each an object of stacks/sidecar.py's Sidecar fields (README, "Sidecars")."""
     cpu_architecture: Literal["X86_64", "ARM64"] = "X86_64"
     """CPU architecture of the service and migration tasks; the image must be built for it (the application team's
     decision). ARM64 (Graviton) costs about 20 % less per hour, and cannot run on Fargate Spot."""
@@ -614,12 +614,7 @@ class EnvironmentConfig:
         check_pattern("ecr_repository", self.ecr_repository, ECR_REPOSITORY, "expected an ECR repository name such as 'wallet-service'")
         check_range("container_port", self.container_port, 1, 65535)
         check_pattern("health_check_path", self.health_check_path, HEALTH_CHECK_PATH, "expected a URL path starting with '/'")
-        if self.app_health_check and (self.app_health_check[0] not in ("CMD", "CMD-SHELL") or len(self.app_health_check) < 2):
-            fail(
-                "app_health_check",
-                list(self.app_health_check),
-                "expected ['CMD', <executable>, <arguments>...] or ['CMD-SHELL', <command>], [] or null",
-            )
+        check_health_check("app_health_check", self.app_health_check or ())
         if self.task_cpu not in FARGATE_MEMORY_BY_CPU:
             fail("task_cpu", self.task_cpu, f"expected one of {', '.join(map(str, FARGATE_MEMORY_BY_CPU))}")
         memories = FARGATE_MEMORY_BY_CPU[self.task_cpu]
@@ -646,7 +641,7 @@ class EnvironmentConfig:
         check_optional("image_tag", self.image_tag, IMAGE_TAG, IMAGE_TAG_RULE)
         check_sidecars(
             self.sidecars, ecr_repository=self.ecr_repository, container_port=self.container_port, task_cpu=self.task_cpu,
-            task_memory=self.task_memory,
+            task_memory=self.task_memory, app_health_checked=bool(self.app_health_check_command),
         )  # fmt: skip
 
 

@@ -54,7 +54,7 @@ MEANINGS: dict[str, str] = {
     "restore_testing_validation_hours": "hours a restored instance is kept before AWS Backup deletes it; 1-168",
     "restore_testing_db_instance_class": "class of the restored instance",
     "app_health_check": "the service container's ECS health check command; null: curl of container_port and health_check_path "
-    "(the image needs curl); []: none",
+    "(the image needs /bin/sh and curl); []: none",
     "sidecars": 'containers beside the service\'s (README, "Sidecars"): image from ECR only, CPU and memory from the task, IAM '
     "actions and AWS services declared with each",
     "region": "AWS region of the stack, e.g. us-east-1",

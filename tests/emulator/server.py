@@ -16,6 +16,7 @@ import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -459,8 +460,16 @@ def _exit_code_of_false() -> None:
 
 
 REMEMBERED_ANSWERS = 5000
-"""How many answers one_request_at_a_time keeps for a retry (the SDKs retry within seconds; a run sends tens of
-thousands of requests)."""
+"""How many invocations one_request_at_a_time remembers for a retry (the SDKs retry within seconds; a run sends tens of
+thousands of requests; the answers kept are of changing requests, which are small)."""
+
+
+@dataclass
+class _Invocation:
+    """An SDK invocation's latest attempt: done once answered (or raised), with its answer."""
+
+    done: threading.Event = field(default_factory=threading.Event)
+    answer: tuple[str, list[tuple[str, str]], bytes] | None = None
 
 
 def one_request_at_a_time(app: Callable[..., Iterable[bytes]]) -> Callable[..., list[bytes]]:
@@ -473,50 +482,59 @@ def one_request_at_a_time(app: Callable[..., Iterable[bytes]]) -> Callable[..., 
     AuthorizeSecurityGroupEgress, GetRole, DescribeAlarms): the answer never reached it over moto's server (werkzeug
     closes every connection after an answer). A create sent twice was then refused as a duplicate of itself
     (DBParameterGroupAlreadyExists for a name Terraform had just generated, WafV2DuplicateItem,
-    InvalidPermission.Duplicate), a fault of the emulator's transport that fails an apply AWS would not. So a request
-    whose invocation was already answered with success gets that answer again instead of being carried out twice, and
-    each such request is named on stderr. One at a time: moto keeps each service's resources in plain dicts without
-    locks."""
-    lock = threading.Lock()
-    answers: OrderedDict[str, tuple[str, list[tuple[str, str]], bytes]] = OrderedDict()
-    """Invocation id -> its last answer: status, headers, body."""
+    InvalidPermission.Duplicate), a fault of the emulator's transport that fails an apply AWS would not. So a changing
+    request (not GET or HEAD) of an invocation seen before waits for the earlier attempt to end, and if that was
+    answered with success, gets that answer instead of being carried out twice; each such request is named on stderr.
+    One at a time: moto keeps each service's resources in plain dicts without locks."""
+    lock, registry = threading.Lock(), threading.Lock()
+    invocations: OrderedDict[str, _Invocation] = OrderedDict()
 
     def answer(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-        attempt, invocation = environ.get("HTTP_AMZ_SDK_REQUEST", ""), environ.get("HTTP_AMZ_SDK_INVOCATION_ID", "")
-        if invocation and attempt and not attempt.startswith("attempt=1;"):
-            size = int(environ.get("CONTENT_LENGTH") or 0)
-            body = environ["wsgi.input"].read(size) if size else b""
-            environ["wsgi.input"] = io.BytesIO(body)
-            action = environ.get("HTTP_X_AMZ_TARGET") or parse_qs(body.decode(errors="replace")).get("Action", ["?"])[0]
-            before = answers.get(invocation)
-            replayed = before is not None and before[0].startswith("2")
-            told = "no answer: the attempt never reached the application" if before is None else before[0]
-            print(
-                f"retried request: {attempt} {environ['REQUEST_METHOD']} {environ.get('PATH_INFO')} {action}; the previous attempt: "
-                f"{told}{'; answered again with it, not carried out twice' if replayed else ''}",
-                file=sys.stderr,
-                flush=True,
-            )
-            if before is not None and replayed:
-                start_response(before[0], before[1])
-                return [before[2]]
-        given: list[tuple[str, list[tuple[str, str]]]] = []
+        invocation = environ.get("HTTP_AMZ_SDK_INVOCATION_ID", "") if environ["REQUEST_METHOD"] not in ("GET", "HEAD") else ""
+        current = _Invocation()
+        earlier = None
+        if invocation:
+            with registry:
+                earlier = invocations.get(invocation)
+                invocations[invocation] = current
+                invocations.move_to_end(invocation)
+                while len(invocations) > REMEMBERED_ANSWERS:
+                    invocations.popitem(last=False)
+        try:
+            if earlier is not None:
+                earlier.done.wait()
+                replay = earlier.answer is not None and earlier.answer[0].startswith("2")
+                size = int(environ.get("CONTENT_LENGTH") or 0)
+                body = environ["wsgi.input"].read(size) if size else b""
+                environ["wsgi.input"] = io.BytesIO(body)
+                action = environ.get("HTTP_X_AMZ_TARGET") or parse_qs(body.decode(errors="replace")).get("Action", ["?"])[0]
+                told = earlier.answer[0] if earlier.answer else "none: the application raised"
+                print(
+                    f"retried request: {environ.get('HTTP_AMZ_SDK_REQUEST', '')} {environ['REQUEST_METHOD']} {environ.get('PATH_INFO')} "
+                    f"{action}; the previous attempt's answer: {told}{'; given again, not carried out twice' if replay else ''}",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                if replay and earlier.answer is not None:
+                    current.answer = earlier.answer
+                    start_response(earlier.answer[0], earlier.answer[1])
+                    return [earlier.answer[2]]
+            given: list[tuple[str, list[tuple[str, str]]]] = []
 
-        def recording_start_response(status: str, headers: list[tuple[str, str]], *args: Any) -> Any:
-            given.append((status, list(headers)))
-            return start_response(status, headers, *args)
+            def recording_start_response(status: str, headers: list[tuple[str, str]], *args: Any) -> Any:
+                given.append((status, list(headers)))
+                return start_response(status, headers, *args)
 
-        with lock:
-            response = app(environ, recording_start_response)
-            try:
-                body = b"".join(response)
-            finally:
-                getattr(response, "close", lambda: None)()
-            if invocation:
-                answers[invocation] = (*given[-1], body)
-                while len(answers) > REMEMBERED_ANSWERS:
-                    answers.popitem(last=False)
-        return [body]
+            with lock:
+                response = app(environ, recording_start_response)
+                try:
+                    body = b"".join(response)
+                finally:
+                    getattr(response, "close", lambda: None)()
+            current.answer = (*given[-1], body)
+            return [body]
+        finally:
+            current.done.set()
 
     return answer
 

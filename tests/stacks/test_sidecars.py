@@ -17,14 +17,14 @@ from stacks.errors import ConfigError
 from tests.expected import ADOT_COLLECTOR
 from tests.helpers import data_sources, resources
 
-LOG_ROUTER = {
-    "name": "log-router",
-    "image": "wallet-service:fluent-bit-3.2",
+AGENT = {
+    "name": "metrics-agent",
+    "image": "wallet-service:statsd-exporter-0.28",
     "cpu": 32,
     "memory": 64,
     "essential": True,
     "depends_on": {"wallet-service": "HEALTHY"},
-    "environment": {"FLB_LOG_LEVEL": "info"},
+    "environment": {"STATSD_PORT": "9125"},
 }
 ACCOUNT = "${data.aws_caller_identity.account.account_id}"
 
@@ -41,7 +41,7 @@ def synth(stack: str, overrides: dict[str, Any]) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def with_sidecars() -> dict[str, Any]:
     """wallet-staging with the collector and a log router, and an app health check of its own."""
-    return synth("wallet-staging", {"sidecars": [ADOT_COLLECTOR, LOG_ROUTER], "app_health_check": ["CMD", "/app/healthz"]})
+    return synth("wallet-staging", {"sidecars": [ADOT_COLLECTOR, AGENT], "app_health_check": ["CMD", "/app/healthz"]})
 
 
 def containers(document: dict[str, Any], task_definition: str = "service_task_definition") -> dict[str, dict[str, Any]]:
@@ -51,7 +51,7 @@ def containers(document: dict[str, Any], task_definition: str = "service_task_de
 
 def test_the_collector_runs_beside_the_service_from_the_pull_through_cache(with_sidecars: dict[str, Any]) -> None:
     by_name = containers(with_sidecars)
-    assert list(by_name) == ["wallet-service", "otel-collector", "log-router"]
+    assert list(by_name) == ["wallet-service", "otel-collector", "metrics-agent"]
     collector = by_name["otel-collector"]
     assert collector == {
         "name": "otel-collector",
@@ -84,20 +84,20 @@ def test_the_collector_runs_beside_the_service_from_the_pull_through_cache(with_
         "upstream_registry_url": "public.ecr.aws",
     }
     [definition] = [d for name, d in resources(with_sidecars, "aws_ecs_task_definition").items() if name == "service_task_definition"]
-    assert definition["volume"] == [{"name": "scratch"}, {"name": "scratch-otel-collector"}, {"name": "scratch-log-router"}]
+    assert definition["volume"] == [{"name": "scratch"}, {"name": "scratch-otel-collector"}, {"name": "scratch-metrics-agent"}]
 
 
 def test_a_sidecar_of_the_projects_repository_runs_its_tags_digest(with_sidecars: dict[str, Any]) -> None:
-    router = containers(with_sidecars)["log-router"]
+    router = containers(with_sidecars)["metrics-agent"]
     assert (
         router["image"]
-        == "${data.aws_ecr_repository.image_repository.repository_url}@${data.aws_ecr_image.image_sidecar_log_router.image_digest}"
+        == "${data.aws_ecr_repository.image_repository.repository_url}@${data.aws_ecr_image.image_sidecar_metrics_agent.image_digest}"
     )
-    image = data_sources(with_sidecars, "aws_ecr_image")["image_sidecar_log_router"]
-    assert (image["repository_name"], image["image_tag"]) == ("${data.aws_ecr_repository.image_repository.name}", "fluent-bit-3.2")
+    image = data_sources(with_sidecars, "aws_ecr_image")["image_sidecar_metrics_agent"]
+    assert (image["repository_name"], image["image_tag"]) == ("${data.aws_ecr_repository.image_repository.name}", "statsd-exporter-0.28")
     assert (router["essential"], router["dependsOn"]) == (True, [{"containerName": "wallet-service", "condition": "HEALTHY"}])
-    assert router["environment"] == [{"name": "FLB_LOG_LEVEL", "value": "info"}]
-    assert router["logConfiguration"]["options"]["awslogs-stream-prefix"] == "log-router"
+    assert router["environment"] == [{"name": "STATSD_PORT", "value": "9125"}]
+    assert router["logConfiguration"]["options"]["awslogs-stream-prefix"] == "metrics-agent"
     assert "healthCheck" not in router and "portMappings" not in router
 
 
@@ -145,9 +145,9 @@ def test_the_sidecars_iam_is_declared_with_them(with_sidecars: dict[str, Any]) -
 
 def test_the_sidecars_network_path_is_an_interface_endpoint_and_priced(with_sidecars: dict[str, Any], parsed: dict[str, Any]) -> None:
     endpoints = resources(with_sidecars, "aws_vpc_endpoint")
-    assert endpoints["endpoints_xray"]["service_name"] == "com.amazonaws.us-east-1.xray"
-    assert endpoints["endpoints_xray"]["vpc_endpoint_type"] == "Interface"
-    assert endpoints["endpoints_xray"]["security_group_ids"] == ["${aws_security_group.endpoints_security_group.id}"]
+    assert endpoints["endpoints_sidecar_xray"]["service_name"] == "com.amazonaws.us-east-1.xray"
+    assert endpoints["endpoints_sidecar_xray"]["vpc_endpoint_type"] == "Interface"
+    assert endpoints["endpoints_sidecar_xray"]["security_group_ids"] == ["${aws_security_group.endpoints_security_group.id}"]
     prices = tomllib.loads(estimate.PRICES.read_text())
     before = estimate.estimate("staging", "pre-production", parsed["wallet-staging"], prices, azs=2).groups["network"]
     after = estimate.estimate("staging", "pre-production", with_sidecars, prices, azs=2).groups["network"]
@@ -157,7 +157,7 @@ def test_the_sidecars_network_path_is_an_interface_endpoint_and_priced(with_side
 def test_without_sidecars_nothing_of_theirs_is_synthesized(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
     document = parsed[env_stack]
     assert not resources(document, "aws_ecr_pull_through_cache_rule")
-    assert "endpoints_xray" not in resources(document, "aws_vpc_endpoint")
+    assert not [name for name in resources(document, "aws_vpc_endpoint") if name.startswith("endpoints_sidecar_")]
     assert list(containers(document)) == ["wallet-service"]
 
 
@@ -167,32 +167,32 @@ def test_without_sidecars_nothing_of_theirs_is_synthesized(parsed: dict[str, dic
         (
             {**ADOT_COLLECTOR, "image": "public.ecr.aws/aws-observability/aws-otel-collector:v0.28.0"},
             "wallet-staging: sidecars[0].image: 'public.ecr.aws/aws-observability/aws-otel-collector:v0.28.0' is not valid; expected "
-            "'wallet-service:<tag>' (the project's repository, resolved to its digest at plan time) or 'ecr-public/<repository>:<tag>' "
+            "'wallet-service:<tag>' (the project's repository, resolved to its digest at plan time) or 'ecr-public/<alias>/<repository>:<tag>' "
             "or '@sha256:<digest>' (ECR Public through the stack's pull-through cache): the tasks reach no other registry",
         ),
         (
-            {**LOG_ROUTER, "image": "fluent/fluent-bit:3.2"},
-            "wallet-staging: sidecars[0].image: 'fluent/fluent-bit:3.2' is not valid; expected 'wallet-service:<tag>' (the project's "
-            "repository, resolved to its digest at plan time) or 'ecr-public/<repository>:<tag>' or '@sha256:<digest>' (ECR Public "
+            {**AGENT, "image": "prom/statsd-exporter:v0.28.0"},
+            "wallet-staging: sidecars[0].image: 'prom/statsd-exporter:v0.28.0' is not valid; expected 'wallet-service:<tag>' (the project's "
+            "repository, resolved to its digest at plan time) or 'ecr-public/<alias>/<repository>:<tag>' or '@sha256:<digest>' (ECR Public "
             "through the stack's pull-through cache): the tasks reach no other registry",
         ),
         (  # the project's repository needs a tag: the digest comes from the tag at plan time
-            {**LOG_ROUTER, "image": "wallet-service@sha256:" + "a" * 64},
+            {**AGENT, "image": "wallet-service@sha256:" + "a" * 64},
             "wallet-staging: sidecars[0].image: 'wallet-service@sha256:" + "a" * 64 + "' is not valid; expected 'wallet-service:<tag>' "
-            "(the project's repository, resolved to its digest at plan time) or 'ecr-public/<repository>:<tag>' or '@sha256:<digest>' "
+            "(the project's repository, resolved to its digest at plan time) or 'ecr-public/<alias>/<repository>:<tag>' or '@sha256:<digest>' "
             "(ECR Public through the stack's pull-through cache): the tasks reach no other registry",
         ),
         (
-            {**LOG_ROUTER, "name": "wallet-service"},
+            {**AGENT, "name": "wallet-service"},
             "wallet-staging: sidecars[0].name: 'wallet-service' is not valid; expected a name other than the service's own container's",
         ),
         (
-            {**LOG_ROUTER, "depends_on": {"db-proxy": "START"}},
+            {**AGENT, "depends_on": {"db-proxy": "START"}},
             "wallet-staging: sidecars[0].depends_on: 'db-proxy' is not valid; expected another container of the task: wallet-service, "
-            "log-router",
+            "metrics-agent",
         ),
         (
-            {**LOG_ROUTER, "depends_on": {"wallet-service": "READY"}},
+            {**AGENT, "depends_on": {"wallet-service": "READY"}},
             "wallet-staging: sidecars[0].depends_on['wallet-service']: 'READY' is not valid; expected one of 'START', 'COMPLETE', "
             "'SUCCESS', 'HEALTHY'",
         ),
@@ -211,14 +211,35 @@ def test_without_sidecars_nothing_of_theirs_is_synthesized(parsed: dict[str, dic
             "container none: raise task_cpu (with a Fargate size that allows it) or give the sidecars less",
         ),
         (
-            {**ADOT_COLLECTOR, "iam_actions": ["xray:*"]},
-            "wallet-staging: sidecars[0].iam_actions: 'xray:*' is not valid; expected 'service:Action' (a trailing * at most) such as "
+            {**ADOT_COLLECTOR, "iam_actions": ["xray:Put*"]},
+            "wallet-staging: sidecars[0].iam_actions: 'xray:Put*' is not valid; expected an exact action 'service:Action' such as "
             "'xray:PutTraceSegments'",
+        ),
+        (  # the task role is shared: the service's container would read every secret
+            {**ADOT_COLLECTOR, "iam_actions": ["secretsmanager:GetSecretValue"]},
+            "wallet-staging: sidecars[0].iam_actions: 'secretsmanager:GetSecretValue' is not valid; no sidecar gets actions of iam, "
+            "sts, kms, secretsmanager, ssm, rds-db, rds, organizations, sso: they would hold on every resource, for the service's "
+            "container too (the task role is shared)",
+        ),
+        (
+            {**ADOT_COLLECTOR, "image": "ecr-public/nginx:latest"},
+            "wallet-staging: sidecars[0].image: 'ecr-public/nginx:latest' is not valid; expected 'ecr-public/<alias>/<repository>', as "
+            "public.ecr.aws/<alias>/<repository> names it",
+        ),
+        (
+            {**ADOT_COLLECTOR, "health_check": ["CMD-SHELL", "curl", "-f"]},
+            "wallet-staging: sidecars[0].health_check: ['CMD-SHELL', 'curl', '-f'] is not valid; expected ['CMD', <executable>, "
+            "<arguments>...] or ['CMD-SHELL', <command>], of non-empty strings",
+        ),
+        (  # ECS: COMPLETE and SUCCESS "cannot be set on an essential container"
+            {**AGENT, "depends_on": {"wallet-service": "COMPLETE"}},
+            "wallet-staging: sidecars[0].depends_on['wallet-service']: 'COMPLETE' is not valid; wallet-service is essential, and ECS "
+            "waits for COMPLETE or SUCCESS only on a container that is not",
         ),
         (
             {**ADOT_COLLECTOR, "health_check": ["/healthcheck"]},
             "wallet-staging: sidecars[0].health_check: ['/healthcheck'] is not valid; expected ['CMD', <executable>, <arguments>...] or "
-            "['CMD-SHELL', <command>]",
+            "['CMD-SHELL', <command>], of non-empty strings",
         ),
         (
             {**ADOT_COLLECTOR, "memory": 4},
@@ -240,8 +261,8 @@ def test_without_sidecars_nothing_of_theirs_is_synthesized(parsed: dict[str, dic
     ],
     ids=[
         "public-registry", "docker-hub", "own-repository-by-digest", "the-services-name", "unknown-container", "unknown-condition",
-        "port-taken", "memory", "cpu", "whole-service", "health-check-form", "memory-minimum", "cpu-type", "missing-field",
-        "unknown-field",
+        "port-taken", "memory", "cpu", "action-wildcard", "withheld-service", "ecr-public-without-alias", "cmd-shell-form",
+        "complete-on-essential", "health-check-form", "memory-minimum", "cpu-type", "missing-field", "unknown-field",
     ],
 )  # fmt: skip
 def test_each_sidecar_mistake_is_one_line(sidecar: dict[str, Any], message: str) -> None:
@@ -252,8 +273,8 @@ def test_each_sidecar_mistake_is_one_line(sidecar: dict[str, Any], message: str)
 
 def test_two_sidecars_of_one_name_are_refused() -> None:
     with pytest.raises(ConfigError) as raised:
-        config.load({"wallet-staging": {"sidecars": [LOG_ROUTER, {**LOG_ROUTER, "cpu": 16}]}})
-    assert str(raised.value) == "wallet-staging: sidecars[0].name: 'log-router' is not valid; expected a name no other sidecar has"
+        config.load({"wallet-staging": {"sidecars": [AGENT, {**AGENT, "cpu": 16}]}})
+    assert str(raised.value) == "wallet-staging: sidecars[0].name: 'metrics-agent' is not valid; expected a name no other sidecar has"
 
 
 def test_the_sidecars_may_take_all_but_one_unit() -> None:
@@ -264,7 +285,56 @@ def test_the_sidecars_may_take_all_but_one_unit() -> None:
 
 
 def test_the_readmes_example_is_the_one_tested() -> None:
+    """The README's wallet-prod settings, as written there, synthesize the collector beside the service, from prod's
+    cache, with its X-Ray endpoint; they are ADOT_COLLECTOR, which the emulated account applies."""
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     example = re.search(r"\*\*Example: the AWS Distro for OpenTelemetry collector.*?```json\n(.*?)```", readme, re.DOTALL)
     assert example is not None, "README: the sidecar example is gone"
-    assert json.loads("{" + example.group(1) + "}")["wallet-prod"]["sidecars"] == [ADOT_COLLECTOR]
+    settings = json.loads("{" + example.group(1) + "}")["wallet-prod"]
+    assert settings["sidecars"] == [ADOT_COLLECTOR]
+    document = synth("wallet-prod", settings)
+    assert containers(document)["otel-collector"]["image"] == (
+        f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/ecr-public-prod/aws-observability/aws-otel-collector:v0.28.0"
+    )
+    assert resources(document, "aws_vpc_endpoint")["endpoints_sidecar_xray"]["service_name"] == "com.amazonaws.us-east-1.xray"
+    [definition] = [d for name, d in resources(document, "aws_ecs_task_definition").items() if name == "service_task_definition"]
+    assert (definition["cpu"], definition["memory"]) == ("512", "1024")
+
+
+def test_a_container_waits_only_for_what_can_become_healthy() -> None:
+    """HEALTHY needs the target's health check: without one the dependent container never starts (ECS)."""
+    cases = [
+        ({"app_health_check": [], "sidecars": [AGENT]}, "wallet-service"),
+        ({"sidecars": [{**ADOT_COLLECTOR, "health_check": []}, {**AGENT, "depends_on": {"otel-collector": "HEALTHY"}}]}, "otel-collector"),
+    ]
+    for overrides, target in cases:
+        with pytest.raises(ConfigError) as raised:
+            config.load({"wallet-staging": overrides})
+        where = "sidecars[0]" if target == "wallet-service" else "sidecars[1]"
+        assert str(raised.value) == (
+            f"wallet-staging: {where}.depends_on['{target}']: 'HEALTHY' is not valid; {target} has no health check (app_health_check "
+            "for the service's container, health_check for a sidecar)"
+        )
+    healthy = config.load({"wallet-staging": {"sidecars": [ADOT_COLLECTOR, {**AGENT, "depends_on": {"otel-collector": "HEALTHY"}}]}})
+    assert next(c for c in healthy if c.stack_name == "wallet-staging").sidecars[1].depends_on == {"otel-collector": "HEALTHY"}
+
+
+def test_sidecars_may_not_wait_for_each_other_in_a_cycle() -> None:
+    first = {**ADOT_COLLECTOR, "depends_on": {"metrics-agent": "START"}}
+    second = {**AGENT, "depends_on": {"otel-collector": "START"}}
+    with pytest.raises(ConfigError) as raised:
+        config.load({"wallet-staging": {"sidecars": [first, second]}})
+    assert str(raised.value) == (
+        "wallet-staging: sidecars: 'otel-collector' is not valid; expected no cycle of depends_on: the containers would wait for "
+        "each other forever"
+    )
+
+
+def test_a_service_the_stack_already_reaches_gets_no_second_endpoint() -> None:
+    """logs already has its endpoint; S3 has the gateway endpoint; xray is new, under an id of its own."""
+    from constructs_lib.endpoint_services import interface_services
+
+    services = interface_services(ecs_exec=False, extra=("logs", "s3", "xray"))
+    assert services == {
+        "ecr_api": "ecr.api", "ecr_dkr": "ecr.dkr", "logs": "logs", "secretsmanager": "secretsmanager", "sidecar_xray": "xray",
+    }  # fmt: skip
