@@ -181,6 +181,8 @@ def environment_lifecycle(
         records.append(run_step(name, command, project, {**step_env, **UNREACHABLE} if name == "deploy-unreachable" else step_env))
         if context_change and name not in KEPT_CHANGES:
             (project / "cdktf.json").write_text(original)
+        if name == "plan":  # what the first plan saw: later steps (the sidecar) synthesize more
+            shutil.copy(project / folder / "cdk.tf.json", project / PLANNED_JSON)
         if name in FACTS_AFTER:
             records[-1]["facts"] = facts(emulator, environment)
         if ends and records[-1]["returncode"] != 0:
@@ -188,6 +190,8 @@ def environment_lifecycle(
     return records
 
 
+PLANNED_JSON = "plan.cdk.tf.json"
+"""In a stack's project copy: the synthesized stack its first plan planned."""
 UNREACHABLE = {"AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_MAX_ATTEMPTS": "2"}  # the discard port: nothing listens
 CONTEXT_CHANGES: dict[str, dict[str, Any]] = {
     "release-failed-migration": {"migration_command": ["false"]},  # the emulator's `false` exits 1 (server.py)
