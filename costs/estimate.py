@@ -263,6 +263,24 @@ def markdown(estimates: list[Estimate]) -> str:
     return "\n".join(rows)
 
 
+SYNTH_INPUTS = ("cdktf.json", "main.py", "stacks", "constructs_lib")
+"""What a synthesis reads: the context and the code (relative to the project)."""
+
+
+def newer_input(outdir: Path, project: Path = PROJECT) -> Path | None:
+    """The newest of SYNTH_INPUTS when it changed after the oldest synthesized stack in ``outdir``: the estimate would
+    price what was, not what is. None when the output is current (or absent)."""
+    outputs = [path.stat().st_mtime for path in (outdir / "stacks").glob("*/cdk.tf.json")]
+    inputs = [
+        path for name in SYNTH_INPUTS for path in ([project / name] if name.endswith((".json", ".py")) else (project / name).rglob("*.py"))
+    ]
+    existing = [path for path in inputs if path.exists()]
+    if not outputs or not existing:
+        return None
+    newest = max(existing, key=lambda path: path.stat().st_mtime)
+    return newest if newest.stat().st_mtime > min(outputs) else None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--outdir", type=Path, default=PROJECT / "cdktf.out", help="synthesized output (default: cdktf.out)")
@@ -276,6 +294,13 @@ def main(argv: list[str] | None = None) -> int:
     except (FileNotFoundError, UnpricedError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    stale = newer_input(args.outdir)
+    if stale is not None:
+        print(
+            f"warning: {stale.relative_to(PROJECT)} changed after {args.outdir} was synthesized: this prices the stacks as they were; "
+            "run `pipenv run synth` first for what you have now",
+            file=sys.stderr,
+        )
     prices = tomllib.loads(PRICES.read_text())
     print(f"Monthly estimate, {prices['region']}, {prices['currency']} (prices checked {prices['checked']})\n")
     groups = list(dict.fromkeys(group for e in estimates for group in e.groups))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tomllib
 from pathlib import Path
@@ -187,3 +188,23 @@ def test_readme_cost_table_is_the_estimate_of_the_defaults(defaults_build: Build
 def test_command_without_synth_output_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert estimate.main(["--outdir", str(tmp_path)]) == 2
     assert capsys.readouterr().err == f"error: {tmp_path}/stacks/wallet-dev/cdk.tf.json: not found; run `pipenv run synth` first\n"
+
+
+def test_an_estimate_older_than_the_code_or_context_says_so(
+    defaults_build: Build, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Synthesized before cdktf.json or the code last changed: one warning line, and the estimate still printed."""
+    shutil.copytree(defaults_build.outdir / "stacks", tmp_path / "stacks")
+    assert estimate.main(["--outdir", str(tmp_path)]) == 0
+    assert "warning" not in capsys.readouterr().err  # just synthesized: current
+    for path in (tmp_path / "stacks").glob("*/cdk.tf.json"):
+        os.utime(path, (0, 0))  # synthesized in 1970
+    assert estimate.main(["--outdir", str(tmp_path)]) == 0
+    captured = capsys.readouterr()
+    newest = estimate.newer_input(tmp_path)
+    assert newest is not None and newest.relative_to(estimate.PROJECT).parts[0] in ("cdktf.json", "main.py", "stacks", "constructs_lib")
+    assert captured.err == (
+        f"warning: {newest.relative_to(estimate.PROJECT)} changed after {tmp_path} was synthesized: this prices the stacks as they "
+        "were; run `pipenv run synth` first for what you have now\n"
+    )
+    assert "total" in captured.out
