@@ -42,6 +42,14 @@ class Expected:
     deploy_timeout: str
     """How long an apply waits for the service's deployment (its create and update timeouts)."""
 
+    @property
+    def spot(self) -> tuple[int, int]:
+        """fargate_spot_percent and fargate_on_demand_base, as the capacity provider strategy shows them."""
+        weights = {item["capacity_provider"]: item for item in self.capacity or []}
+        total = sum(int(str(item["weight"])) for item in weights.values())
+        spot = int(str(weights["FARGATE_SPOT"]["weight"])) * 100 // total if "FARGATE_SPOT" in weights and total else 0
+        return spot, int(str(weights.get("FARGATE", {}).get("base", 0)))
+
 
 class ExpectedTable(dict[str, Expected]):
     def __missing__(self, stack: str) -> Expected:
@@ -86,3 +94,8 @@ ADOT_COLLECTOR = {
     "iam_actions": ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"],
     "aws_services": ["xray"],
 }
+
+
+def stack_choices() -> str:
+    """How an unknown environment's error names the known ones: the stacks, then their short names, in table order."""
+    return f"{', '.join(EXPECTED)} (or {', '.join(e.environment for e in EXPECTED.values())})"

@@ -54,7 +54,8 @@ def test_defaults_meet_the_budget_and_each_saving_comes_from_the_json(defaults_b
     compute and network unchanged (its total grew with the rollback alarms and the backup vaults' keys). Putting
     dev's service back on the launch type and its endpoints back in every subnet, in the JSON alone, gives dev's
     136.98 of then plus those alarms again."""
-    dev, staging, prod = estimate.estimate_all(defaults_build.outdir)
+    by_name = {e.environment: e for e in estimate.estimate_all(defaults_build.outdir)}
+    dev, staging, prod = by_name["dev"], by_name["staging"], by_name["prod"]
     assert dev.total <= 95
     assert staging.total < 148.72
     assert (prod.groups["compute"], prod.groups["network"]) == pytest.approx((18.02, 58.40), abs=0.005)

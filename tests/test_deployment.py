@@ -15,6 +15,7 @@ import pytest
 from botocore.stub import Stubber
 
 from release import deployment
+from tests.expected import stack_choices
 
 CLUSTER, SERVICE = "wallet-service-cluster-prod", "wallet-service-prod"
 SERVICE_ARN = f"arn:aws:ecs:us-east-1:123456789012:service/{CLUSTER}/{SERVICE}"
@@ -177,8 +178,8 @@ def test_bad_input_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Pat
     assert capsys.readouterr().err == (
         "error: wallet-prod: output service_name missing; deploy the stack first (pipenv run deploy prod <tag>)\n"
     )
-    assert deployment.main(["rollback", "qa"]) == 2
-    assert capsys.readouterr().err.startswith("error: stack: 'qa' is not valid; expected one of ")
+    assert deployment.main(["rollback", "sandbox"]) == 2
+    assert capsys.readouterr().err == f"error: stack: 'sandbox' is not valid; expected one of {stack_choices()}\n"
 
 
 def service_state(load_balancer: list[dict[str, Any]]) -> dict[str, Any]:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from stacks import reference
 from stacks.config import EnvironmentConfig
+from tests.expected import EXPECTED
+from tests.helpers import resources
 
 
 def test_every_field_has_a_meaning_and_rule() -> None:
@@ -14,3 +17,18 @@ def test_every_field_has_a_meaning_and_rule() -> None:
 
 def test_readme_reference_matches_the_code() -> None:
     assert reference.readme_block(reference.README.read_text()) == reference.table(), "run `pipenv run docs` and commit README.md"
+
+
+def test_readme_alarm_table_is_the_synthesized_alarm_pack(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
+    """The README's alarm table ("Alarms, notifications, dashboard") lists exactly the alarms each environment
+    synthesizes, each once, with what missing data does (OK: notBreaching, alarm: breaching)."""
+    text = reference.README.read_text()
+    lines = text[text.index("| alarm | metric | fires when | missing data | first thing to do |") :].splitlines()
+    rows = [line.split(" | ") for line in lines[2 : next(i for i, line in enumerate(lines) if not line.startswith("|"))]]
+    documented = [(row[0].strip("|` "), row[3]) for row in rows]
+    prefix = f"wallet-service-{EXPECTED[env_stack].environment}-"
+    synthesized = [
+        (alarm["alarm_name"].removeprefix(prefix), {"notBreaching": "OK", "breaching": "alarm"}[alarm["treat_missing_data"]])
+        for alarm in resources(parsed[env_stack], "aws_cloudwatch_metric_alarm").values()
+    ]
+    assert sorted(documented) == sorted(synthesized), "README: the alarm table and the synthesized alarms differ"

@@ -17,6 +17,7 @@ import pytest
 from stacks import config, overrides
 from stacks.errors import ConfigError
 from tests.conftest import ALL_STACKS, CDKTF_CLI, PROJECT_DIR, Background, Build, effective_context, subprocess_environment
+from tests.expected import EXPECTED
 
 
 # Malformed inputs through the user's real interfaces: (id, field the line must name, CDKTF_CONTEXT_JSON or None,
@@ -174,7 +175,7 @@ def test_main_prints_a_line_per_stack_and_the_time(main_runs: dict[str, Backgrou
         assert match.group(1) == name
         assert int(match.group(2)) == sum(len(blocks) for blocks in effective_build.parsed[name]["resource"].values())
         assert Path(match.group(3)) == run.outdir / "stacks" / name / "cdk.tf.json"
-    assert re.fullmatch(r"synthesized 4 stacks in \d+\.\d s", lines[-1]), lines[-1]
+    assert re.fullmatch(rf"synthesized {len(EXPECTED) + 1} stacks in \d+\.\d s", lines[-1]), lines[-1]  # and wallet-state
     # While the context names no state bucket, one warning says so, and what to do.
     warnings = [line for line in run.result().stderr.splitlines() if line.startswith("warning:")]
     if config.load(effective_context())[0].state_bucket is None:
@@ -192,7 +193,7 @@ def test_cdktf_synth_equals_in_process_synthesis(cli_runs: dict[str, Background]
     assert_same_output(cli_runs["synth"], effective_build)
 
 
-def test_cdktf_list_shows_the_four_stacks(cli_runs: dict[str, Background]) -> None:
+def test_cdktf_list_shows_every_stack(cli_runs: dict[str, Background]) -> None:
     """`cdktf list` reads the manifest `cdktf synth` wrote (its app is replaced by `true`, so the stacks are not
     synthesized a second time: the synth test covers the app itself)."""
     assert cli_runs["synth"].result().returncode == 0

@@ -14,6 +14,7 @@ import pytest
 from botocore.stub import Stubber
 
 from release import migrate
+from tests.expected import stack_choices
 
 CLUSTER = "wallet-service-cluster-prod"
 DEFINITION = "arn:aws:ecs:us-east-1:123456789012:task-definition/wallet-service-migration-prod:7"
@@ -177,7 +178,7 @@ def test_missing_outputs_are_one_line_naming_them(tmp_path: Path, capsys: pytest
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["wallet-sandbox"], "error: stack: 'wallet-sandbox' is not valid; expected one of wallet-dev, wallet-staging, wallet-prod (or dev, staging, prod)\n"),
+        (["wallet-sandbox"], f"error: stack: 'wallet-sandbox' is not valid; expected one of {stack_choices()}\n"),
         (["wallet-prod", "--outputs", "/nonexistent/outputs.json"], "error: --outputs: /nonexistent/outputs.json: [Errno 2] No such file or directory: '/nonexistent/outputs.json'\n"),
     ],
     ids=["unknown-stack", "no-outputs-file"],

@@ -11,6 +11,7 @@ from botocore.stub import Stubber
 
 from release import preflight
 from stacks import config
+from tests.expected import stack_choices
 from tests.vpcs import ROUTE_TABLES, SUBNETS, VPC, subnet
 
 ACCOUNT = "123456789012"
@@ -192,7 +193,7 @@ def test_before_the_first_deploy_the_subscriptions_wait(capsys: pytest.CaptureFi
     [
         (
             ["wallet-sandbox", "v1"],
-            "error: stack: 'wallet-sandbox' is not valid; expected one of wallet-dev, wallet-staging, wallet-prod (or dev, staging, prod)\n",
+            f"error: stack: 'wallet-sandbox' is not valid; expected one of {stack_choices()}\n",
         ),
         (
             ["wallet-prod", "v1 beta"],

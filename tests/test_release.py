@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PROJECT_DIR, copy_project, subprocess_environment
+from tests.expected import stack_choices
 
 
 def test_no_plan_or_apply_while_the_backends_have_no_bucket(tmp_path: Path) -> None:
@@ -38,8 +39,7 @@ USAGE = (
     ("argv", "message"),
     [
         (["apply", "prod", "v1"], f"error: action: 'apply' is not valid; expected plan, deploy, release or drift ({USAGE})"),
-        (["plan", "sandbox", "v1"], "error: stack: 'sandbox' is not valid; expected one of wallet-dev, wallet-staging, wallet-prod "
-         "(or dev, staging, prod)"),
+        (["plan", "sandbox", "v1"], f"error: stack: 'sandbox' is not valid; expected one of {stack_choices()}"),
         (["deploy", "prod", "v1 beta"], "error: image_tag: 'v1 beta' is not valid; expected a Docker tag: 1-128 of A-Z a-z 0-9 _ . -, "
          "not starting with . or -"),
         (["release", "prod", ""], USAGE),  # a missing argument: the usage, not a complaint about ''

@@ -412,7 +412,7 @@ def test_spot_outside_production_only(parsed: dict[str, dict[str, Any]], env_sta
     [service] = resources(document, "aws_ecs_service").values()
     assert "aws_ecs_cluster_capacity_providers.service_capacity_providers" in service["depends_on"]
     uses_spot = "FARGATE_SPOT" in str(service.get("capacity_provider_strategy"))
-    assert uses_spot == {"wallet-dev": True, "wallet-staging": True, "wallet-prod": False}[env_stack]
+    assert uses_spot == (EXPECTED[env_stack].spot[0] > 0)
     assert ("launch_type" in service) != ("capacity_provider_strategy" in service)
     assert "--launch-type FARGATE " in document["output"]["migration_command"]["value"]
 

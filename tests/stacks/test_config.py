@@ -28,7 +28,7 @@ def test_environment_table_is_the_expected_one() -> None:
     expected = {
         stack: (e.environment, e.tier, e.desired, e.min_tasks, e.max_tasks, e.db_class, e.storage, e.max_storage or e.storage,
                 e.multi_az, e.protected, e.prevent_destroy, e.backup_days, e.log_days, e.ecs_exec, e.alb_protected, e.access_logs,
-                {"wallet-dev": 100, "wallet-staging": 100, "wallet-prod": 0}[stack], {"wallet-staging": 1}.get(stack, 0), e.endpoint_azs,
+                *e.spot, e.endpoint_azs,
                 e.strategy)
         for stack, e in EXPECTED.items()
     }  # fmt: skip

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from stacks import rules
+from tests.expected import EXPECTED
 from tests.terraform_eval import evaluate
 
 # tag -> a valid Docker tag? (Docker: up to 128 of [A-Za-z0-9_.-], not starting with . or -)
@@ -43,9 +44,9 @@ def test_the_bootstrap_holds_the_service_at_zero_tasks(parsed: dict[str, dict[st
         for name, expression in (("desired", service["desired_count"]), ("min", target["min_capacity"])):
             outputs[f"{name}_{bootstrap}"] = expression.replace("var.bootstrap", json.dumps(bootstrap))
     values = evaluate(tmp_path, {}, {}, outputs)
-    minimum = {"wallet-dev": 1, "wallet-staging": 2, "wallet-prod": 2}[env_stack]
+    minimum = EXPECTED[env_stack].min_tasks
     assert values == {"desired_True": 0, "min_True": 0, "desired_False": minimum, "min_False": minimum}
-    assert target["max_capacity"] == {"wallet-dev": 2, "wallet-staging": 4, "wallet-prod": 10}[env_stack]
+    assert target["max_capacity"] == EXPECTED[env_stack].max_tasks
 
 
 def test_alarm_targets_precondition(parsed: dict[str, dict[str, Any]], tmp_path: Path) -> None:
