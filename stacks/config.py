@@ -46,7 +46,7 @@ from stacks.rules import (
     check_optional,
     check_pattern,
     check_range,
-    check_tags,
+    check_tag_filter,
     fail,
 )
 from stacks.sidecar import Sidecar, check_health_check, check_sidecars
@@ -424,7 +424,7 @@ class EnvironmentConfig:
                 None,
                 f"{self.environment} ({self.tier}) serves HTTPS only: set certificate_arn, or certificate_tags to look the certificate up",
             )
-        check_tags("certificate_tags", self.certificate_tags)
+        check_tag_filter("certificate_tags", self.certificate_tags)
         for cidr in self.ingress_cidrs:
             try:
                 ipaddress.ip_network(cidr)
@@ -465,7 +465,7 @@ class EnvironmentConfig:
             if ids and len(ids) < 2:
                 fail(name, list(ids), "expected at least two distinct subnets (two Availability Zones), or none")
         for name in ("private_subnet_tags", "public_subnet_tags"):
-            check_tags(name, getattr(self, name))
+            check_tag_filter(name, getattr(self, name))
 
     def _check_capacity(self) -> None:
         for name in ("min_capacity", "desired_count", "max_capacity"):

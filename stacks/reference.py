@@ -62,7 +62,8 @@ MEANINGS: dict[str, str] = {
     "vpc_id": "`vpc-` + 8 or 17 hex digits; null: the VPC tagged Name=wallet-<env>",
     "private_subnet_ids": "explicit private subnets (`subnet-` + 8 or 17 hex digits, at least two); empty: by tags, else by route table",
     "public_subnet_ids": "explicit public subnets for the load balancer (at least two); empty: by tags, else by route table",
-    "private_subnet_tags": "tags that select the private subnets; none tagged (or `{}`): by route table, no route to an internet gateway",
+    "private_subnet_tags": "tags that select the private subnets (aws: keys such as aws:cloudformation:stack-name too); none tagged "
+    "(or `{}`): by route table, no route to an internet gateway",
     "public_subnet_tags": "tags that select the public subnets; none tagged (or `{}`): by route table, a route to an internet gateway",
     "project": "Project tag on every resource",
     "owner": "Owner tag on every resource, when set",

@@ -53,7 +53,10 @@ BUCKET_NAME = re.compile(r"^(?!xn--)(?!sthree-)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$"
 ECR_REPOSITORY = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$")
 HEALTH_CHECK_PATH = re.compile(r"^/[A-Za-z0-9._~/-]{0,1023}$")
 TAG_VALUE = re.compile(r"^[\w .:/=+\-@]{1,256}$")
-TAG_KEY = re.compile(r"^(?!aws:)[\w .:/=+\-@]{1,128}$")
+# A tag key to look resources up by. "aws:" keys cannot be created (AWS reserves the prefix), but AWS sets them, e.g.
+# CloudFormation's aws:cloudformation:stack-name, and a lookup may filter by them
+# (docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html, "Tag naming limits and requirements").
+TAG_FILTER_KEY = re.compile(r"^[\w .:/=+\-@]{1,128}$")
 DB_INSTANCE_CLASS = re.compile(r"^db\.[a-z0-9-]+\.[a-z0-9]+$")
 # An AWS cron expression (docs.aws.amazon.com/eventbridge/latest/userguide/eb-cron-expressions.html): minutes, hours,
 # day-of-month, month, day-of-week, year, each with its own characters, and no step of 0.
@@ -83,9 +86,10 @@ def check_range(field_name: str, value: int, low: int, high: int) -> None:
         fail(field_name, value, f"expected a whole number from {low} to {high}")
 
 
-def check_tags(field_name: str, tags: Mapping[str, str]) -> None:
+def check_tag_filter(field_name: str, tags: Mapping[str, str]) -> None:
+    """Tags a lookup filters by (subnets, the certificate): AWS's tag characters, "aws:" keys included."""
     for key, value in tags.items():
-        check_pattern(f"{field_name} key", key, TAG_KEY, "expected 1-128 tag characters, not starting with 'aws:'")
+        check_pattern(f"{field_name} key", key, TAG_FILTER_KEY, "expected 1-128 tag characters")
         check_pattern(f"{field_name}[{key!r}]", value, TAG_VALUE, "expected 1-256 tag characters")
 
 

@@ -4,6 +4,7 @@ the aws-cdk:subnet-type tags, else by route table, the rule release/preflight.py
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,8 @@ from typing import Any
 import pytest
 
 from release import preflight
+from stacks import config
+from stacks.errors import ConfigError
 from tests.terraform_eval import evaluate
 from tests.vpcs import ROUTE_TABLES, SUBNETS, provider_route_tables, subnet
 
@@ -106,3 +109,26 @@ def test_a_short_selection_stops_the_plan_with_what_to_do(parsed: dict[str, dict
         "them, by route table (public: a route to an internet gateway) are in fewer than 2 Availability Zones; tag them "
         "or set public_subnet_ids in the configuration.",
     }
+
+
+def test_lookups_may_filter_by_tags_aws_sets() -> None:
+    """CloudFormation tags what it creates with aws:cloudformation:stack-name; nobody can create an aws: tag, but a
+    lookup may select by it: the subnets' filter and the certificate's tags carry it as given."""
+    from cdktf import App, Testing
+
+    from stacks.wallet_stack import WalletStack
+
+    stack_tag = {"aws:cloudformation:stack-name": "network-prod"}
+    overrides = {"private_subnet_tags": stack_tag, "certificate_tags": {"aws:cloudformation:stack-name": "certificates"}}
+    [prod] = [c for c in config.load({"wallet-prod": overrides}) if c.stack_name == "wallet-prod"]
+    document = json.loads(Testing.synth(WalletStack(App(), "wallet-prod", config=prod)))
+    tagged = document["data"]["aws_subnets"]["network_private_subnets_tagged"]["filter"]
+    assert {"name": "tag:aws:cloudformation:stack-name", "values": ["network-prod"]} in tagged
+    certificate = document["data"]["aws_acm_certificate"]["load_balancer_certificate"]
+    assert certificate["tags"] == {"aws:cloudformation:stack-name": "certificates"}
+
+
+def test_a_tag_filter_key_is_still_checked() -> None:
+    with pytest.raises(ConfigError) as raised:
+        config.load({"wallet-dev": {"private_subnet_tags": {"Tier#1": "private"}}})
+    assert str(raised.value) == "wallet-dev: private_subnet_tags key: 'Tier#1' is not valid; expected 1-128 tag characters"
