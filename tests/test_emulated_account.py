@@ -432,11 +432,15 @@ def test_the_providers_version_and_exactly_the_removals(
     after the declared removals, and not without them."""
     cli_config = tmp_path / "terraform.rc"
     cli_config.write_text(provider_choice.cli_config())
-    expected = {  # what the removals take out, per stack: rolling in dev; the canary's two blocks in staging and prod
-        "wallet-dev": ["aws_ecs_service.service_service.deployment_configuration"],
-        "wallet-staging": ["aws_ecs_service.service_service.deployment_configuration", "aws_ecs_service.service_service.load_balancer.advanced_configuration"],
-        "wallet-prod": ["aws_ecs_service.service_service.deployment_configuration", "aws_ecs_service.service_service.load_balancer.advanced_configuration"],
-    }  # fmt: skip
+    # What the removals take out, per stack: the strategy block everywhere (rolling too), and the second target group's
+    # block where traffic shifts (canary, linear, blue/green).
+    expected = {
+        stack: [
+            "aws_ecs_service.service_service.deployment_configuration",
+            *(["aws_ecs_service.service_service.load_balancer.advanced_configuration"] if e.strategy != "ROLLING" else []),
+        ]
+        for stack, e in EXPECTED.items()
+    }
     for stack in [*ENV_STACKS, config.STATE_STACK]:
         assert provider.remove(json.loads(defaults_build.synthesized[stack])) == expected.get(stack, [])
         for removals in (True, False) if provider_choice.removes else (False,):

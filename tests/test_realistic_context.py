@@ -53,6 +53,8 @@ REALISTIC_CONTEXT: dict[str, Any] = {
         "sidecars": [ADOT_COLLECTOR],
     },
 }
+for _stack in config.STACK_NAMES:  # every environment of the table, a new one too, has somebody to alert
+    REALISTIC_CONTEXT.setdefault(_stack, {}).setdefault("alarm_emails", [f"{_stack}-alerts@example.com"])
 CORE_CHECKS = ["tests/stacks", "tests/test_golden.py", "tests/test_checkov.py", "tests/test_costs.py"]
 
 
