@@ -23,7 +23,6 @@ from stacks.rules import (
     ACM_CERTIFICATE_ARN,
     BACKUP_VAULT_ARN,
     BUCKET_NAME,
-    DB_INSTANCE_CLASS,
     DB_USER,
     ECR_REPOSITORY,
     EMAIL,
@@ -43,6 +42,7 @@ from stacks.rules import (
     TAG_VALUE,
     VPC_ID,
     check_cron,
+    check_db_instance_class,
     check_optional,
     check_pattern,
     check_range,
@@ -480,7 +480,7 @@ class EnvironmentConfig:
             )
 
     def _check_database(self) -> None:
-        check_pattern("db_instance_class", self.db_instance_class, DB_INSTANCE_CLASS, "expected an RDS class such as 'db.t3.small'")
+        check_db_instance_class("db_instance_class", self.db_instance_class)
         check_range("db_allocated_storage", self.db_allocated_storage, MIN_STORAGE_GIB, MAX_STORAGE_GIB)
         check_range("db_max_allocated_storage", self.db_max_allocated_storage, MIN_STORAGE_GIB, MAX_STORAGE_GIB)
         if self.db_max_allocated_storage < self.db_allocated_storage:
@@ -515,10 +515,7 @@ class EnvironmentConfig:
                 fail("backup_copy_region", self.backup_copy_region, f"expected a Region other than the stack's ({self.region})")
         check_cron("restore_testing_schedule", self.restore_testing_schedule)
         check_range("restore_testing_validation_hours", self.restore_testing_validation_hours, 1, 168)
-        check_pattern(
-            "restore_testing_db_instance_class", self.restore_testing_db_instance_class, DB_INSTANCE_CLASS,
-            "expected an RDS class such as 'db.t4g.micro'",
-        )  # fmt: skip
+        check_db_instance_class("restore_testing_db_instance_class", self.restore_testing_db_instance_class)
         check_optional(
             "backup_copy_vault_arn", self.backup_copy_vault_arn, BACKUP_VAULT_ARN,
             "expected a vault ARN such as 'arn:aws:backup:us-east-1:210987654321:backup-vault:wallet-copies'",

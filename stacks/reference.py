@@ -25,7 +25,7 @@ MEANINGS: dict[str, str] = {
     "desired_count": "tasks at creation; then auto scaling owns the count; min <= desired <= max",
     "min_capacity": "auto scaling minimum, also the running-task alarm's threshold; 1-100, <= max",
     "max_capacity": "auto scaling maximum; 1-100",
-    "db_instance_class": "RDS instance class, `db.<family>.<size>`",
+    "db_instance_class": "DB instance class: one RDS for PostgreSQL offers (`RDS_POSTGRESQL_CLASSES`, stacks/rules.py)",
     "db_allocated_storage": "GiB at creation; 20-65536",
     "db_max_allocated_storage": "storage autoscaling ceiling in GiB; >= allocated; equal turns autoscaling off",
     "db_multi_az": "standby in a second AZ; required in prod",

@@ -5,6 +5,7 @@ Each check raises ConfigError with one line: the field, the bad value, and what 
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping
 
@@ -57,7 +58,33 @@ TAG_VALUE = re.compile(r"^[\w .:/=+\-@]{1,256}$")
 # CloudFormation's aws:cloudformation:stack-name, and a lookup may filter by them
 # (docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html, "Tag naming limits and requirements").
 TAG_FILTER_KEY = re.compile(r"^[\w .:/=+\-@]{1,128}$")
-DB_INSTANCE_CLASS = re.compile(r"^db\.[a-z0-9-]+\.[a-z0-9]+$")
+_BURSTABLE = ("micro", "small", "medium", "large", "xlarge", "2xlarge")
+_TO_16XL = ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge")
+RDS_POSTGRESQL_CLASSES: frozenset[str] = frozenset(
+    f"db.{family}.{size}"
+    for family, sizes in {
+        "t3": _BURSTABLE,
+        "t4g": _BURSTABLE,
+        "m5": (*_TO_16XL, "24xlarge"),
+        "m6g": _TO_16XL,
+        "m6i": (*_TO_16XL, "24xlarge", "32xlarge"),
+        "m7g": _TO_16XL,
+        "m7i": (*_TO_16XL, "24xlarge", "48xlarge"),
+        "m8g": (*_TO_16XL, "24xlarge", "48xlarge"),
+        "r5": (*_TO_16XL, "24xlarge"),
+        "r6g": _TO_16XL,
+        "r6i": (*_TO_16XL, "24xlarge", "32xlarge"),
+        "r7g": _TO_16XL,
+        "r7i": (*_TO_16XL, "24xlarge", "48xlarge"),
+        "r8g": (*_TO_16XL, "24xlarge", "48xlarge"),
+    }.items()
+    for size in sizes
+)
+"""The current-generation DB instance classes RDS for PostgreSQL offers, in every size RDS has (no metal classes):
+the sizes from docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.DBInstanceClass.Summary.html, the engine from
+.../Concepts.DBInstanceClass.Support.html; recorded 2026-12-01. Not every class is offered in every Region
+(.../Concepts.DBInstanceClass.RegionSupport.html: `aws rds describe-orderable-db-instance-options --engine postgres`
+tells). A class AWS adds later is added here, with the pages' date; costs/ prices what it can of this list."""
 # An AWS cron expression (docs.aws.amazon.com/eventbridge/latest/userguide/eb-cron-expressions.html): minutes, hours,
 # day-of-month, month, day-of-week, year, each with its own characters, and no step of 0.
 CRON_EXPRESSION = re.compile(
@@ -91,6 +118,18 @@ def check_tag_filter(field_name: str, tags: Mapping[str, str]) -> None:
     for key, value in tags.items():
         check_pattern(f"{field_name} key", key, TAG_FILTER_KEY, "expected 1-128 tag characters")
         check_pattern(f"{field_name}[{key!r}]", value, TAG_VALUE, "expected 1-256 tag characters")
+
+
+def check_db_instance_class(field_name: str, value: str) -> None:
+    """A class of RDS_POSTGRESQL_CLASSES; the closest one is suggested for a misspelt class (db.m7g.lrage)."""
+    if value not in RDS_POSTGRESQL_CLASSES:
+        close = difflib.get_close_matches(value, sorted(RDS_POSTGRESQL_CLASSES), n=1)
+        example = f"did you mean {close[0]!r}?" if close else "such as 'db.t4g.small' or 'db.m7g.large'"
+        fail(
+            field_name,
+            value,
+            f"expected a DB instance class RDS for PostgreSQL offers, {example} (list: RDS_POSTGRESQL_CLASSES in stacks/rules.py)",
+        )
 
 
 def check_cron(field_name: str, value: str) -> None:

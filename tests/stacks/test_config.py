@@ -101,7 +101,8 @@ RULES: list[tuple[str, dict[str, Any], str]] = [
     (
         "wallet-dev",
         {"db_instance_class": "t3.micro"},
-        "wallet-dev: db_instance_class: 't3.micro' is not valid; expected an RDS class such as 'db.t3.small'",
+        "wallet-dev: db_instance_class: 't3.micro' is not valid; expected a DB instance class RDS for PostgreSQL offers, "
+        "did you mean 'db.t3.micro'? (list: RDS_POSTGRESQL_CLASSES in stacks/rules.py)",
     ),
     ("wallet-dev", {"task_cpu": 300}, "wallet-dev: task_cpu: 300 is not valid; expected one of 256, 512, 1024, 2048, 4096, 8192, 16384"),
     ("wallet-dev", {"task_memory": 4096}, "wallet-dev: task_memory: 4096 is not valid; with task_cpu 256 Fargate accepts 512, 1024, 2048"),
@@ -435,7 +436,8 @@ RULES: list[tuple[str, dict[str, Any], str]] = [
     (
         "wallet-prod",
         {"restore_testing_db_instance_class": "t4g.micro"},
-        "wallet-prod: restore_testing_db_instance_class: 't4g.micro' is not valid; expected an RDS class such as 'db.t4g.micro'",
+        "wallet-prod: restore_testing_db_instance_class: 't4g.micro' is not valid; expected a DB instance class RDS for "
+        "PostgreSQL offers, did you mean 'db.t4g.micro'? (list: RDS_POSTGRESQL_CLASSES in stacks/rules.py)",
     ),
     (
         "wallet-prod",
