@@ -100,24 +100,11 @@ class DatabaseBackup(Construct):
         vault = self._locked_vault("vault", props, provider=None)
         destinations = [self._locked_vault("copy_vault", props, provider=props.copy_provider).arn] if props.copy_provider else []
         destinations += [props.copy_vault_arn] if props.copy_vault_arn else []
-        role = IamRole(
-            self,
-            "role",
-            name=f"{props.name}-backup",
-            # AWS Backup documents its confused-deputy keys for resource policies (vault access, SNS, KMS), not for the
-            # trust of its service role (docs.aws.amazon.com/aws-backup/latest/devguide/cross-service-confused-deputy-
-            # prevention.html; iam-service-roles.html asks only for backup.amazonaws.com as trusted entity): no
-            # aws:SourceAccount here, which AWS Backup might not send and every backup job would then fail.
-            assume_role_policy=service_trust(self, "trust", service="backup.amazonaws.com", account_id=None).json,
-        )
         # AWS's policy for the role AWS Backup uses to take and copy backups; maintained by AWS as the service's needs
         # change (e.g. for continuous backup). The role is trusted only by AWS Backup for this account, and the plan
         # below selects only the database.
-        IamRolePolicyAttachment(
-            self,
-            "role_policy",
-            role=role.name,
-            policy_arn=f"arn:{props.partition}:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
+        role = self._service_role(
+            "role", trust_id="trust", name=f"{props.name}-backup", managed_policy="AWSBackupServiceRolePolicyForBackup", props=props
         )
         keep = BackupPlanRuleLifecycle(delete_after=props.retention_days)
         plan = BackupPlan(
@@ -151,6 +138,24 @@ class DatabaseBackup(Construct):
         """The rule matching each restore test's end and its message (the alarms send it to their topic)."""
         self.vault_name: str = vault.name
         self.plan_id: str = plan.id
+
+    def _service_role(self, id_: str, *, trust_id: str, name: str, managed_policy: str, props: DatabaseBackupProps) -> IamRole:
+        """A role AWS Backup assumes, with the AWS managed service-role policy ``managed_policy`` attached (the
+        attachment's construct id: ``<id_>_policy``)."""
+        role = IamRole(
+            self,
+            id_,
+            name=name,
+            # AWS Backup documents its confused-deputy keys for resource policies (vault access, SNS, KMS), not for the
+            # trust of its service role (docs.aws.amazon.com/aws-backup/latest/devguide/cross-service-confused-deputy-
+            # prevention.html; iam-service-roles.html asks only for backup.amazonaws.com as trusted entity): no
+            # aws:SourceAccount here, which AWS Backup might not send and every backup job would then fail.
+            assume_role_policy=service_trust(self, trust_id, service="backup.amazonaws.com", account_id=None).json,
+        )
+        IamRolePolicyAttachment(
+            self, f"{id_}_policy", role=role.name, policy_arn=f"arn:{props.partition}:iam::aws:policy/service-role/{managed_policy}"
+        )
+        return role
 
     def _locked_vault(self, id_: str, props: DatabaseBackupProps, *, provider: TerraformProvider | None) -> BackupVault:
         """A vault encrypted with a key of its own (in the vault's Region), under Vault Lock."""
@@ -221,21 +226,16 @@ class DatabaseBackup(Construct):
             description=f"Restore tests of {props.name}: no ingress, no egress",
             vpc_id=testing.vpc_id,
         )
-        role = IamRole(
-            self,
-            "restore_role",
-            name=f"{props.name}-restore-test",
-            assume_role_policy=service_trust(self, "restore_trust", service="backup.amazonaws.com", account_id=None).json,
-        )
         # The role of a restore testing selection "must contain the permissions found in
         # AWSBackupServiceRolePolicyForRestores" (docs.aws.amazon.com/aws-backup/latest/devguide/restore-testing.html):
         # AWS's policy, which creates and deletes the restored instance; the database key's policy delegates to IAM,
         # and the policy's kms:CreateGrant (for AWS resources) lets RDS use the key of the encrypted snapshot.
-        IamRolePolicyAttachment(
-            self,
-            "restore_role_policy",
-            role=role.name,
-            policy_arn=f"arn:{props.partition}:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
+        role = self._service_role(
+            "restore_role",
+            trust_id="restore_trust",
+            name=f"{props.name}-restore-test",
+            managed_policy="AWSBackupServiceRolePolicyForRestores",
+            props=props,
         )
         BackupRestoreTestingSelection(
             self,
