@@ -1,0 +1,75 @@
+"""The emulator's server (tests/emulator/server.py) on its own: a changing request that an SDK sends again with the
+same ``amz-sdk-invocation-id`` gets the answer its earlier attempt got, and is not carried out twice; the same request
+of another invocation is carried out (and refused as a duplicate, as AWS would). A server of its own on a free port,
+so the lifecycle's account is left alone."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from tests.emulator.account import CREDENTIALS, Account, Emulator
+
+TRUST = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "backup.amazonaws.com"}, "Action": "sts:AssumeRole"}]}'
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Account, Path]]:
+    """A server of its own and its log (stdout and stderr), stopped after the module."""
+    log = tmp_path_factory.mktemp("server") / "emulator.log"
+    emulator = Emulator(log)
+    try:
+        emulator.wait_until_up()
+        yield emulator.account, log
+    finally:
+        emulator.stop()
+
+
+def iam_sending_as(account: Account, invocation: Callable[[], str]) -> Any:
+    """An IAM client that sends each CreateRole as SDK invocation ``invocation()``, once (no retries of its own): the
+    id goes where botocore keeps it (the request context's retries), and botocore's own handler puts it in the header."""
+    client = boto3.client(
+        "iam",
+        endpoint_url=account.endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        config=Config(retries={"total_max_attempts": 1}),
+    )
+
+    def fixed_invocation(context: dict[str, Any], **_: Any) -> None:
+        context["retries"] = {"invocation-id": invocation()}
+
+    client.meta.events.register("before-call.iam.CreateRole", fixed_invocation)
+    return client
+
+
+def test_a_create_sent_again_by_its_invocation_gets_the_first_answer_and_is_carried_out_once(server: tuple[Account, Path]) -> None:
+    account, log = server
+    iam = iam_sending_as(account, lambda: "7f0e4c52-replay-test-0001")
+    create = {"RoleName": "wallet-replayed", "Path": "/replayed/", "AssumeRolePolicyDocument": TRUST}
+    first, again = iam.create_role(**create), iam.create_role(**create)
+    assert (first["ResponseMetadata"]["HTTPStatusCode"], again["ResponseMetadata"]["HTTPStatusCode"]) == (200, 200)
+    assert again["Role"] == first["Role"]
+    assert again["ResponseMetadata"]["RequestId"] == first["ResponseMetadata"]["RequestId"]
+    assert [role["RoleId"] for role in iam.list_roles(PathPrefix="/replayed/")["Roles"]] == [first["Role"]["RoleId"]]
+    retried = [line for line in log.read_text().splitlines() if line.startswith("retried request:")]
+    assert len(retried) == 1 and "CreateRole" in retried[0] and "given again, not carried out twice" in retried[0], retried
+
+
+def test_the_same_create_of_another_invocation_is_refused_as_a_duplicate(server: tuple[Account, Path]) -> None:
+    account, _ = server
+    invocations = iter(["7f0e4c52-replay-test-0002", "7f0e4c52-replay-test-0003"])
+    iam = iam_sending_as(account, lambda: next(invocations))
+    create = {"RoleName": "wallet-not-replayed", "Path": "/not-replayed/", "AssumeRolePolicyDocument": TRUST}
+    first = iam.create_role(**create)
+    with pytest.raises(ClientError) as refused:
+        iam.create_role(**create)
+    assert refused.value.response["Error"]["Code"] == "EntityAlreadyExists"
+    assert [role["RoleId"] for role in iam.list_roles(PathPrefix="/not-replayed/")["Roles"]] == [first["Role"]["RoleId"]]
