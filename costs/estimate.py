@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from costs import live
+from release import aws_errors
 from stacks.config import ENVIRONMENTS
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -40,6 +42,10 @@ class Estimate:
     lines: list[tuple[str, str, float]] = field(default_factory=list)
     assumptions: list[str] = field(default_factory=list)
     """What the estimate assumes that the synthesized stack does not say."""
+    unpriced: list[str] = field(default_factory=list)
+    """What the stack runs that has no price here: one line each, left out of the total."""
+    sources: list[str] = field(default_factory=list)
+    """Where the prices came from: the table, and what `--live` asked AWS's Price List API for."""
 
     def add(self, group: str, what: str, monthly: float) -> None:
         self.groups[group] = self.groups.get(group, 0.0) + monthly
@@ -58,6 +64,20 @@ def _price(table: dict[str, float], key: str, what: str) -> float:
     if key not in table:
         raise UnpricedError(f"{what} {key!r} has no price in {PRICES.relative_to(PROJECT)}; priced: {', '.join(table)}")
     return table[key]
+
+
+def _instance_hour(prices: dict[str, Any], instance_class: str, result: Estimate) -> float | None:
+    """The class's hourly price, or None with one line in ``result.unpriced``: the table prices some of the classes RDS
+    offers (stacks/rules.py), and `--live` asks AWS for the one a stack runs."""
+    hourly: float | None = prices["rds"]["instance_hour"].get(instance_class)
+    if hourly is None:
+        line = (
+            f"RDS {instance_class}: no price in the table for {prices['region']}; "
+            "`pipenv run cost --live` asks AWS's Price List API (credentials needed)"
+        )
+        if line not in result.unpriced:
+            result.unpriced.append(line)
+    return hourly
 
 
 BOOTSTRAP_COUNT = re.compile(r"^\$\{var\.bootstrap \? 0 : (\d+)\}$")
@@ -112,11 +132,9 @@ def estimate(environment: str, tier: str, document: dict[str, Any], prices: dict
     rds = prices["rds"]
     for db in _resources(document, "aws_db_instance"):
         copies = 2 if db["multi_az"] else 1
-        result.add(
-            "database",
-            f"RDS {db['instance_class']}{' Multi-AZ' if copies == 2 else ''}",
-            copies * hours * _price(rds["instance_hour"], db["instance_class"], "RDS instance class"),
-        )
+        instance_hour = _instance_hour(prices, db["instance_class"], result)
+        if instance_hour is not None:
+            result.add("database", f"RDS {db['instance_class']}{' Multi-AZ' if copies == 2 else ''}", copies * hours * instance_hour)
         result.add("database", f"gp3 storage {db['allocated_storage']} GiB", copies * db["allocated_storage"] * rds["gp3_gb_month"])
         if db.get("manage_master_user_password"):
             result.add("database", "master secret", rds["secret_month"])
@@ -167,10 +185,10 @@ def _restore_tests(document: dict[str, Any], prices: dict[str, Any], result: Est
             continue
         instance_class = selection["restore_metadata_overrides"]["dbInstanceClass"]
         storage = sum(instances[arn]["allocated_storage"] for arn in selection["protected_resource_arns"])
-        hourly = (
-            _price(prices["rds"]["instance_hour"], instance_class, "RDS instance class")
-            + storage * prices["rds"]["gp3_gb_month"] / prices["hours_per_month"]
-        )
+        instance_hour = _instance_hour(prices, instance_class, result)
+        if instance_hour is None:
+            continue
+        hourly = instance_hour + storage * prices["rds"]["gp3_gb_month"] / prices["hours_per_month"]
         result.add("database", f"restore tests, {runs:.3g} a month x {hours} h {instance_class}", runs * hours * hourly)
         result.assumptions.append(
             "restore tests: AWS Backup's charge per restore test is not in the price table (aws.amazon.com/backup/pricing)"
@@ -239,18 +257,39 @@ def _endpoint_azs(endpoint: dict[str, Any], azs: int) -> int:
     return len(endpoint["subnet_ids"]) if isinstance(endpoint["subnet_ids"], list) else azs
 
 
-def estimate_all(outdir: Path, azs: int = 2) -> list[Estimate]:
-    """Every environment of the table, in its order, from the synthesized stacks in ``outdir``."""
-    prices = tomllib.loads(PRICES.read_text())
+def stack_region(document: dict[str, Any]) -> str:
+    """The Region of the stack's default AWS provider (the one without an alias)."""
+    return str(next(provider["region"] for provider in document["provider"]["aws"] if "alias" not in provider))
+
+
+def estimate_all(outdir: Path, azs: int = 2, pricing: live.Pricing | None = None) -> list[Estimate]:
+    """Every environment of the table, in its order, from the synthesized stacks in ``outdir``, priced with the table of
+    the stack's Region. With ``pricing`` (a boto3 `pricing` client), the RDS classes the stack runs and the Fargate rates
+    come from AWS's Price List API (costs/live.py). A Region without a table gets no estimate, one line instead."""
+    table = tomllib.loads(PRICES.read_text())
     estimates = []
     for environment in ENVIRONMENTS:
         path = outdir / "stacks" / environment.stack_name / "cdk.tf.json"
         if not path.exists():
             raise FileNotFoundError(f"{path}: not found; run `pipenv run synth` first")
+        document = json.loads(path.read_text())
+        region = stack_region(document)
+        if region != table["region"]:
+            result = Estimate(environment.environment)
+            result.unpriced.append(f"{region}: no price table (the one there is {PRICES.relative_to(PROJECT)}); not estimated")
+            estimates.append(result)
+            continue
+        prices, sources = table, [f"{PRICES.relative_to(PROJECT)} (checked {table['checked']})"]
+        if pricing is not None:
+            answered = live.refresh(table, [document], pricing)
+            prices = answered.table
+            sources.append(f"AWS's Price List API: {', '.join(answered.fetched) or 'nothing'}")
         try:
-            estimates.append(estimate(environment.environment, environment.tier, json.loads(path.read_text()), prices, azs))
+            result = estimate(environment.environment, environment.tier, document, prices, azs)
         except UnpricedError as error:
             raise UnpricedError(f"{environment.stack_name}: {error}") from None
+        result.sources = sources
+        estimates.append(result)
     return estimates
 
 
@@ -259,7 +298,7 @@ def markdown(estimates: list[Estimate]) -> str:
     rows = ["| group | " + " | ".join(e.environment for e in estimates) + " |", "|---|" + "---|" * len(estimates)]
     for group in dict.fromkeys(group for e in estimates for group in e.groups):
         rows.append(f"| {group} | " + " | ".join(f"{e.groups.get(group, 0.0):.2f}" for e in estimates) + " |")
-    rows.append("| **total, USD a month** | " + " | ".join(f"**{e.total:.2f}**" for e in estimates) + " |")
+    rows.append("| **total, USD a month** | " + " | ".join(f"**{e.total:.2f}**{'*' if e.unpriced else ''}" for e in estimates) + " |")
     return "\n".join(rows)
 
 
@@ -285,15 +324,29 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--outdir", type=Path, default=PROJECT / "cdktf.out", help="synthesized output (default: cdktf.out)")
     parser.add_argument("--azs", type=int, default=2, help="Availability Zones of the private subnets (default: 2)")
+    parser.add_argument(
+        "--live", action="store_true", help="ask AWS's Price List API for the RDS and Fargate prices (credentials with pricing:GetProducts)"
+    )
     args = parser.parse_args(argv)
     if args.azs < 1:
         print(f"error: --azs: {args.azs} is not valid; expected 1 or more", file=sys.stderr)
         return 2
+    estimates: list[Estimate] = []
+
+    def run() -> int:
+        pricing = live.client() if args.live else None
+        estimates.extend(estimate_all(args.outdir, args.azs, pricing))
+        return 0
+
     try:
-        estimates = estimate_all(args.outdir, args.azs)
+        status = aws_errors.guarded(
+            "cost --live: Price List API GetProducts", live.PRICE_LIST_REGION, run, report=lambda line: print(line, file=sys.stderr)
+        )
     except (FileNotFoundError, UnpricedError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if status:
+        return status
     stale = newer_input(args.outdir)
     if stale is not None:
         print(
@@ -301,19 +354,22 @@ def main(argv: list[str] | None = None) -> int:
             "run `pipenv run synth` first for what you have now",
             file=sys.stderr,
         )
-    prices = tomllib.loads(PRICES.read_text())
-    print(f"Monthly estimate, {prices['region']}, {prices['currency']} (prices checked {prices['checked']})\n")
+    print("Monthly estimate, USD; a total marked * leaves out what has no price (listed under its environment)\n")
     groups = list(dict.fromkeys(group for e in estimates for group in e.groups))
     print(f"{'group':16}" + "".join(f"{e.environment:>10}" for e in estimates))
     for group in groups:
         print(f"{group:16}" + "".join(f"{e.groups.get(group, 0.0):>10.2f}" for e in estimates))
-    print(f"{'total':16}" + "".join(f"{e.total:>10.2f}" for e in estimates))
+    print(f"{'total':16}" + "".join(f"{e.total:>9.2f}{'*' if e.unpriced else ' '}" for e in estimates))
     for e in estimates:
         print(f"\n{e.environment}:")
         for group, what, monthly in e.lines:
             print(f"  {group:14} {what:44} {monthly:>8.2f}")
         for assumption in e.assumptions:
             print(f"  assumed: {assumption}")
+        for line in e.unpriced:
+            print(f"  not priced: {line}")
+        for source in e.sources:
+            print(f"  prices: {source}")
     return 0
 
 

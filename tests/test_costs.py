@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import shutil
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import botocore.session
 import pytest
+from botocore.stub import Stubber
 
-from costs import estimate
-from stacks import config, reference
+from costs import estimate, live
+from stacks import config, reference, rules
 from tests.conftest import Build
 
 PRICES = tomllib.loads(estimate.PRICES.read_text())
@@ -168,17 +172,204 @@ def test_command_prints_every_environment(effective_build: Build, capsys: pytest
         assert f"  assumed: {tier} usage: " in out
 
 
-def test_an_unpriced_instance_class_is_one_line(defaults_build: Build, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    shutil.copytree(defaults_build.outdir / "stacks", tmp_path / "stacks")
-    path = tmp_path / "stacks" / "wallet-prod" / "cdk.tf.json"
+def copy_of(build: Build, tmp_path: Path, stack: str, change: Callable[[dict[str, Any]], None]) -> Path:
+    """``build``'s synthesized stacks in ``tmp_path``, with ``change`` made to ``stack``'s JSON."""
+    shutil.copytree(build.outdir / "stacks", tmp_path / "stacks")
+    path = tmp_path / "stacks" / stack / "cdk.tf.json"
     document = json.loads(path.read_text())
-    document["resource"]["aws_db_instance"]["database_instance"]["instance_class"] = "db.x9z.huge"
+    change(document)
     path.write_text(json.dumps(document))
-    assert estimate.main(["--outdir", str(tmp_path)]) == 2
-    assert capsys.readouterr().err == (
-        "error: wallet-prod: RDS instance class 'db.x9z.huge' has no price in costs/prices-us-east-1.toml; priced: "
-        "db.t3.micro, db.t3.small, db.t3.medium, db.t4g.micro, db.t4g.small, db.m6g.large\n"
+    return tmp_path
+
+
+def test_an_unpriced_instance_class_is_one_line_not_an_exit(
+    defaults_build: Build, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A class the table has no price for: the estimate goes on without it, its total marked, the class named once."""
+
+    def unpriced_class(document: dict[str, Any]) -> None:
+        document["resource"]["aws_db_instance"]["database_instance"]["instance_class"] = "db.x9z.huge"
+
+    assert estimate.main(["--outdir", str(copy_of(defaults_build, tmp_path, "wallet-prod", unpriced_class))]) == 0
+    out = capsys.readouterr().out
+    not_priced = [line for line in out.splitlines() if "not priced" in line]
+    assert not_priced == [
+        "  not priced: RDS db.x9z.huge: no price in the table for us-east-1; `pipenv run cost --live` asks AWS's Price List API "
+        "(credentials needed)"
+    ]
+    totals = table_rows(out)[1][1:]
+    assert [value.endswith("*") for value in totals] == [c.stack_name == "wallet-prod" for c in config.ENVIRONMENTS]
+    assert "RDS db.x9z.huge" not in out.split("not priced")[0]  # no database line for it
+
+
+def test_a_region_without_a_price_table_is_named_in_one_line(
+    defaults_build: Build, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def in_eu_west_1(document: dict[str, Any]) -> None:
+        document["provider"]["aws"][0]["region"] = "eu-west-1"
+
+    outdir = copy_of(defaults_build, tmp_path, "wallet-dev", in_eu_west_1)
+    assert estimate.main(["--outdir", str(outdir)]) == 0
+    out = capsys.readouterr().out
+    dev = out.split("\ndev:\n")[1].split("\n\n")[0]
+    assert dev == "  not priced: eu-west-1: no price table (the one there is costs/prices-us-east-1.toml); not estimated"
+    others = [e for e in estimate.estimate_all(outdir) if e.environment != "dev"]
+    assert others and all(e.total > 0 and not e.unpriced for e in others)
+
+
+def test_every_price_in_the_table_is_for_a_class_rds_offers() -> None:
+    """The table prices classes of the list the configuration accepts (stacks/rules.py), nothing else."""
+    assert set(PRICES["rds"]["instance_hour"]) <= rules.RDS_POSTGRESQL_CLASSES
+
+
+# The Price List API's answers in these tests are made up (0.5, 0.25, ...): they show where a price comes from, they
+# are not AWS's prices.
+def price_list_entry(attributes: dict[str, str], usd: str) -> str:
+    """One PriceList entry of GetProducts, in the shape AWS documents (price-list-query-api-find-prices.html)."""
+    return json.dumps(
+        {
+            "product": {"productFamily": "Database Instance", "attributes": attributes, "sku": "SKU1"},
+            "serviceCode": "AmazonRDS",
+            "terms": {
+                "OnDemand": {
+                    "SKU1.JRTCKXETXF": {"priceDimensions": {"SKU1.JRTCKXETXF.6YS6EN2CT7": {"unit": "Hrs", "pricePerUnit": {"USD": usd}}}}
+                }
+            },
+        }
     )
+
+
+def rds_request(region: str, instance_class: str) -> dict[str, Any]:
+    filters = {"regionCode": region, "instanceType": instance_class, "databaseEngine": "PostgreSQL", "deploymentOption": "Single-AZ"}
+    return {
+        "ServiceCode": "AmazonRDS",
+        "Filters": [{"Type": "TERM_MATCH", "Field": name, "Value": value} for name, value in filters.items()],
+        "FormatVersion": "aws_v1",
+    }
+
+
+FARGATE_REQUEST = {
+    "ServiceCode": "AmazonECS",
+    "Filters": [
+        {"Type": "TERM_MATCH", "Field": "regionCode", "Value": "us-east-1"},
+        {"Type": "CONTAINS", "Field": "usagetype", "Value": "Fargate"},
+    ],
+    "FormatVersion": "aws_v1",
+}
+FARGATE_ANSWER = [
+    price_list_entry({"usagetype": "USE1-Fargate-vCPU-Hours:perCPU"}, "0.5"),
+    price_list_entry({"usagetype": "USE1-Fargate-GB-Hours"}, "0.25"),
+    price_list_entry({"usagetype": "USE1-Fargate-ARM-vCPU-Hours:perCPU"}, "0.4"),
+    price_list_entry({"usagetype": "USE1-SpotUsage-Fargate-vCPU-Hours:perCPU"}, "0.125"),
+    price_list_entry({"usagetype": "USE1-Fargate-Windows-vCPU-Hours:perCPU"}, "9"),  # not Linux: not read
+    price_list_entry({"usagetype": "USE1-Fargate-EphemeralStorage-GB-Hours"}, "7"),  # not a task size: not read
+]
+
+
+def stubbed_pricing() -> tuple[Any, Stubber]:
+    client = botocore.session.get_session().create_client(
+        "pricing", region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test"
+    )
+    return client, Stubber(client)
+
+
+def test_live_prices_come_from_the_price_list_api_and_say_so(defaults_build: Build, tmp_path: Path) -> None:
+    """--live: each class the stack runs (the instance, the restore test's) and the Fargate rates are asked for in the
+    stack's Region; the estimate uses the answers, and names them as the Price List API's."""
+
+    def on_m7g(document: dict[str, Any]) -> None:
+        document["resource"]["aws_db_instance"]["database_instance"]["instance_class"] = "db.m7g.large"
+
+    outdir = copy_of(defaults_build, tmp_path, "wallet-prod", on_m7g)
+    client, stubber = stubbed_pricing()
+    for c in config.ENVIRONMENTS:
+        document = json.loads((outdir / "stacks" / c.stack_name / "cdk.tf.json").read_text())
+        for instance_class in sorted(live.instance_classes(document)):
+            answer = [price_list_entry({"instanceType": instance_class}, "0.5" if instance_class == "db.m7g.large" else "0.0625")]
+            stubber.add_response("get_products", {"PriceList": answer}, rds_request("us-east-1", instance_class))
+        stubber.add_response("get_products", {"PriceList": FARGATE_ANSWER}, FARGATE_REQUEST)
+    with stubber:
+        estimates = {e.environment: e for e in estimate.estimate_all(outdir, pricing=client)}
+    stubber.assert_no_pending_responses()
+    prod = estimates["prod"]
+    assert not prod.unpriced
+    assert ("database", "RDS db.m7g.large Multi-AZ", 2 * 730 * 0.5) in prod.lines
+    assert prod.sources[0].startswith("costs/prices-us-east-1.toml (checked ")
+    assert prod.sources[1].startswith(
+        "AWS's Price List API: RDS db.m7g.large 0.5/h, RDS db.t4g.micro 0.0625/h, FARGATE ARM64 vcpu_hour 0.4"
+    )
+    answered = copy.deepcopy(PRICES)  # the table with the answers put in by hand
+    answered["fargate"]["vcpu_hour"] |= {"X86_64": 0.5, "ARM64": 0.4}
+    answered["fargate"]["gb_hour"]["X86_64"] = 0.25
+    answered["fargate_spot"]["vcpu_hour"]["X86_64"] = 0.125
+    for c in config.ENVIRONMENTS:
+        document = json.loads((outdir / "stacks" / c.stack_name / "cdk.tf.json").read_text())
+        answered["rds"]["instance_hour"] = {k: 0.5 if k == "db.m7g.large" else 0.0625 for k in live.instance_classes(document)}
+        by_hand = estimate.estimate(c.environment, c.tier, document, answered, azs=2)
+        assert estimates[c.environment].groups == by_hand.groups
+        assert (
+            estimates[c.environment].groups["compute"]
+            != estimate.estimate(c.environment, c.tier, document, PRICES, azs=2).groups["compute"]
+        )
+
+
+def test_a_class_the_price_list_has_no_single_price_for_is_named(tmp_path: Path) -> None:
+    client, stubber = stubbed_pricing()
+    two_prices = [price_list_entry({"instanceType": "db.r7g.large"}, "0.5"), price_list_entry({"instanceType": "db.r7g.large"}, "0.75")]
+    stubber.add_response("get_products", {"PriceList": two_prices}, rds_request("us-east-1", "db.r7g.large"))
+    stubber.add_response("get_products", {"PriceList": []}, FARGATE_REQUEST)
+    document = {"resource": {"aws_db_instance": {"database_instance": {"instance_class": "db.r7g.large"}}}}
+    with stubber:
+        answered = live.refresh(PRICES, [document], client)
+    assert answered.missing == ["RDS db.r7g.large"]
+    assert answered.fetched == []
+    assert "db.r7g.large" not in answered.table["rds"]["instance_hour"]
+    assert answered.table == PRICES and answered.table is not PRICES  # the table itself is not changed
+
+
+@pytest.mark.parametrize(
+    ("code", "hint"),
+    [
+        ("AccessDeniedException", "these credentials may not do this: use the role for this step (README, Prerequisites)"),
+        ("ExpiredTokenException", "your session expired: sign in again (e.g. aws sso login) and run this again"),
+        ("ThrottlingException", "AWS is throttling the account: wait a minute and run this again"),
+    ],
+)
+def test_an_aws_error_of_live_prices_is_one_line(
+    code: str, hint: str, defaults_build: Build, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    client, stubber = stubbed_pricing()
+    stubber.add_client_error("get_products", service_error_code=code, service_message="said AWS")
+    monkeypatch.setattr(live, "client", lambda: client)
+    with stubber:
+        assert estimate.main(["--outdir", str(defaults_build.outdir), "--live"]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == f"error: cost --live: Price List API GetProducts (us-east-1): AWS said {code}: said AWS; {hint}\n"
+    assert captured.out == ""
+
+
+def test_live_prices_without_credentials_or_network_are_one_line(
+    defaults_build: Build, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The real boto3 client: no credentials anywhere, then credentials and an endpoint nobody answers."""
+    for name in [name for name in os.environ if name.startswith("AWS_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    assert estimate.main(["--outdir", str(defaults_build.outdir), "--live"]) == 2
+    assert capsys.readouterr().err == (
+        "error: cost --live: Price List API GetProducts (us-east-1): no AWS credentials (Unable to locate credentials); "
+        "sign in (e.g. aws sso login, or set AWS_PROFILE) and run this again\n"
+    )
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_PRICING", "http://127.0.0.1:9")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    assert estimate.main(["--outdir", str(defaults_build.outdir), "--live"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: cost --live: Price List API GetProducts (us-east-1): AWS cannot be reached (Could not connect")
+    assert err.endswith("check the network, proxy or AWS_ENDPOINT_URL, then run this again\n") and err.count("\n") == 1
 
 
 def test_readme_cost_table_is_the_estimate_of_the_defaults(defaults_build: Build) -> None:

@@ -1,0 +1,109 @@
+"""Prices from AWS's Price List API (`pipenv run cost --live`): the RDS instance hours and Fargate rates a stack uses.
+
+The Price List Query API answers in us-east-1 (also eu-central-1 and ap-south-1) for every Region
+(docs.aws.amazon.com/awsaccountbilling/latest/aboutv2/using-price-list-query-api.html); GetProducts returns each
+product as a JSON string with its attributes and its OnDemand terms (.../price-list-query-api-find-prices.html).
+Needs credentials allowed `pricing:GetProducts`. Asked for:
+
+  RDS      AmazonRDS, databaseEngine PostgreSQL, deploymentOption Single-AZ, the class and the Region: USD per hour
+  Fargate  AmazonECS, usage types ending Fargate-vCPU-Hours:perCPU / Fargate-GB-Hours, with ARM- for ARM64 and
+           SpotUsage- for Fargate Spot, in the Region: USD per vCPU-hour and per GB-hour
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+PRICE_LIST_REGION = "us-east-1"
+FARGATE_USAGE = re.compile(r"^[A-Z0-9]+-(?P<spot>SpotUsage-)?Fargate-(?P<arm>ARM-)?(?P<dimension>vCPU-Hours:perCPU|GB-Hours)$")
+"""A Fargate Linux usage type, e.g. USE1-Fargate-vCPU-Hours:perCPU or USE1-SpotUsage-Fargate-GB-Hours."""
+
+
+class Pricing(Protocol):
+    def get_paginator(self, operation_name: str) -> Any: ...
+
+
+@dataclass
+class LivePrices:
+    """The table with what the Price List API answered put in, what came from it, and what it had no single price for."""
+
+    table: dict[str, Any]
+    fetched: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+
+def client() -> Pricing:
+    """A boto3 `pricing` client in PRICE_LIST_REGION (credentials as the AWS CLI finds them)."""
+    import boto3
+
+    pricing: Pricing = boto3.client("pricing", region_name=PRICE_LIST_REGION)
+    return pricing
+
+
+def _on_demand_hourly(document: str) -> list[tuple[dict[str, str], float]]:
+    """(the product's attributes, USD per hour) for each OnDemand price dimension of one PriceList entry."""
+    product = json.loads(document)
+    prices = []
+    for term in product.get("terms", {}).get("OnDemand", {}).values():
+        for dimension in term.get("priceDimensions", {}).values():
+            usd = float(dimension.get("pricePerUnit", {}).get("USD", "0"))
+            if usd > 0:
+                prices.append((product["product"]["attributes"], usd))
+    return prices
+
+
+def _products(client: Pricing, service: str, filters: dict[str, str], contains: dict[str, str] | None = None) -> list[str]:
+    query = [{"Type": "TERM_MATCH", "Field": name, "Value": value} for name, value in filters.items()]
+    query += [{"Type": "CONTAINS", "Field": name, "Value": value} for name, value in (contains or {}).items()]
+    pages = client.get_paginator("get_products").paginate(ServiceCode=service, Filters=query, FormatVersion="aws_v1")
+    return [document for page in pages for document in page["PriceList"]]
+
+
+def rds_instance_hour(client: Pricing, region: str, instance_class: str) -> float | None:
+    """USD an hour of a Single-AZ RDS for PostgreSQL ``instance_class`` in ``region``; None unless exactly one price."""
+    filters = {"regionCode": region, "instanceType": instance_class, "databaseEngine": "PostgreSQL", "deploymentOption": "Single-AZ"}
+    prices = {usd for document in _products(client, "AmazonRDS", filters) for _, usd in _on_demand_hourly(document)}
+    return prices.pop() if len(prices) == 1 else None
+
+
+def fargate_rates(client: Pricing, region: str) -> dict[tuple[str, str, str], float]:
+    """(FARGATE or FARGATE_SPOT, X86_64 or ARM64, vcpu_hour or gb_hour) -> USD, for the Linux usage types in ``region``."""
+    rates: dict[tuple[str, str, str], float] = {}
+    for document in _products(client, "AmazonECS", {"regionCode": region}, {"usagetype": "Fargate"}):
+        for attributes, usd in _on_demand_hourly(document):
+            match = FARGATE_USAGE.match(attributes.get("usagetype", ""))
+            if match:
+                provider = "FARGATE_SPOT" if match["spot"] else "FARGATE"
+                key = (provider, "ARM64" if match["arm"] else "X86_64", "vcpu_hour" if match["dimension"].startswith("vCPU") else "gb_hour")
+                rates[key] = usd
+    return rates
+
+
+def instance_classes(document: dict[str, Any]) -> set[str]:
+    """The RDS classes a synthesized stack runs: its DB instances and the instances its restore tests make."""
+    resources = document.get("resource", {})
+    classes = {db["instance_class"] for db in resources.get("aws_db_instance", {}).values()}
+    selections = resources.get("aws_backup_restore_testing_selection", {}).values()
+    return classes | {s["restore_metadata_overrides"]["dbInstanceClass"] for s in selections}
+
+
+def refresh(table: dict[str, Any], documents: list[dict[str, Any]], client: Pricing) -> LivePrices:
+    """``table`` (a price table, not changed) with the Price List API's prices for the classes ``documents`` run and for
+    Fargate in the table's Region."""
+    region = table["region"]
+    result = LivePrices(copy.deepcopy(table))
+    for instance_class in sorted(set().union(*(instance_classes(d) for d in documents))):
+        hourly = rds_instance_hour(client, region, instance_class)
+        if hourly is None:
+            result.missing.append(f"RDS {instance_class}")
+        else:
+            result.table["rds"]["instance_hour"][instance_class] = hourly
+            result.fetched.append(f"RDS {instance_class} {hourly:g}/h")
+    for (provider, arch, dimension), usd in sorted(fargate_rates(client, region).items()):
+        result.table["fargate_spot" if provider == "FARGATE_SPOT" else "fargate"][dimension][arch] = usd
+        result.fetched.append(f"{provider} {arch} {dimension} {usd:g}")
+    return result
