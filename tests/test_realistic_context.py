@@ -36,11 +36,12 @@ REALISTIC_CONTEXT: dict[str, Any] = {
         "alarm_emails": ["wallet-staging-alerts@example.com"],
         "fargate_spot_percent": 50,
         "vpc_endpoint_azs": 2,
+        "db_instance_class": "db.r7g.large",  # a class the price table does not price: named, not an exit
     },
     "wallet-prod": {
         "vpc_id": "vpc-0b1c2d3e4f5a60718",
         "certificate_arn": CERTIFICATE,
-        "db_instance_class": "db.m6g.large",
+        "db_instance_class": "db.m7g.large",
         "db_allocated_storage": 200,
         "db_max_allocated_storage": 1000,
         "max_capacity": 12,
