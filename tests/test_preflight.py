@@ -7,11 +7,12 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
 from release import preflight
 from stacks import config
-from tests.expected import stack_choices
+from tests.expected import ADOT_COLLECTOR, EXPECTED, stack_choices
 from tests.vpcs import ROUTE_TABLES, SUBNETS, VPC, subnet
 
 ACCOUNT = "123456789012"
@@ -53,14 +54,20 @@ READY: list[tuple[str, str, Any, dict[str, Any]]] = [
 
 
 def preflight_with(
-    changes: dict[str, Any] | None = None, *, drop: tuple[str, ...] = (), target: config.EnvironmentConfig = PROD, bucket: str = BUCKET
+    changes: dict[str, Any] | None = None,
+    *,
+    drop: tuple[str, ...] = (),
+    target: config.EnvironmentConfig = PROD,
+    bucket: str = BUCKET,
+    params: dict[str, dict[str, Any]] | None = None,
 ) -> tuple[int, list[str]]:
     """Runs the command for ``target`` against READY with some answers replaced (an answer of ("error", code) is an AWS
-    error), some calls dropped (the command stops asking after a problem) and the state bucket asked for by ``bucket``."""
+    error), some calls dropped (the command stops asking after a problem), the state bucket asked for by ``bucket`` and
+    some requests expected with other ``params``."""
     session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
     clients = {name: session.client(name) for name in ("sts", "ec2", "ecr", "acm", "s3", "sns")}
     stubs = {name: Stubber(client) for name, client in clients.items()}
-    for client, operation, ready, params in READY:
+    for client, operation, ready, expected_params in READY:
         if operation in drop:
             continue
         answer = (changes or {}).get(operation, ready)
@@ -68,7 +75,8 @@ def preflight_with(
             status = answer[2] if len(answer) > 2 else 400  # ("error", code) or ("error", code, HTTP status)
             stubs[client].add_client_error(operation, service_error_code=answer[1], http_status_code=status)
         else:
-            stubs[client].add_response(operation, answer, {"Bucket": bucket} if client == "s3" else params)
+            expected = (params or {}).get(operation, {"Bucket": bucket} if client == "s3" else expected_params)
+            stubs[client].add_response(operation, answer, expected)
     lines: list[str] = []
     for stub in stubs.values():
         stub.activate()
@@ -208,3 +216,225 @@ def test_bad_input_is_one_line_exit_2(
     monkeypatch.delenv("CDKTF_CONTEXT_JSON", raising=False)
     assert preflight.main(argv) == 2
     assert capsys.readouterr().err == message
+
+
+# Every check the command performs, each with its failing and its passing path below (issue 22, item 7): a check that no
+# longer finds its problem turns one of these red.
+CHECKS = {
+    "check_account": "account",
+    "check_network": "network",
+    "check_endpoints": "endpoints",
+    "check_image": "image",
+    "check_certificate": "certificate",
+    "check_state_bucket": "state bucket",
+    "check_subscriptions": "alarm e-mails",
+}
+
+
+def test_the_checks_are_the_ones_tested_here() -> None:
+    """A new check needs its tests here: its failing and passing lines."""
+    assert sorted(name for name in vars(preflight) if name.startswith("check_")) == sorted(CHECKS)
+    _, lines = preflight_with()
+    assert [line[:14].rstrip() for line in lines[:-1]] == list(CHECKS.values())
+
+
+def of_tier(tier: str, **settings: Any) -> config.EnvironmentConfig:
+    """The first environment of ``tier`` (tests/expected.py), in this file's account and VPC, with ``settings``."""
+    stack = next(stack for stack, expected in EXPECTED.items() if expected.tier == tier)
+    context = {"wallet": {"state_bucket": BUCKET, "allowed_account_ids": [ACCOUNT]}, stack: {"vpc_id": VPC, **settings}}
+    [chosen] = [c for c in config.load(context) if c.stack_name == stack]
+    return chosen
+
+
+TAGGED = [subnet("subnet-0000000a", "us-east-1a", **{"aws-cdk:subnet-type": "Private"}),
+          subnet("subnet-0000000b", "us-east-1b", **{"aws-cdk:subnet-type": "Private"}),
+          subnet("subnet-0000000c", "us-east-1a", **{"aws-cdk:subnet-type": "Public"}),
+          subnet("subnet-0000000d", "us-east-1b", **{"aws-cdk:subnet-type": "Public"})]  # fmt: skip
+ONE_ZONE = [subnet("subnet-0000000a", "us-east-1a"), subnet("subnet-0000000b", "us-east-1a"), *SUBNETS[2:]]
+
+
+@pytest.mark.parametrize(
+    ("changes", "drop", "line"),
+    [
+        ({"describe_subnets": {"Subnets": ONE_ZONE}}, (),
+         "network        PROBLEM: 2 private subnets in 1 AZs by route tables (need 2 in 2 AZs): tag them, or set private_subnet_ids"),
+        ({"describe_subnets": {"Subnets": [SUBNETS[0], SUBNETS[2]]}}, (),
+         "network        PROBLEM: 1 private subnets in 1 AZs by route tables (need 2 in 2 AZs): tag them, or set private_subnet_ids; "
+         "1 public subnets in 1 AZs by route tables (need 2 in 2 AZs): tag them, or set public_subnet_ids"),
+        ({"describe_route_tables": {"RouteTables": [ROUTE_TABLES[0], ROUTE_TABLES[1],
+          {**ROUTE_TABLES[2], "Routes": [{"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "igw-0123abcd"}]}]}}, (),
+         "network        PROBLEM: 0 private subnets in 0 AZs by route tables (need 2 in 2 AZs): tag them, or set private_subnet_ids"),
+        ({"describe_images": ("error", "RepositoryNotFoundException")}, (),
+         "image          PROBLEM: wallet-service:v1.2.3 not in ECR (RepositoryNotFoundException): push it first"),
+        ({"head_bucket": ("error", "403", 403)}, ("get_bucket_versioning", "get_bucket_encryption"),
+         f"state bucket   PROBLEM: {BUCKET} not found or not yours: bootstrap the wallet-state stack (README, Runbook 1)"),
+        ({"get_bucket_encryption": ("error", "ServerSideEncryptionConfigurationNotFoundError", 404)}, (),
+         f"state bucket   PROBLEM: {BUCKET} has no default encryption: bootstrap it with the wallet-state stack"),
+        ({"list_subscriptions_by_topic": {"Subscriptions": [{"SubscriptionArn": f"{TOPIC}:0f1e2d3c", "Owner": ACCOUNT,
+          "Protocol": "email-json", "Endpoint": "oncall@example.com", "TopicArn": TOPIC}]}}, (),
+         "alarm e-mails  PROBLEM: not confirmed: oncall@example.com: click the link in AWS's e-mail"),
+    ],
+    ids=["private-subnets-in-one-az", "one-subnet-of-each-kind", "no-private-subnets", "no-repository", "bucket-forbidden",
+         "bucket-not-encrypted", "confirmed-for-another-protocol"],
+)  # fmt: skip
+def test_more_problems_each_one_line(changes: dict[str, Any], drop: tuple[str, ...], line: str) -> None:
+    code, lines = preflight_with(changes, drop=drop)
+    assert (code, problem(lines, line[:14].rstrip()), lines[-1]) == (1, line, "wallet-prod: 1 problem(s)")
+
+
+def test_every_problem_is_counted() -> None:
+    code, lines = preflight_with(
+        {"describe_images": ("error", "ImageNotFoundException"), "get_bucket_versioning": {"Status": "Suspended"}},
+        drop=("get_bucket_encryption",),
+    )
+    assert (code, [line[:14].rstrip() for line in lines if "PROBLEM" in line], lines[-1]) == (
+        1,
+        ["image", "state bucket"],
+        "wallet-prod: 2 problem(s)",
+    )
+
+
+def test_any_account_passes_without_allowed_account_ids() -> None:
+    other = "210987654321"
+    topic = TOPIC.replace(ACCOUNT, other)
+    code, lines = preflight_with(
+        {
+            "get_caller_identity": {"UserId": "AIDAEXAMPLE", "Account": other, "Arn": f"arn:aws:iam::{other}:user/deployer"},
+            "list_subscriptions_by_topic": {"Subscriptions": [{"SubscriptionArn": f"{topic}:0f1e2d3c", "Owner": other,
+                                            "Protocol": "email", "Endpoint": "oncall@example.com", "TopicArn": topic}]},
+        },
+        target=prod(state_bucket=BUCKET),
+        params={"list_subscriptions_by_topic": {"TopicArn": topic}},
+    )  # fmt: skip
+    assert (code, problem(lines, "account")) == (0, "account        ok (210987654321)")
+
+
+def test_the_vpc_is_found_by_its_name_tag_without_vpc_id() -> None:
+    context = {"wallet": {"state_bucket": BUCKET, "allowed_account_ids": [ACCOUNT]}, "wallet-prod": {"vpc_id": None}}
+    [target] = [c for c in config.load(context) if c.stack_name == "wallet-prod"]
+    by_tag = {"describe_vpcs": {"Filters": [{"Name": "tag:Name", "Values": ["wallet-prod"]}]}}
+    code, lines = preflight_with(target=target, params=by_tag, drop=("list_subscriptions_by_topic",))
+    assert (code, problem(lines, "network")) == (0, f"network        ok ({VPC}: 2 private by route tables, 2 public by route tables)")
+    code, lines = preflight_with(
+        {"describe_vpcs": {"Vpcs": []}},
+        target=target,
+        params=by_tag,
+        drop=("describe_subnets", "describe_route_tables", "describe_vpc_endpoints", "list_subscriptions_by_topic"),
+    )
+    assert (code, problem(lines, "network")) == (
+        1,
+        "network        PROBLEM: a VPC tagged Name=wallet-prod not found; set vpc_id or tag the VPC",
+    )
+    assert problem(lines, "endpoints") == "endpoints      ok (not checked: no VPC)"
+
+
+def test_subnets_by_tags_before_route_tables_and_by_ids_before_tags() -> None:
+    all_private = {"describe_route_tables": {"RouteTables": ROUTE_TABLES[:1]}}  # by route table: no public subnet at all
+    code, lines = preflight_with({"describe_subnets": {"Subnets": TAGGED}, **all_private})
+    assert (code, problem(lines, "network")) == (0, f"network        ok ({VPC}: 2 private by tags, 2 public by tags)")
+    by_ids = prod(
+        state_bucket=BUCKET, allowed_account_ids=[ACCOUNT],
+        private_subnet_ids=["subnet-0000000c", "subnet-0000000d"], public_subnet_ids=["subnet-0000000a", "subnet-0000000b"],
+    )  # fmt: skip
+    code, lines = preflight_with({"describe_subnets": {"Subnets": TAGGED}}, target=by_ids)
+    assert (code, problem(lines, "network")) == (0, f"network        ok ({VPC}: 2 private by ids, 2 public by ids)")
+    # Ids not in the VPC are not found there.
+    elsewhere = prod(state_bucket=BUCKET, allowed_account_ids=[ACCOUNT], private_subnet_ids=["subnet-0000000a", "subnet-0000000f"])
+    code, lines = preflight_with(target=elsewhere)
+    assert (code, problem(lines, "network")) == (
+        1,
+        "network        PROBLEM: 1 private subnets in 1 AZs by ids (need 2 in 2 AZs): tag them, or set private_subnet_ids",
+    )
+
+
+def test_endpoints_not_in_the_way() -> None:
+    """An interface endpoint without private DNS, an S3 gateway on other route tables and an S3 interface endpoint leave
+    the apply alone; with vpc_endpoints off nothing is looked at."""
+    harmless = {
+        "VpcEndpoints": [
+            {"ServiceName": "com.amazonaws.us-east-1.ecr.api", "PrivateDnsEnabled": False, "VpcEndpointType": "Interface"},
+            {"ServiceName": "com.amazonaws.us-east-1.s3", "VpcEndpointType": "Gateway", "RouteTableIds": ["rtb-public01"]},
+            {"ServiceName": "com.amazonaws.us-east-1.s3", "VpcEndpointType": "Interface", "PrivateDnsEnabled": False,
+             "RouteTableIds": ["rtb-privat01"]},
+        ]
+    }  # fmt: skip
+    code, lines = preflight_with({"describe_vpc_endpoints": harmless})
+    assert (code, problem(lines, "endpoints")) == (0, "endpoints      ok (none in the way)")
+    off = prod(state_bucket=BUCKET, allowed_account_ids=[ACCOUNT], vpc_endpoints=False)
+    code, lines = preflight_with(target=off, drop=("describe_vpc_endpoints",))
+    assert (code, problem(lines, "endpoints")) == (0, "endpoints      ok (vpc_endpoints off)")
+
+
+def test_a_sidecars_endpoint_is_in_the_way_only_with_that_sidecar() -> None:
+    xray = {"VpcEndpoints": [{"ServiceName": "com.amazonaws.us-east-1.xray", "PrivateDnsEnabled": True, "VpcEndpointType": "Interface"}]}
+    code, lines = preflight_with({"describe_vpc_endpoints": xray})
+    assert (code, problem(lines, "endpoints")) == (0, "endpoints      ok (none in the way)")
+    collector = prod(state_bucket=BUCKET, allowed_account_ids=[ACCOUNT], sidecars=[ADOT_COLLECTOR])
+    code, lines = preflight_with({"describe_vpc_endpoints": xray}, target=collector)
+    assert (code, problem(lines, "endpoints")) == (
+        1,
+        "endpoints      PROBLEM: the VPC already has com.amazonaws.us-east-1.xray: set vpc_endpoints false (the tasks use "
+        "those), or import them (README, Troubleshooting)",
+    )
+
+
+def test_a_certificate_by_arn_is_described_not_looked_up() -> None:
+    by_arn = prod(state_bucket=BUCKET, allowed_account_ids=[ACCOUNT], certificate_arn=CERT, certificate_tags={})
+    code, lines = preflight_with(target=by_arn, drop=("list_certificates", "list_tags_for_certificate"))
+    assert (code, problem(lines, "certificate")) == (0, "certificate    ok (wallet.example.com)")
+    pending = {"Certificate": {"CertificateArn": CERT, "DomainName": "wallet.example.com", "Status": "EXPIRED"}}
+    code, lines = preflight_with({"describe_certificate": pending}, target=by_arn, drop=("list_certificates", "list_tags_for_certificate"))
+    assert (code, problem(lines, "certificate")) == (1, f"certificate    PROBLEM: {CERT} is EXPIRED, not ISSUED: finish its validation")
+
+
+def test_the_tagged_certificate_is_picked_among_others() -> None:
+    other = CERT.replace("0f1e2d3c", "99999999")
+    session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
+    acm = session.client("acm")
+    with Stubber(acm) as stub:
+        stub.add_response(
+            "list_certificates",
+            {"CertificateSummaryList": [{"CertificateArn": other}, {"CertificateArn": CERT}]},
+            {"CertificateStatuses": ["ISSUED"]},
+        )
+        stub.add_response("list_tags_for_certificate", {"Tags": [{"Key": "Name", "Value": "wallet-staging"}]}, {"CertificateArn": other})
+        stub.add_response("list_tags_for_certificate", {"Tags": [{"Key": "Name", "Value": "wallet-prod"}]}, {"CertificateArn": CERT})
+        stub.add_response(
+            "describe_certificate",
+            {"Certificate": {"CertificateArn": CERT, "DomainName": "pay.example.com", "Status": "ISSUED"}},
+            {"CertificateArn": CERT},
+        )
+        assert preflight.check_certificate({"acm": acm}, PROD).line() == "certificate    ok (pay.example.com)"
+        stub.assert_no_pending_responses()  # fmt: skip
+
+
+def test_without_certificate_or_e_mails_nothing_is_looked_up() -> None:
+    """Where a tier may serve plain HTTP (not production) and no e-mail is configured, those checks pass unasked."""
+    tier = next(e.tier for e in EXPECTED.values() if e.tier != "production")
+    target = of_tier(tier, certificate_arn=None, certificate_tags={}, alarm_emails=[])
+    code, lines = preflight_with(target=target, drop=("list_certificates", "list_tags_for_certificate", "describe_certificate",
+                                                      "list_subscriptions_by_topic"))  # fmt: skip
+    assert code == 0
+    assert (problem(lines, "certificate"), problem(lines, "alarm e-mails"), lines[-1]) == (
+        "certificate    ok (none configured: plain HTTP)",
+        "alarm e-mails  ok (none configured)",
+        f"{target.stack_name}: ready for the first plan",
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "drop"),
+    [
+        ({"describe_images": ("error", "AccessDeniedException")}, ()),
+        ({"head_bucket": ("error", "500", 500)}, ("get_bucket_versioning", "get_bucket_encryption")),
+        ({"get_bucket_encryption": ("error", "AccessDenied", 403)}, ()),
+        ({"list_subscriptions_by_topic": ("error", "AuthorizationError", 403)}, ()),
+    ],
+    ids=["image-access-denied", "bucket-server-error", "encryption-access-denied", "topic-access-denied"],
+)
+def test_other_aws_errors_are_not_mistaken_for_the_problem(changes: dict[str, Any], drop: tuple[str, ...]) -> None:
+    """Only the error codes that mean the problem become its line; any other AWS error ends the command (exit 2 with
+    its one line: tests/test_aws_errors.py)."""
+    code = next(iter(changes.values()))[1]
+    with pytest.raises(ClientError, match=code):
+        preflight_with(changes, drop=drop)
