@@ -9,26 +9,16 @@ import pytest
 from cdktf import Testing as CdktfTesting
 from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
 
-from constructs_lib.alarms import DEPLOYMENT_ALARMS, Alarms, AlarmsProps, alarm_name
+from constructs_lib.alarms import DEPLOYMENT_ALARMS, GIB, Alarms, AlarmsProps, alarm_name
 from constructs_lib.dashboard import Dashboard, DashboardProps, dashboard_body
+from stacks.config import ENVIRONMENTS as DEFAULTS
 from tests.helpers import bare_stack, resources
 
-# A threshold for every alarm that takes one, each a different number so a mix-up shows.
-THRESHOLDS = {
-    "cpu-high": 71,
-    "memory-high": 72,
-    "target-5xx": 3,
-    "alb-5xx": 4,
-    "response-time-high": 2.5,
-    "requests-high": 500,
-    "db-cpu-high": 73,
-    "db-connections-high": 150,
-    "db-storage-low": 5,
-    "db-read-latency-high": 0.2,
-    "db-write-latency-high": 0.3,
-    "deploy-5xx-rate": 6,
-    "deploy-p99-latency": 1.5,
-}
+# A threshold for every alarm the configuration sets one for (stacks/config.py, by alarm name), each a different number
+# so a mix-up shows; a new alarm's threshold comes along without an edit here.
+THRESHOLDS: dict[str, float] = {what: 100 + index for index, what in enumerate(sorted(DEFAULTS[0].alarm_thresholds))}
+UNIT = {"db-storage-low": GIB}
+"""The configuration's unit where it is not CloudWatch's: free storage in GiB, the metric in bytes."""
 
 
 def props(**overrides: Any) -> AlarmsProps:
@@ -64,22 +54,11 @@ def test_each_threshold_sets_its_own_alarm_and_the_partition_is_used() -> None:
     document = json.loads(CdktfTesting.synth(stack))
     by_name = {a["alarm_name"]: a for a in resources(document, "aws_cloudwatch_metric_alarm").values()}
     assert {name: alarm["threshold"] for name, alarm in by_name.items()} == {
-        "example-cpu-high": 71,
-        "example-memory-high": 72,
+        **{f"example-{what}": threshold * UNIT.get(what, 1) for what, threshold in THRESHOLDS.items()},
         "example-running-tasks-low": 3,  # min_running_tasks
-        "example-target-5xx": 3,
-        "example-alb-5xx": 4,
-        "example-response-time-high": 2.5,
-        "example-unhealthy-hosts": 0,
-        "example-requests-high": 500,
-        "example-db-cpu-high": 73,
-        "example-db-connections-high": 150,
-        "example-db-storage-low": 5 * 1024**3,  # GiB to bytes
-        "example-db-read-latency-high": 0.2,
-        "example-db-write-latency-high": 0.3,
-        "example-deploy-5xx-rate": 6,
-        "example-deploy-p99-latency": 1.5,
+        "example-unhealthy-hosts": 0,  # any unhealthy target, always
     }
+    assert by_name["example-db-storage-low"]["threshold"] == THRESHOLDS["db-storage-low"] * 1024**3  # GiB to bytes
     assert "arn:aws-cn:cloudwatch:eu-west-1:123456789012:alarm:example-*" in json.dumps(document)
     assert {alarm_name("example", what) for what in DEPLOYMENT_ALARMS} <= set(by_name)
     assert len(alarms.specs) == len(by_name)
