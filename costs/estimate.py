@@ -2,11 +2,13 @@
 
     pipenv run cost                 # after `pipenv run synth`; reads cdktf.out/stacks/wallet-*/cdk.tf.json
     pipenv run cost --azs 3         # interface endpoints are billed per Availability Zone (private subnets)
+    pipenv run cost --live          # the RDS classes and Fargate rates from AWS's Price List API (costs/live.py)
 
 Counts come from the Terraform JSON (desired tasks, their size, CPU architecture and capacity provider strategy, the
 DB class, Multi-AZ and storage, load balancers, web ACL rules, interface endpoints and the subnets they are in, alarms,
 dashboards, KMS keys); prices and the few usage assumptions (LCUs, requests, log volume) from
-costs/prices-us-east-1.toml. Each environment's assumptions are printed with it. Not included: data transfer,
+costs/prices-us-east-1.toml (a DB class it has no price for, or a stack in another Region, is one `not priced` line,
+left out of a total marked *). Each environment's assumptions and price sources are printed with it. Not included: data transfer,
 endpoint data processing, LCUs above the assumption, backup storage beyond the database's size, Container Insights and
 enhanced-monitoring metrics.
 """
@@ -284,6 +286,8 @@ def estimate_all(outdir: Path, azs: int = 2, pricing: live.Pricing | None = None
             answered = live.refresh(table, [document], pricing)
             prices = answered.table
             sources.append(f"AWS's Price List API: {', '.join(answered.fetched) or 'nothing'}")
+            if answered.missing:
+                sources.append(f"AWS's Price List API had no single price for: {', '.join(answered.missing)}")
         try:
             result = estimate(environment.environment, environment.tier, document, prices, azs)
         except UnpricedError as error:

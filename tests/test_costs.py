@@ -273,6 +273,28 @@ def stubbed_pricing() -> tuple[Any, Stubber]:
     return client, Stubber(client)
 
 
+def answer_every_stack(stubber: Stubber, outdir: Path, prices: Callable[[str], list[str]]) -> None:
+    """The Price List API's answers, in the order estimate_all asks: per environment its classes, then Fargate."""
+    for c in config.ENVIRONMENTS:
+        document = json.loads((outdir / "stacks" / c.stack_name / "cdk.tf.json").read_text())
+        for instance_class in sorted(live.instance_classes(document)):
+            answer = [price_list_entry({"instanceType": instance_class}, usd) for usd in prices(instance_class)]
+            stubber.add_response("get_products", {"PriceList": answer}, rds_request("us-east-1", instance_class))
+        stubber.add_response("get_products", {"PriceList": FARGATE_ANSWER}, FARGATE_REQUEST)
+
+
+def test_a_class_without_a_live_price_is_named_and_keeps_the_tables(defaults_build: Build) -> None:
+    """The API answers two prices for every class (ambiguous): the table's prices stay, and the sources say so."""
+    client, stubber = stubbed_pricing()
+    answer_every_stack(stubber, defaults_build.outdir, lambda instance_class: ["0.5", "0.75"])
+    with stubber:
+        estimates = estimate.estimate_all(defaults_build.outdir, pricing=client)
+    for e in estimates:
+        assert not e.unpriced  # the defaults' classes have table prices
+        assert e.sources[2].startswith("AWS's Price List API had no single price for: RDS db.")
+    assert estimate.markdown(estimates) != estimate.markdown(estimate.estimate_all(defaults_build.outdir))  # Fargate's answers
+
+
 def test_live_prices_come_from_the_price_list_api_and_say_so(defaults_build: Build, tmp_path: Path) -> None:
     """--live: each class the stack runs (the instance, the restore test's) and the Fargate rates are asked for in the
     stack's Region; the estimate uses the answers, and names them as the Price List API's."""
@@ -282,12 +304,7 @@ def test_live_prices_come_from_the_price_list_api_and_say_so(defaults_build: Bui
 
     outdir = copy_of(defaults_build, tmp_path, "wallet-prod", on_m7g)
     client, stubber = stubbed_pricing()
-    for c in config.ENVIRONMENTS:
-        document = json.loads((outdir / "stacks" / c.stack_name / "cdk.tf.json").read_text())
-        for instance_class in sorted(live.instance_classes(document)):
-            answer = [price_list_entry({"instanceType": instance_class}, "0.5" if instance_class == "db.m7g.large" else "0.0625")]
-            stubber.add_response("get_products", {"PriceList": answer}, rds_request("us-east-1", instance_class))
-        stubber.add_response("get_products", {"PriceList": FARGATE_ANSWER}, FARGATE_REQUEST)
+    answer_every_stack(stubber, outdir, lambda instance_class: ["0.5" if instance_class == "db.m7g.large" else "0.0625"])
     with stubber:
         estimates = {e.environment: e for e in estimate.estimate_all(outdir, pricing=client)}
     stubber.assert_no_pending_responses()
