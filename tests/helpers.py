@@ -49,3 +49,15 @@ def workflow_steps(workflow: str, job: str) -> list[dict[str, Any]]:
 
     document = yaml.safe_load((PROJECT_DIR / ".github" / "workflows" / workflow).read_text())
     return list(document["jobs"][job]["steps"])
+
+
+def synth_environment(stack: str, settings: dict[str, Any], shared: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The Terraform JSON of environment ``stack`` built from the table and these overrides alone (``shared``: under
+    the context key every environment reads), never from cdktf.json's context."""
+    from cdktf import App
+
+    from stacks import config
+    from stacks.wallet_stack import WalletStack
+
+    [chosen] = [c for c in config.load({"wallet": shared or {}, stack: settings}) if c.stack_name == stack]
+    return dict(json.loads(CdktfTesting.synth(WalletStack(App(), stack, config=chosen))))

@@ -15,7 +15,7 @@ from costs import estimate
 from stacks import config
 from stacks.errors import ConfigError
 from tests.expected import ADOT_COLLECTOR
-from tests.helpers import data_sources, resources
+from tests.helpers import data_sources, resources, synth_environment
 
 AGENT = {
     "name": "metrics-agent",
@@ -30,12 +30,7 @@ ACCOUNT = "${data.aws_caller_identity.account.account_id}"
 
 
 def synth(stack: str, overrides: dict[str, Any]) -> dict[str, Any]:
-    from cdktf import App, Testing
-
-    from stacks.wallet_stack import WalletStack
-
-    [chosen] = [c for c in config.load({stack: overrides}) if c.stack_name == stack]
-    return dict(json.loads(Testing.synth(WalletStack(App(), stack, config=chosen))))
+    return synth_environment(stack, overrides)
 
 
 @pytest.fixture(scope="module")
