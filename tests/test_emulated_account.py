@@ -169,16 +169,17 @@ def test_destroy_follows_the_tier(record: dict[str, Any], env_stack: str) -> Non
                 "service": None, "migration_image": None, "scalable_target": None, "database": None, "target_groups": {},
                 "final_snapshots": [],  # development: no final snapshot
                 "pull_through_cache": [],  # the first environment's sidecar step made one; no environment keeps one
+                "ssl_policies": [],  # no load balancer left
             }  # fmt: skip
         case "pre-production":
             assert destroy["returncode"] == 1
             assert "deletion protection" in destroy["output"].lower()
-            assert left["database"] == {"deletion_protection": True, "status": "available"}
+            assert left["database"] == {"deletion_protection": True, "status": "available", "instance_class": EXPECTED[env_stack].db_class}
         case "production":
             assert destroy["returncode"] == 1
             assert "Instance cannot be destroyed" in destroy["output"]
             assert "prevent_destroy" in destroy["output"]
-            assert left["database"] == {"deletion_protection": True, "status": "available"}
+            assert left["database"] == {"deletion_protection": True, "status": "available", "instance_class": EXPECTED[env_stack].db_class}
             assert left["service"] is not None and left["scalable_target"] is not None  # nothing was destroyed
 
 
@@ -308,6 +309,56 @@ def test_a_sidecar_is_added_by_configuration_alone(record: dict[str, Any]) -> No
     assert f"ecr-public-{env}" not in succeeded(step(record, first, "destroy"))["facts"]["pull_through_cache"]
 
 
+def test_a_class_change_is_applied_at_once_where_db_apply_immediately_is_on(record: dict[str, Any]) -> None:
+    """The first environment (db_apply_immediately on) moves to db.t4g.micro by `pipenv run deploy`: the provider's
+    ModifyDBInstance applies it during the deploy, the instance is available on the new class, and a plan after it
+    finds nothing to change (an instance class change modifies in place: no replacement, no data lost)."""
+    stack = ENV_STACKS[0]
+    assert EXPECTED[stack].db_at_once and EXPECTED[stack].db_class != "db.t4g.micro"
+    change = succeeded(step(record, stack, "class-change"))
+    assert change["facts"]["database"] == {
+        "deletion_protection": EXPECTED[stack].protected,
+        "status": "available",
+        "instance_class": "db.t4g.micro",
+    }
+    output = ANSI.sub("", change["output"])
+    assert "aws_db_instance.database_instance: Modifications complete" in output
+    assert "aws_db_instance.database_instance: Destruction complete" not in output
+    replan = step(record, stack, "plan-after-class-change")
+    assert replan["returncode"] == 0, replan["output"][-4000:]
+
+
+def test_a_tls_policy_other_than_the_default_reaches_the_https_listener(record: dict[str, Any]) -> None:
+    """The last environment (HTTPS) switched from the default, post-quantum policy to TLS 1.3 only: the listener
+    carries it after `pipenv run deploy`, modified in place, and a plan after it finds nothing to change."""
+    stack = ENV_STACKS[-1]
+    assert EXPECTED[stack].https
+    assert succeeded(step(record, stack, "release"))["facts"]["ssl_policies"] == ["ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"]
+    change = succeeded(step(record, stack, "tls-policy"))
+    assert change["facts"]["ssl_policies"] == ["ELBSecurityPolicy-TLS13-1-3-2021-06"]
+    output = ANSI.sub("", change["output"])
+    assert re.search(r"aws_lb_listener\.\w+: Modifications complete", output)
+    assert not re.search(r"aws_lb_listener\.\w+: Destruction complete", output)
+    replan = step(record, stack, "plan-after-tls-policy")
+    assert replan["returncode"] == 0, replan["output"][-4000:]
+
+
+def test_subnets_are_found_by_an_aws_tag_key(record: dict[str, Any], env_stack: str) -> None:
+    """Where the seeded subnets carry AWS CDK's and CloudFormation's tags, the lifecycle selects them by both, the
+    aws:cloudformation:stack-name key among them (issue 22, item 8); a private subnet of another stack in the same VPC,
+    tagged alike but for that key, is left out: the service runs in exactly the seeded private subnets."""
+    seeded = record["seeded"][env_stack]
+    if not seeded["by_tags"]:
+        assert "private_subnet_tags" not in record["context"].get(env_stack, {})
+        return
+    environment = EXPECTED[env_stack].environment
+    assert record["context"][env_stack]["private_subnet_tags"] == {
+        "aws-cdk:subnet-type": "Private",
+        "aws:cloudformation:stack-name": f"wallet-{environment}-network",
+    }
+    assert succeeded(step(record, env_stack, "deploy"))["facts"]["service_subnets"] == sorted(seeded["private_subnet_ids"])
+
+
 def test_each_destroy_leaves_a_final_snapshot_of_its_own(record: dict[str, Any]) -> None:
     """The middle environment (pre-production) after its destroy stopped at deletion protection: the README's console
     step, destroy (a final snapshot), a first deploy again, the console step, destroy again: a second final snapshot,
@@ -316,7 +367,8 @@ def test_each_destroy_leaves_a_final_snapshot_of_its_own(record: dict[str, Any])
     final = re.compile(rf"wallet-service-{EXPECTED[env_stack].environment}-final-[0-9a-f]{{8}}(-[0-9a-f]{{4}}){{3}}-[0-9a-f]{{12}}")
     first = succeeded(step(record, env_stack, "destroy-unprotected"))["facts"]
     assert first["database"] is None and len(first["final_snapshots"]) == 1 and final.fullmatch(first["final_snapshots"][0])
-    assert succeeded(step(record, env_stack, "redeploy"))["facts"]["database"] == {"deletion_protection": True, "status": "available"}
+    redeployed = succeeded(step(record, env_stack, "redeploy"))["facts"]["database"]
+    assert redeployed == {"deletion_protection": True, "status": "available", "instance_class": EXPECTED[env_stack].db_class}
     second = succeeded(step(record, env_stack, "destroy-again"))["facts"]
     assert second["database"] is None and len(second["final_snapshots"]) == 2
     assert first["final_snapshots"][0] in second["final_snapshots"] and all(final.fullmatch(name) for name in second["final_snapshots"])

@@ -3,8 +3,8 @@ commands are pointed at it.
 
 The account is seeded with boto3 the way the README's runbook expects a real one to be before the first plan: per
 environment a VPC named ``wallet-<env>`` with two public and two private subnets in two Availability Zones (the VPCs of
-alternate environments tag their subnets ``aws-cdk:subnet-type`` as AWS CDK does; the others leave it to the route
-tables), the ECR repository holding the image at RELEASES, and an issued certificate carrying ``certificate_tags``
+alternate environments tag their subnets ``aws-cdk:subnet-type`` as AWS CDK does, and ``aws:cloudformation:stack-name``
+as CloudFormation does to the resources of the stack CDK deploys; the others leave it to the route tables), the ECR repository holding the image at RELEASES, and an issued certificate carrying ``certificate_tags``
 where an environment looks one up. The project's commands reach it through the environment (AWS_ENDPOINT_URL, test
 credentials) and a Terraform CLI configuration file (the provider from its mirror); nothing in the project names it.
 """
@@ -131,14 +131,26 @@ def _seed_vpc(emulator: Account, environment: EnvironmentConfig, index: int, *, 
     subnets: dict[str, list[str]] = {"Private": [], "Public": []}
     zones = [zone["ZoneName"] for zone in ec2.describe_availability_zones()["AvailabilityZones"]][:2]
     for number, (kind, zone) in enumerate((kind, zone) for kind in subnets for zone in zones):
-        tags = [{"Key": "aws-cdk:subnet-type", "Value": kind}] if by_tags else []  # the values AWS CDK gives its subnets
+        tags = [{"Key": key, "Value": value} for key, value in cdk_subnet_tags(environment, kind).items()] if by_tags else []
         subnet = ec2.create_subnet(
             VpcId=vpc, CidrBlock=f"10.{index}.{number}.0/24", AvailabilityZone=zone,
             TagSpecifications=[{"ResourceType": "subnet", "Tags": tags}] if tags else [],
         )["Subnet"]["SubnetId"]  # fmt: skip
         ec2.associate_route_table(RouteTableId=public_table if kind == "Public" else private_table, SubnetId=subnet)
         subnets[kind].append(subnet)
+    if by_tags:  # a private subnet of another CloudFormation stack in the VPC: only the aws: key tells it apart
+        decoy = {**cdk_subnet_tags(environment, "Private"), "aws:cloudformation:stack-name": f"wallet-{environment.environment}-legacy"}
+        ec2.create_subnet(
+            VpcId=vpc, CidrBlock=f"10.{index}.9.0/24", AvailabilityZone=zones[0],
+            TagSpecifications=[{"ResourceType": "subnet", "Tags": [{"Key": k, "Value": v} for k, v in decoy.items()]}],
+        )  # fmt: skip
     return SeededEnvironment(vpc, subnets["Private"], subnets["Public"], by_tags)
+
+
+def cdk_subnet_tags(environment: EnvironmentConfig, kind: str) -> dict[str, str]:
+    """The tags an AWS CDK VPC's ``kind`` (Private or Public) subnets carry: CDK's subnet type, and the stack name
+    CloudFormation tags every resource of a stack with (an ``aws:`` key: nobody may set it, anybody may filter by it)."""
+    return {"aws-cdk:subnet-type": kind, "aws:cloudformation:stack-name": f"wallet-{environment.environment}-network"}
 
 
 def _manifest(tag: str) -> str:
@@ -156,12 +168,17 @@ def _manifest(tag: str) -> str:
 
 def context(configs: list[EnvironmentConfig], seeded: dict[str, SeededEnvironment]) -> dict[str, Any]:
     """The defaults' context plus what the emulated account needs: alarm e-mails for every environment, and the seeded
-    VPC's id where the environment names a VPC by id (the table's ids are of accounts the emulator is not)."""
+    VPC's id where the environment names a VPC by id (the table's ids are of accounts the emulator is not); where the
+    subnets carry tags, they are selected by both of cdk_subnet_tags, the aws: key among them."""
     result: dict[str, Any] = {}
     for environment in configs:
         settings = result.setdefault(environment.stack_name, {})
         settings.setdefault("alarm_emails", [f"wallet-{environment.environment}-alerts@example.com"])
         _use_seeded_ids(settings, environment, seeded[environment.stack_name])
+        if seeded[environment.stack_name].by_tags and not environment.private_subnet_ids:
+            # a team selecting its subnets by the CloudFormation stack too (issue 22, item 8): lookups take aws: keys
+            settings["private_subnet_tags"] = cdk_subnet_tags(environment, "Private")
+            settings["public_subnet_tags"] = cdk_subnet_tags(environment, "Public")
     return result
 
 

@@ -16,9 +16,14 @@ bucket becomes `state_bucket`; then each environment, in a project copy of its o
     sidecar                   pipenv run release <env> v1.2.4  (first environment: the README's OpenTelemetry collector
                                                                added to its context: pull-through cache, X-Ray endpoint)
     plan-after-sidecar        terraform plan -detailed-exitcode  (first environment)
+    class-change              pipenv run deploy <env> v1.2.4   (first environment: db_instance_class db.t4g.micro, which
+                                                               db_apply_immediately applies at once)
+    plan-after-class-change   terraform plan -detailed-exitcode  (first environment)
     port-change               pipenv run release <env> v1.2.4  (last environment, a traffic-shifting one: container_port
                                                                8080 -> 9090)
     plan-after-port-change    terraform plan -detailed-exitcode  (last environment)
+    tls-policy                pipenv run deploy <env> v1.2.4   (last environment: tls_policy, not the default)
+    plan-after-tls-policy     terraform plan -detailed-exitcode  (last environment)
     release-failed-migration  pipenv run release <env> v1.2.3  (last environment: migration_command ["false"])
     deploy-unreachable        pipenv run deploy <env> v1.2.4   (last environment: AWS_ENDPOINT_URL where nothing listens)
     deploy-state-unreadable   pipenv run deploy <env> v1.2.4   (last environment: its state object denied to all)
@@ -150,11 +155,15 @@ def environment_lifecycle(
             ("cdktf-diff", [pipenv, "run", "cdktf", "diff", stack], False),
             ("sidecar", [pipenv, "run", "release", short, NEXT], True),
             ("plan-after-sidecar", [*replan, "-var", f"image_tag={NEXT}"], False),
+            ("class-change", [pipenv, "run", "deploy", short, NEXT], True),
+            ("plan-after-class-change", [*replan, "-var", f"image_tag={NEXT}"], False),
         ]
     if role == "last":
         steps += [
             ("port-change", [pipenv, "run", "release", short, NEXT], True),
             ("plan-after-port-change", [*replan, "-var", f"image_tag={NEXT}"], False),
+            ("tls-policy", [pipenv, "run", "deploy", short, NEXT], True),
+            ("plan-after-tls-policy", [*replan, "-var", f"image_tag={NEXT}"], False),
         ]
         bucket = json.loads((project / "cdktf.json").read_text())["context"][config.SHARED_KEY]["state_bucket"]
         steps += what_goes_wrong(pipenv, short, folder, (bucket, f"wallet-service/{short}/terraform.tfstate"))
@@ -197,9 +206,11 @@ CONTEXT_CHANGES: dict[str, dict[str, Any]] = {
     "release-failed-migration": {"migration_command": ["false"]},  # the emulator's `false` exits 1 (server.py)
     "port-change": {"container_port": 9090},
     "sidecar": {"sidecars": [ADOT_COLLECTOR]},
+    "class-change": {"db_instance_class": "db.t4g.micro"},
+    "tls-policy": {"tls_policy": "ELBSecurityPolicy-TLS13-1-3-2021-06"},
 }
 """Steps run with a change of their environment's context in cdktf.json; undone after the step unless kept."""
-KEPT_CHANGES = ("port-change", "sidecar")
+KEPT_CHANGES = ("port-change", "sidecar", "class-change", "tls-policy")
 
 
 def realistic_plan(project: Path, environment: config.EnvironmentConfig, env: dict[str, str]) -> Record:
@@ -232,6 +243,8 @@ FACTS_AFTER = (
     "release-failed-migration",
     "port-change",
     "sidecar",
+    "class-change",
+    "tls-policy",
     "destroy",
     "destroy-unprotected",
     "redeploy",
@@ -254,6 +267,7 @@ def facts(emulator: account.Account, environment: config.EnvironmentConfig) -> d
         found["service"] = {"desired_count": service["desiredCount"], "image": definition["containerDefinitions"][0]["image"]}
         found["containers"] = {c["name"]: c["image"] for c in definition["containerDefinitions"]}
         subnets = service["networkConfiguration"]["awsvpcConfiguration"]["subnets"]
+        found["service_subnets"] = sorted(subnets)
         ec2 = emulator.client("ec2", region)
         [vpc_id] = {subnet["VpcId"] for subnet in ec2.describe_subnets(SubnetIds=subnets)["Subnets"]}
         endpoints = ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["VpcEndpoints"]
@@ -265,7 +279,11 @@ def facts(emulator: account.Account, environment: config.EnvironmentConfig) -> d
     found["pull_through_cache"] = sorted(
         rule["ecrRepositoryPrefix"] for rule in emulator.client("ecr", region).describe_pull_through_cache_rules()["pullThroughCacheRules"]
     )
-    groups = emulator.client("elbv2", region).describe_target_groups()["TargetGroups"]
+    elbv2 = emulator.client("elbv2", region)
+    balancers = [b["LoadBalancerArn"] for b in elbv2.describe_load_balancers()["LoadBalancers"] if b["LoadBalancerName"] == service_name]
+    listeners = [listener for arn in balancers for listener in elbv2.describe_listeners(LoadBalancerArn=arn)["Listeners"]]
+    found["ssl_policies"] = sorted(listener["SslPolicy"] for listener in listeners if listener["Protocol"] == "HTTPS")
+    groups = elbv2.describe_target_groups()["TargetGroups"]
     found["target_groups"] = {
         g["TargetGroupName"]: g["TargetGroupArn"] for g in groups if g["TargetGroupName"].startswith(f"wallet-service-{env}")
     }
@@ -283,7 +301,11 @@ def facts(emulator: account.Account, environment: config.EnvironmentConfig) -> d
     rds = emulator.client("rds", region)
     try:
         [instance] = rds.describe_db_instances(DBInstanceIdentifier=database)["DBInstances"]
-        found["database"] = {"deletion_protection": instance["DeletionProtection"], "status": instance["DBInstanceStatus"]}
+        found["database"] = {
+            "deletion_protection": instance["DeletionProtection"],
+            "status": instance["DBInstanceStatus"],
+            "instance_class": instance["DBInstanceClass"],
+        }
     except rds.exceptions.DBInstanceNotFoundFault:
         pass
     snapshots = rds.describe_db_snapshots(DBInstanceIdentifier=database)["DBSnapshots"]
