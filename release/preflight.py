@@ -12,6 +12,8 @@ reads (Describe/Get/List/Head calls): nothing is created or changed. The checks,
   endpoints      with vpc_endpoints on: no interface endpoint of the same services with private DNS in the VPC, no S3
                  gateway endpoint on the private subnets' route tables (either makes the apply fail)
   image          the ECR repository holds the image tag
+  database class RDS offers db_instance_class (and the restore tests' class) for PostgreSQL's major version in the
+                 stack's Region (not every class is in every Region)
   certificate    certificate_arn (or the certificate tagged certificate_tags) is issued and names a domain
   state bucket   the state bucket exists, is versioned and encrypted
   alarm e-mails  every alarm_emails subscription of the deployed topic is confirmed (skipped before the first deploy)
@@ -44,7 +46,7 @@ class Result:
 
 
 Clients = Mapping[str, Any]
-"""boto3 clients by service name: sts, ec2, ecr, acm, s3, sns."""
+"""boto3 clients by service name: sts, ec2, ecr, acm, s3, sns, rds."""
 
 
 def _error_code(error: Exception) -> str:
@@ -168,6 +170,32 @@ def check_image(clients: Clients, config: EnvironmentConfig, image_tag: str) -> 
     return Result("image", detail=f"{config.ecr_repository}:{image_tag}")
 
 
+def database_classes(config: EnvironmentConfig) -> list[str]:
+    """The DB instance classes the stack runs: the database's, and the restored instance's where restore tests are on."""
+    classes = [config.db_instance_class, *([config.restore_testing_db_instance_class] if config.restore_testing else [])]
+    return list(dict.fromkeys(classes))
+
+
+def check_database_class(clients: Clients, config: EnvironmentConfig) -> Result:
+    """DescribeOrderableDBInstanceOptions for each class (docs.aws.amazon.com/AmazonRDS/latest/APIReference/
+    API_DescribeOrderableDBInstanceOptions.html): offered in a VPC for some PostgreSQL db_engine_version.x in the Region
+    (docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.DBInstanceClass.RegionSupport.html)."""
+    paginator = clients["rds"].get_paginator("describe_orderable_db_instance_options")
+    missing = []
+    for instance_class in database_classes(config):
+        pages = paginator.paginate(Engine="postgres", DBInstanceClass=instance_class, Vpc=True)
+        versions = {option["EngineVersion"] for page in pages for option in page["OrderableDBInstanceOptions"]}
+        if not any(version.split(".")[0] == config.db_engine_version for version in versions):
+            missing.append(instance_class)
+    if missing:
+        return Result(
+            "database class",
+            f"{', '.join(missing)} not offered for PostgreSQL {config.db_engine_version} in {config.region}: choose another class "
+            f"(aws rds describe-orderable-db-instance-options --engine postgres --region {config.region} lists them)",
+        )
+    return Result("database class", detail=f"{', '.join(database_classes(config))}, PostgreSQL {config.db_engine_version}")
+
+
 def check_certificate(clients: Clients, config: EnvironmentConfig) -> Result:
     acm = clients["acm"]
     if config.certificate_arn is None and not config.certificate_tags:
@@ -239,6 +267,7 @@ def run(clients: Clients, config: EnvironmentConfig, image_tag: str, out: Callab
         network,
         check_endpoints(clients, config, vpc_id, private_route_tables),
         check_image(clients, config, image_tag),
+        check_database_class(clients, config),
         check_certificate(clients, config),
         check_state_bucket(clients, config, account_id),
         check_subscriptions(clients, config, account_id),
@@ -271,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
     def checks() -> int:
         clients = {
             name: boto3.client(name, region_name=chosen.state_region if name == "s3" else chosen.region)
-            for name in ("sts", "ec2", "ecr", "acm", "s3", "sns")
+            for name in ("sts", "ec2", "ecr", "acm", "s3", "sns", "rds")
         }
         return run(clients, chosen, args.image_tag)
 

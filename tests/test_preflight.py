@@ -53,6 +53,18 @@ READY: list[tuple[str, str, Any, dict[str, Any]]] = [
 ]  # fmt: skip
 
 
+ORDERABLE = "describe_orderable_db_instance_options"
+
+
+def orderable(instance_class: str, *versions: str) -> dict[str, Any]:
+    """RDS's answer: ``instance_class`` offered in a VPC for PostgreSQL ``versions``."""
+    return {
+        "OrderableDBInstanceOptions": [
+            {"Engine": "postgres", "EngineVersion": version, "DBInstanceClass": instance_class, "Vpc": True} for version in versions
+        ]
+    }
+
+
 def preflight_with(
     changes: dict[str, Any] | None = None,
     *,
@@ -65,7 +77,7 @@ def preflight_with(
     error), some calls dropped (the command stops asking after a problem), the state bucket asked for by ``bucket`` and
     some requests expected with other ``params``."""
     session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
-    clients = {name: session.client(name) for name in ("sts", "ec2", "ecr", "acm", "s3", "sns")}
+    clients = {name: session.client(name) for name in ("sts", "ec2", "ecr", "acm", "s3", "sns", "rds")}
     stubs = {name: Stubber(client) for name, client in clients.items()}
     for client, operation, ready, expected_params in READY:
         if operation in drop:
@@ -77,6 +89,14 @@ def preflight_with(
         else:
             expected = (params or {}).get(operation, {"Bucket": bucket} if client == "s3" else expected_params)
             stubs[client].add_response(operation, answer, expected)
+    if ORDERABLE not in drop:  # one request per class the target runs
+        for instance_class in preflight.database_classes(target):
+            answer = (changes or {}).get(ORDERABLE, orderable(instance_class, "17.4"))
+            expected = {"Engine": "postgres", "DBInstanceClass": instance_class, "Vpc": True}
+            if isinstance(answer, tuple):
+                stubs["rds"].add_client_error(ORDERABLE, service_error_code=answer[1], http_status_code=400)
+            else:
+                stubs["rds"].add_response(ORDERABLE, answer, expected)
     lines: list[str] = []
     for stub in stubs.values():
         stub.activate()
@@ -100,6 +120,7 @@ def test_a_ready_account_passes_every_check() -> None:
         f"network        ok ({VPC}: 2 private by route tables, 2 public by route tables)",
         "endpoints      ok (none in the way)",
         "image          ok (wallet-service:v1.2.3)",
+        "database class ok (db.t3.small, db.t4g.micro, PostgreSQL 17)",
         "certificate    ok (wallet.example.com)",
         f"state bucket   ok ({BUCKET})",
         "alarm e-mails  ok (1 confirmed)",
@@ -124,7 +145,7 @@ def test_subnets_by_route_table_the_way_aws_cdk_looks_them_up() -> None:
     ("changes", "drop", "check", "line"),
     [
         ({"get_caller_identity": {"UserId": "AIDAEXAMPLE", "Account": "210987654321", "Arn": "arn:aws:iam::210987654321:user/x"}},
-         tuple(operation for _, operation, _, _ in READY[1:]),  # nothing else is looked at in the wrong account
+         (*(operation for _, operation, _, _ in READY[1:]), ORDERABLE),  # nothing else is looked at in the wrong account
          "account", "account        PROBLEM: the credentials are for 210987654321; allowed_account_ids: 123456789012"),
         ({"describe_vpcs": {"Vpcs": []}}, ("describe_subnets", "describe_route_tables", "describe_vpc_endpoints"),
          "network", f"network        PROBLEM: {VPC} not found; set vpc_id or tag the VPC"),
@@ -225,6 +246,7 @@ CHECKS = {
     "check_network": "network",
     "check_endpoints": "endpoints",
     "check_image": "image",
+    "check_database_class": "database class",
     "check_certificate": "certificate",
     "check_state_bucket": "state bucket",
     "check_subscriptions": "alarm e-mails",
@@ -280,6 +302,43 @@ ONE_ZONE = [subnet("subnet-0000000a", "us-east-1a"), subnet("subnet-0000000b", "
 def test_more_problems_each_one_line(changes: dict[str, Any], drop: tuple[str, ...], line: str) -> None:
     code, lines = preflight_with(changes, drop=drop)
     assert (code, problem(lines, line[:14].rstrip()), lines[-1]) == (1, line, "wallet-prod: 1 problem(s)")
+
+
+@pytest.mark.parametrize(
+    ("answer", "line"),
+    [
+        (orderable("db.t3.small"),
+         "database class PROBLEM: db.t3.small, db.t4g.micro not offered for PostgreSQL 17 in us-east-1: choose another class "
+         "(aws rds describe-orderable-db-instance-options --engine postgres --region us-east-1 lists them)"),
+        (orderable("db.t3.small", "16.8", "16.9"),
+         "database class PROBLEM: db.t3.small, db.t4g.micro not offered for PostgreSQL 17 in us-east-1: choose another class "
+         "(aws rds describe-orderable-db-instance-options --engine postgres --region us-east-1 lists them)"),
+    ],
+    ids=["not-in-the-region", "only-another-major"],
+)  # fmt: skip
+def test_a_class_rds_does_not_offer_in_the_region_is_one_line(answer: dict[str, Any], line: str) -> None:
+    code, lines = preflight_with({ORDERABLE: answer})
+    assert (code, problem(lines, "database class"), lines[-1]) == (1, line, "wallet-prod: 1 problem(s)")
+
+
+def test_the_database_class_alone_without_restore_tests() -> None:
+    """Restore tests off (the development tier): only the database's class is asked for; 17.10 is major 17, 1.7 is not."""
+    target = of_tier("development", db_instance_class="db.m7g.large")
+    assert not target.restore_testing and preflight.database_classes(target) == ["db.m7g.large"]
+    assert preflight.check_database_class(stubbed_rds([orderable("db.m7g.large", "17.10")]), target) == preflight.Result(
+        "database class", detail="db.m7g.large, PostgreSQL 17"
+    )
+    assert preflight.check_database_class(stubbed_rds([orderable("db.m7g.large", "1.7")]), target).problem is not None
+
+
+def stubbed_rds(answers: list[dict[str, Any]]) -> dict[str, Any]:
+    """Clients with an RDS client that gives ``answers`` in order, one page each, checked against the API model."""
+    client = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1").client("rds")
+    stub = Stubber(client)
+    for answer in answers:
+        stub.add_response(ORDERABLE, answer)
+    stub.activate()
+    return {"rds": client}
 
 
 def test_every_problem_is_counted() -> None:
@@ -429,8 +488,9 @@ def test_without_certificate_or_e_mails_nothing_is_looked_up() -> None:
         ({"head_bucket": ("error", "500", 500)}, ("get_bucket_versioning", "get_bucket_encryption")),
         ({"get_bucket_encryption": ("error", "AccessDenied", 403)}, ()),
         ({"list_subscriptions_by_topic": ("error", "AuthorizationError", 403)}, ()),
+        ({ORDERABLE: ("error", "AccessDenied")}, ()),
     ],
-    ids=["image-access-denied", "bucket-server-error", "encryption-access-denied", "topic-access-denied"],
+    ids=["image-access-denied", "bucket-server-error", "encryption-access-denied", "topic-access-denied", "orderable-access-denied"],
 )
 def test_other_aws_errors_are_not_mistaken_for_the_problem(changes: dict[str, Any], drop: tuple[str, ...]) -> None:
     """Only the error codes that mean the problem become its line; any other AWS error ends the command (exit 2 with
