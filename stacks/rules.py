@@ -60,31 +60,52 @@ TAG_VALUE = re.compile(r"^[\w .:/=+\-@]{1,256}$")
 TAG_FILTER_KEY = re.compile(r"^[\w .:/=+\-@]{1,128}$")
 _BURSTABLE = ("micro", "small", "medium", "large", "xlarge", "2xlarge")
 _TO_16XL = ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge")
+_TO_24XL = (*_TO_16XL, "24xlarge")
+_TO_32XL = (*_TO_24XL, "32xlarge")
+_TO_48XL = (*_TO_24XL, "48xlarge")
 RDS_POSTGRESQL_CLASSES: frozenset[str] = frozenset(
     f"db.{family}.{size}"
     for family, sizes in {
         "t3": _BURSTABLE,
         "t4g": _BURSTABLE,
-        "m5": (*_TO_16XL, "24xlarge"),
+        "m5": _TO_24XL,
+        "m5d": _TO_24XL,
         "m6g": _TO_16XL,
-        "m6i": (*_TO_16XL, "24xlarge", "32xlarge"),
+        "m6gd": _TO_16XL,
+        "m6i": _TO_32XL,
+        "m6id": _TO_32XL,
+        "m6idn": _TO_32XL,
+        "m6in": _TO_32XL,
         "m7g": _TO_16XL,
-        "m7i": (*_TO_16XL, "24xlarge", "48xlarge"),
-        "m8g": (*_TO_16XL, "24xlarge", "48xlarge"),
-        "r5": (*_TO_16XL, "24xlarge"),
+        "m7i": _TO_48XL,
+        "m8g": _TO_48XL,
+        "m8gd": _TO_48XL,
+        "r5": _TO_24XL,
+        "r5b": _TO_24XL,
+        "r5d": _TO_24XL,
         "r6g": _TO_16XL,
-        "r6i": (*_TO_16XL, "24xlarge", "32xlarge"),
+        "r6gd": _TO_16XL,
+        "r6i": _TO_32XL,
+        "r6id": _TO_32XL,
+        "r6idn": _TO_32XL,
+        "r6in": _TO_32XL,
         "r7g": _TO_16XL,
-        "r7i": (*_TO_16XL, "24xlarge", "48xlarge"),
-        "r8g": (*_TO_16XL, "24xlarge", "48xlarge"),
+        "r7i": _TO_48XL,
+        "r8g": _TO_48XL,
+        "r8gd": _TO_48XL,
+        "x2g": _TO_16XL,
     }.items()
     for size in sizes
 )
-"""The current-generation DB instance classes RDS for PostgreSQL offers, in every size RDS has (no metal classes):
-the sizes from docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.DBInstanceClass.Summary.html, the engine from
-.../Concepts.DBInstanceClass.Support.html; recorded 2026-12-01. Not every class is offered in every Region
-(.../Concepts.DBInstanceClass.RegionSupport.html: `aws rds describe-orderable-db-instance-options --engine postgres`
-tells). A class AWS adds later is added here, with the pages' date; costs/ prices what it can of this list."""
+"""The current-generation DB instance classes of the families RDS for PostgreSQL runs on, in every size RDS has: the
+general-purpose and memory-optimized families with their NVMe (d: Optimized Reads, docs.aws.amazon.com/AmazonRDS/
+latest/UserGuide/USER_PostgreSQL.optimizedreads.html) and network-optimized (n) kinds, burstable t3/t4g and x2g; no
+metal, no Oracle-only (tpc/mem) classes, no Multi-AZ-DB-cluster-only c6gd, none of x2idn/x2iedn/x2iezn/z1d. Sizes from
+docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.DBInstanceClass.Summary.html, engines from
+.../Concepts.DBInstanceClass.Support.html; recorded 2026-12-01. Which engine versions a class runs, and where, RDS
+itself says, per Region (.../Concepts.DBInstanceClass.RegionSupport.html): `pipenv run preflight` asks it
+(DescribeOrderableDBInstanceOptions). A class AWS adds later is added here, with the pages' date; costs/ prices what it
+can of this list."""
 # An AWS cron expression (docs.aws.amazon.com/eventbridge/latest/userguide/eb-cron-expressions.html): minutes, hours,
 # day-of-month, month, day-of-week, year, each with its own characters, and no step of 0.
 CRON_EXPRESSION = re.compile(

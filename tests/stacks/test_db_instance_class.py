@@ -24,6 +24,21 @@ FAMILIES = {
     "r7g": ("large", "16xlarge", "24xlarge"),
     "r7i": ("large", "48xlarge", "64xlarge"),
     "r8g": ("large", "48xlarge", "64xlarge"),
+    # the NVMe (Optimized Reads) and network-optimized kinds, and x2g
+    "m5d": ("large", "24xlarge", "32xlarge"),
+    "m6gd": ("large", "16xlarge", "24xlarge"),
+    "m6id": ("large", "32xlarge", "48xlarge"),
+    "m6idn": ("large", "32xlarge", "48xlarge"),
+    "m6in": ("large", "32xlarge", "48xlarge"),
+    "m8gd": ("large", "48xlarge", "64xlarge"),
+    "r5b": ("large", "24xlarge", "32xlarge"),
+    "r5d": ("large", "24xlarge", "32xlarge"),
+    "r6gd": ("large", "16xlarge", "24xlarge"),
+    "r6id": ("large", "32xlarge", "48xlarge"),
+    "r6idn": ("large", "32xlarge", "48xlarge"),
+    "r6in": ("large", "32xlarge", "48xlarge"),
+    "r8gd": ("large", "48xlarge", "64xlarge"),
+    "x2g": ("large", "16xlarge", "24xlarge"),
 }
 FIELDS = ("db_instance_class", "restore_testing_db_instance_class")
 
@@ -61,8 +76,8 @@ def test_the_issues_realistic_prod_classes_are_accepted() -> None:
             "offers, did you mean 'db.m7g.large'? (list: RDS_POSTGRESQL_CLASSES in stacks/rules.py)",
         ),
         (
-            "db.x9z.huge",
-            "wallet-prod: db_instance_class: 'db.x9z.huge' is not valid; expected a DB instance class RDS for PostgreSQL "
+            "huge",
+            "wallet-prod: db_instance_class: 'huge' is not valid; expected a DB instance class RDS for PostgreSQL "
             "offers, such as 'db.t4g.small' or 'db.m7g.large' (list: RDS_POSTGRESQL_CLASSES in stacks/rules.py)",
         ),
     ],
@@ -73,7 +88,9 @@ def test_a_class_rds_does_not_offer_is_one_line_with_the_closest_class(value: st
     assert str(raised.value) == message
 
 
-@pytest.mark.parametrize("value", ["db.t2.micro", "db.m4.large", "db.m6i.metal", "db.m7i.metal-24xl", "db.r5.large.tpc1.mem2x"])
-def test_previous_generations_metal_and_oracle_only_classes_are_refused(value: str) -> None:
+@pytest.mark.parametrize(
+    "value", ["db.t2.micro", "db.m4.large", "db.m6i.metal", "db.m7i.metal-24xl", "db.r5.large.tpc1.mem2x", "db.c6gd.large", "db.z1d.large"]
+)
+def test_previous_generations_metal_oracle_and_cluster_only_classes_are_refused(value: str) -> None:
     with pytest.raises(ConfigError, match=r"expected a DB instance class RDS for PostgreSQL offers"):
         config.load({"wallet-prod": {"db_instance_class": value}})
