@@ -48,6 +48,8 @@ class Estimate:
     """What the stack runs that has no price here: one line each, left out of the total."""
     sources: list[str] = field(default_factory=list)
     """Where the prices came from: the table, and what `--live` asked AWS's Price List API for."""
+    estimated: bool = True
+    """False: nothing priced (a Region without a table); the tables show n/a."""
 
     def add(self, group: str, what: str, monthly: float) -> None:
         self.groups[group] = self.groups.get(group, 0.0) + monthly
@@ -73,9 +75,10 @@ def _instance_hour(prices: dict[str, Any], instance_class: str, result: Estimate
     offers (stacks/rules.py), and `--live` asks AWS for the one a stack runs."""
     hourly: float | None = prices["rds"]["instance_hour"].get(instance_class)
     if hourly is None:
-        line = (
-            f"RDS {instance_class}: no price in the table for {prices['region']}; "
-            "`pipenv run cost --live` asks AWS's Price List API (credentials needed)"
+        line = f"RDS {instance_class}: no price in the table for {prices['region']}; " + (
+            "nor a single one from AWS's Price List API"
+            if prices.get("live")
+            else "`pipenv run cost --live` asks AWS's Price List API (credentials needed)"
         )
         if line not in result.unpriced:
             result.unpriced.append(line)
@@ -277,7 +280,7 @@ def estimate_all(outdir: Path, azs: int = 2, pricing: live.Pricing | None = None
         document = json.loads(path.read_text())
         region = stack_region(document)
         if region != table["region"]:
-            result = Estimate(environment.environment)
+            result = Estimate(environment.environment, estimated=False)
             result.unpriced.append(f"{region}: no price table (the one there is {PRICES.relative_to(PROJECT)}); not estimated")
             estimates.append(result)
             continue
@@ -287,7 +290,9 @@ def estimate_all(outdir: Path, azs: int = 2, pricing: live.Pricing | None = None
             prices = answered.table
             sources.append(f"AWS's Price List API: {', '.join(answered.fetched) or 'nothing'}")
             if answered.missing:
-                sources.append(f"AWS's Price List API had no single price for: {', '.join(answered.missing)}")
+                sources.append(
+                    f"AWS's Price List API had no single price for: {', '.join(answered.missing)} (the table's, where it has one)"
+                )
         try:
             result = estimate(environment.environment, environment.tier, document, prices, azs)
         except UnpricedError as error:
@@ -297,12 +302,22 @@ def estimate_all(outdir: Path, azs: int = 2, pricing: live.Pricing | None = None
     return estimates
 
 
+def _cell(estimate: Estimate, group: str | None = None) -> str:
+    """A group's figure, or (None) the total, of the tables: n/a where nothing was estimated, * on a total that leaves
+    out what has no price."""
+    if not estimate.estimated:
+        return "n/a"
+    if group is not None:
+        return f"{estimate.groups.get(group, 0.0):.2f}"
+    return f"{estimate.total:.2f}{'*' if estimate.unpriced else ''}"
+
+
 def markdown(estimates: list[Estimate]) -> str:
     """The README's table: USD a month per group and environment."""
     rows = ["| group | " + " | ".join(e.environment for e in estimates) + " |", "|---|" + "---|" * len(estimates)]
     for group in dict.fromkeys(group for e in estimates for group in e.groups):
-        rows.append(f"| {group} | " + " | ".join(f"{e.groups.get(group, 0.0):.2f}" for e in estimates) + " |")
-    rows.append("| **total, USD a month** | " + " | ".join(f"**{e.total:.2f}**{'*' if e.unpriced else ''}" for e in estimates) + " |")
+        rows.append(f"| {group} | " + " | ".join(_cell(e, group) for e in estimates) + " |")
+    rows.append("| **total, USD a month** | " + " | ".join(f"**{_cell(e)}**" for e in estimates) + " |")
     return "\n".join(rows)
 
 
@@ -362,8 +377,8 @@ def main(argv: list[str] | None = None) -> int:
     groups = list(dict.fromkeys(group for e in estimates for group in e.groups))
     print(f"{'group':16}" + "".join(f"{e.environment:>10}" for e in estimates))
     for group in groups:
-        print(f"{group:16}" + "".join(f"{e.groups.get(group, 0.0):>10.2f}" for e in estimates))
-    print(f"{'total':16}" + "".join(f"{e.total:>9.2f}{'*' if e.unpriced else ' '}" for e in estimates))
+        print(f"{group:16}" + "".join(f"{_cell(e, group):>10}" for e in estimates))
+    print(f"{'total':16}" + "".join(f"{_cell(e):>10}" for e in estimates))
     for e in estimates:
         print(f"\n{e.environment}:")
         for group, what, monthly in e.lines:

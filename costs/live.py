@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 PRICE_LIST_REGION = "us-east-1"
-FARGATE_USAGE = re.compile(r"^[A-Z0-9]+-(?P<spot>SpotUsage-)?Fargate-(?P<arm>ARM-)?(?P<dimension>vCPU-Hours:perCPU|GB-Hours)$")
-"""A Fargate Linux usage type, e.g. USE1-Fargate-vCPU-Hours:perCPU or USE1-SpotUsage-Fargate-GB-Hours."""
+FARGATE_USAGE = re.compile(r"^(?:[A-Z0-9]+-)?(?P<spot>SpotUsage-)?Fargate-(?P<arm>ARM-)?(?P<dimension>vCPU-Hours:perCPU|GB-Hours)$")
+"""A Fargate Linux usage type, e.g. USE1-Fargate-vCPU-Hours:perCPU, EUC1-SpotUsage-Fargate-ARM-GB-Hours (the Region
+prefix may be missing: us-east-1's usage types have been published both ways)."""
 
 
 class Pricing(Protocol):
@@ -45,15 +46,16 @@ def client() -> Pricing:
 
 
 def _on_demand_hourly(document: str) -> list[tuple[dict[str, str], float]]:
-    """(the product's attributes, USD per hour) for each OnDemand price dimension of one PriceList entry."""
-    product = json.loads(document)
-    prices = []
-    for term in product.get("terms", {}).get("OnDemand", {}).values():
-        for dimension in term.get("priceDimensions", {}).values():
-            usd = float(dimension.get("pricePerUnit", {}).get("USD", "0"))
-            if usd > 0:
-                prices.append((product["product"]["attributes"], usd))
-    return prices
+    """(the product's attributes, USD per hour) for each OnDemand price dimension of one PriceList entry; nothing for an
+    entry of another shape (it then counts as not answered, and the price is named, not guessed)."""
+    try:
+        product = json.loads(document)
+        attributes = product["product"]["attributes"]
+        dimensions = [d for term in product["terms"]["OnDemand"].values() for d in term["priceDimensions"].values()]
+        prices = [(attributes, float(dimension["pricePerUnit"]["USD"])) for dimension in dimensions]
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return []
+    return [(attributes, usd) for attributes, usd in prices if usd > 0]
 
 
 def _products(client: Pricing, service: str, filters: dict[str, str], contains: dict[str, str] | None = None) -> list[str]:
@@ -91,11 +93,24 @@ def instance_classes(document: dict[str, Any]) -> set[str]:
     return classes | {s["restore_metadata_overrides"]["dbInstanceClass"] for s in selections}
 
 
+def fargate_rates_used(document: dict[str, Any]) -> set[tuple[str, str, str]]:
+    """(capacity provider or launch type, CPU architecture, vcpu_hour/gb_hour) of every service a stack runs."""
+    resources = document.get("resource", {})
+    definitions = {f"${{aws_ecs_task_definition.{name}.arn}}": d for name, d in resources.get("aws_ecs_task_definition", {}).items()}
+    used = set()
+    for service in resources.get("aws_ecs_service", {}).values():
+        arch = definitions[service["task_definition"]]["runtime_platform"]["cpu_architecture"]
+        strategy = service.get("capacity_provider_strategy") or [{"capacity_provider": service.get("launch_type", "FARGATE")}]
+        used |= {(item["capacity_provider"], arch, dimension) for item in strategy for dimension in ("vcpu_hour", "gb_hour")}
+    return used
+
+
 def refresh(table: dict[str, Any], documents: list[dict[str, Any]], client: Pricing) -> LivePrices:
     """``table`` (a price table, not changed) with the Price List API's prices for the classes ``documents`` run and for
-    Fargate in the table's Region."""
+    Fargate in the table's Region; ``missing`` names what the stacks use and the API did not answer (the table's price,
+    where it has one, stays). The copy's ``live`` is true."""
     region = table["region"]
-    result = LivePrices(copy.deepcopy(table))
+    result = LivePrices({**copy.deepcopy(table), "live": True})
     for instance_class in sorted(set().union(*(instance_classes(d) for d in documents))):
         hourly = rds_instance_hour(client, region, instance_class)
         if hourly is None:
@@ -103,7 +118,10 @@ def refresh(table: dict[str, Any], documents: list[dict[str, Any]], client: Pric
         else:
             result.table["rds"]["instance_hour"][instance_class] = hourly
             result.fetched.append(f"RDS {instance_class} {hourly:g}/h")
-    for (provider, arch, dimension), usd in sorted(fargate_rates(client, region).items()):
+    rates = fargate_rates(client, region)
+    for (provider, arch, dimension), usd in sorted(rates.items()):
         result.table["fargate_spot" if provider == "FARGATE_SPOT" else "fargate"][dimension][arch] = usd
         result.fetched.append(f"{provider} {arch} {dimension} {usd:g}")
+    used = set().union(*(fargate_rates_used(d) for d in documents))
+    result.missing += [" ".join(key) for key in sorted(used - set(rates))]
     return result

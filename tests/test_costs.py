@@ -167,7 +167,8 @@ def test_command_prints_every_environment(effective_build: Build, capsys: pytest
     out = capsys.readouterr().out
     header, total = table_rows(out)
     assert header == ["group", *(c.environment for c in config.ENVIRONMENTS)]
-    assert total[0] == "total" and all(float(value.rstrip("*")) > 0 for value in total[1:])  # *: leaves out the unpriced
+    # *: leaves out what has no price; n/a: a Region without a table (named under the environment)
+    assert total[0] == "total" and all(value == "n/a" or float(value.rstrip("*")) > 0 for value in total[1:])
     for tier in {c.tier for c in config.ENVIRONMENTS}:  # each environment's usage assumptions are printed with it
         assert f"  assumed: {tier} usage: " in out
 
@@ -211,6 +212,9 @@ def test_a_region_without_a_price_table_is_named_in_one_line(
     outdir = copy_of(defaults_build, tmp_path, "wallet-dev", in_eu_west_1)
     assert estimate.main(["--outdir", str(outdir)]) == 0
     out = capsys.readouterr().out
+    for row in table_rows(out)[1:]:  # dev's column: not a price of 0
+        assert row[1:][[c.stack_name for c in config.ENVIRONMENTS].index("wallet-dev")] == "n/a"
+    assert "| **n/a** |" in estimate.markdown(estimate.estimate_all(outdir))
     dev = out.split("\ndev:\n")[1].split("\n\n")[0]
     assert dev == "  not priced: eu-west-1: no price table (the one there is costs/prices-us-east-1.toml); not estimated"
     others = [e for e in estimate.estimate_all(outdir) if e.environment != "dev"]
@@ -341,7 +345,7 @@ def test_a_class_the_price_list_has_no_single_price_for_is_named(tmp_path: Path)
     assert answered.missing == ["RDS db.r7g.large"]
     assert answered.fetched == []
     assert "db.r7g.large" not in answered.table["rds"]["instance_hour"]
-    assert answered.table == PRICES and answered.table is not PRICES  # the table itself is not changed
+    assert answered.table == {**PRICES, "live": True} and "live" not in PRICES  # the table itself is not changed
 
 
 @pytest.mark.parametrize(
@@ -417,3 +421,52 @@ def test_an_estimate_older_than_the_code_or_context_says_so(
         "were; run `pipenv run synth` first for what you have now\n"
     )
     assert "total" in captured.out
+
+
+def test_what_the_price_list_api_does_not_answer_is_named(defaults_build: Build) -> None:
+    """No Fargate rate and entries of another shape (not JSON, no product, no price): no traceback; the RDS classes
+    are unpriced with the live wording, and every Fargate rate a stack uses is named as the table's."""
+    client, stubber = stubbed_pricing()
+    odd = ["not json", json.dumps({"terms": {}}), json.dumps({"product": {"attributes": {}}, "terms": {"OnDemand": {"x": {}}}})]
+    for c in config.ENVIRONMENTS:
+        document = defaults_build.parsed[c.stack_name]
+        for instance_class in sorted(live.instance_classes(document)):
+            stubber.add_response("get_products", {"PriceList": odd}, rds_request("us-east-1", instance_class))
+        stubber.add_response("get_products", {"PriceList": odd}, FARGATE_REQUEST)
+    with stubber:
+        estimates = {e.environment: e for e in estimate.estimate_all(defaults_build.outdir, pricing=client)}
+    for c in config.ENVIRONMENTS:
+        e = estimates[c.environment]
+        document = defaults_build.parsed[c.stack_name]
+        named = e.sources[2].removeprefix("AWS's Price List API had no single price for: ").removesuffix(" (the table's, where it has one)")
+        assert named.split(", ") == [f"RDS {k}" for k in sorted(live.instance_classes(document))] + [
+            " ".join(key) for key in sorted(live.fargate_rates_used(document))
+        ]
+        assert e.sources[1] == "AWS's Price List API: nothing"
+        assert e.unpriced == []  # the defaults' classes and rates are in the table
+    prod = estimates["prod"]
+    assert any(key.startswith("FARGATE X86_64") or key.startswith("FARGATE ARM64") for key in prod.sources[2].split(", "))
+
+
+def test_a_class_priced_neither_by_the_table_nor_live_says_so(defaults_build: Build, tmp_path: Path) -> None:
+    def on_m7g(document: dict[str, Any]) -> None:
+        document["resource"]["aws_db_instance"]["database_instance"]["instance_class"] = "db.m7g.large"
+
+    outdir = copy_of(defaults_build, tmp_path, "wallet-prod", on_m7g)
+    client, stubber = stubbed_pricing()
+    answer_every_stack(stubber, outdir, lambda instance_class: [] if instance_class == "db.m7g.large" else ["0.0625"])
+    with stubber:
+        prod = next(e for e in estimate.estimate_all(outdir, pricing=client) if e.environment == "prod")
+    assert prod.unpriced == ["RDS db.m7g.large: no price in the table for us-east-1; nor a single one from AWS's Price List API"]
+
+
+def test_fargate_usage_types_with_and_without_a_region_prefix() -> None:
+    for usage, key in [
+        ("USE1-Fargate-vCPU-Hours:perCPU", (None, None, "vCPU-Hours:perCPU")),
+        ("Fargate-GB-Hours", (None, None, "GB-Hours")),
+        ("EUC1-SpotUsage-Fargate-ARM-vCPU-Hours:perCPU", ("SpotUsage-", "ARM-", "vCPU-Hours:perCPU")),
+    ]:
+        match = live.FARGATE_USAGE.match(usage)
+        assert match is not None and (match["spot"], match["arm"], match["dimension"]) == key
+    for other in ("USE1-Fargate-Windows-vCPU-Hours:perCPU", "USE1-Fargate-EphemeralStorage-GB-Hours", "USE1-Fargate-GB-Hours-extra"):
+        assert live.FARGATE_USAGE.match(other) is None

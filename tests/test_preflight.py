@@ -331,12 +331,21 @@ def test_the_database_class_alone_without_restore_tests() -> None:
     assert preflight.check_database_class(stubbed_rds([orderable("db.m7g.large", "1.7")]), target).problem is not None
 
 
-def stubbed_rds(answers: list[dict[str, Any]]) -> dict[str, Any]:
+def test_every_page_of_the_offered_options_is_read() -> None:
+    """RDS answers in pages (Marker): PostgreSQL 17 on the second page still counts."""
+    target = of_tier("development", db_instance_class="db.m7g.large")
+    first = {**orderable("db.m7g.large", "16.8"), "Marker": "page-2"}
+    request = {"Engine": "postgres", "DBInstanceClass": "db.m7g.large", "Vpc": True}
+    clients = stubbed_rds([first, orderable("db.m7g.large", "17.4")], [request, {**request, "Marker": "page-2"}])
+    assert preflight.check_database_class(clients, target).problem is None
+
+
+def stubbed_rds(answers: list[dict[str, Any]], requests: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """Clients with an RDS client that gives ``answers`` in order, one page each, checked against the API model."""
     client = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1").client("rds")
     stub = Stubber(client)
-    for answer in answers:
-        stub.add_response(ORDERABLE, answer)
+    for index, answer in enumerate(answers):
+        stub.add_response(ORDERABLE, answer, requests[index] if requests else None)
     stub.activate()
     return {"rds": client}
 
