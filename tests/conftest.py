@@ -305,13 +305,9 @@ CUSTOMIZED = {
 @pytest.fixture(scope="session")
 def customized() -> dict[str, Any]:
     """wallet-staging with CUSTOMIZED applied, parsed."""
-    from cdktf import App
-    from cdktf import Testing as CdktfTesting
+    from tests.helpers import synth_environment
 
-    from stacks.wallet_stack import WalletStack
-
-    [staging] = [c for c in config.load({"wallet-staging": CUSTOMIZED}) if c.stack_name == "wallet-staging"]
-    return dict(json.loads(CdktfTesting.synth(WalletStack(App(), "wallet-staging", config=staging))))
+    return synth_environment("wallet-staging", CUSTOMIZED)
 
 
 @pytest.fixture(params=ENV_STACKS)

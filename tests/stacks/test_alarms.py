@@ -12,7 +12,7 @@ from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
 
 from tests.expected import EXPECTED as ENVIRONMENTS
-from tests.helpers import data_sources, resources
+from tests.helpers import data_sources, resources, synth_environment
 
 TOPIC = "${aws_sns_topic.alarms_topic.arn}"
 SERVICE = {"ClusterName": "${aws_ecs_cluster.service_cluster.name}", "ServiceName": "${aws_ecs_service.service_service.name}"}
@@ -58,15 +58,8 @@ def target_groups(stack: str) -> tuple[str, ...]:
 @pytest.fixture(scope="module")
 def customized_with_targets() -> dict[str, Any]:
     """wallet-prod with an e-mail, another SNS topic and a chat channel as targets."""
-    from cdktf import App
-    from cdktf import Testing as Synth
-
-    from stacks import config
-    from stacks.wallet_stack import WalletStack
-
     targets = {"alarm_emails": ["oncall@example.com"], "alarm_notify_arns": ["arn:aws:sns:us-east-1:123456789012:payments-oncall", CHATBOT]}
-    [prod] = [c for c in config.load({"wallet-prod": targets}) if c.stack_name == "wallet-prod"]
-    return dict(json.loads(Synth.synth(WalletStack(App(), "wallet-prod", config=prod))))
+    return synth_environment("wallet-prod", targets)
 
 
 def alarms_by_name(document: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -7,9 +7,8 @@ from typing import Any
 
 import pytest
 
-from stacks import config
 from tests.expected import EXPECTED
-from tests.helpers import data_sources, resources
+from tests.helpers import data_sources, resources, synth_environment
 
 DB_ARN = "${aws_db_instance.database_instance.arn}"
 
@@ -188,12 +187,7 @@ RESTORE_TEST_SETTINGS = {
 @pytest.fixture(scope="module")
 def staging_with_restore_tests() -> dict[str, Any]:
     """wallet-staging with AWS Backup and restore tests on, every restore test setting not its default."""
-    from cdktf import App, Testing
-
-    from stacks.wallet_stack import WalletStack
-
-    [staging] = [c for c in config.load({"wallet-staging": RESTORE_TEST_SETTINGS}) if c.stack_name == "wallet-staging"]
-    return dict(json.loads(Testing.synth(WalletStack(App(), "wallet-staging", config=staging))))
+    return synth_environment("wallet-staging", RESTORE_TEST_SETTINGS)
 
 
 def test_restore_test_settings_reach_the_plan_and_selection(staging_with_restore_tests: dict[str, Any]) -> None:

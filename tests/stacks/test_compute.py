@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from cdktf import Testing as CdktfTesting
@@ -17,7 +16,7 @@ from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup
 from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
 
 from tests.expected import EXPECTED
-from tests.helpers import container, data_sources, resources
+from tests.helpers import container, data_sources, resources, synth_environment
 
 PRIVATE_SUBNETS = "${data.aws_subnets.network_private_subnets.ids}"
 # The defaults: staging and prod release by canary, 10 % of the traffic for 5 minutes, then all; the old revision stays
@@ -131,15 +130,7 @@ def test_prod_serves_https_and_redirects_http(parsed: dict[str, dict[str, Any]])
 
 
 def test_the_tls_policy_setting_reaches_the_https_listener() -> None:
-    from cdktf import App
-
-    from stacks import config
-    from stacks.wallet_stack import WalletStack
-
-    [prod] = [
-        c for c in config.load({"wallet-prod": {"tls_policy": "ELBSecurityPolicy-TLS13-1-3-FIPS-PQ-2025-09"}}) if c.environment == "prod"
-    ]
-    document = json.loads(CdktfTesting.synth(WalletStack(App(), "wallet-prod", config=prod)))
+    document = synth_environment("wallet-prod", {"tls_policy": "ELBSecurityPolicy-TLS13-1-3-FIPS-PQ-2025-09"})
     assert resources(document, "aws_lb_listener")["load_balancer_https"]["ssl_policy"] == "ELBSecurityPolicy-TLS13-1-3-FIPS-PQ-2025-09"
 
 

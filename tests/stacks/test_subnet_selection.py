@@ -4,7 +4,6 @@ the aws-cdk:subnet-type tags, else by route table, the rule release/preflight.py
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -114,14 +113,11 @@ def test_a_short_selection_stops_the_plan_with_what_to_do(parsed: dict[str, dict
 def test_lookups_may_filter_by_tags_aws_sets() -> None:
     """CloudFormation tags what it creates with aws:cloudformation:stack-name; nobody can create an aws: tag, but a
     lookup may select by it: the subnets' filter and the certificate's tags carry it as given."""
-    from cdktf import App, Testing
-
-    from stacks.wallet_stack import WalletStack
+    from tests.helpers import synth_environment
 
     stack_tag = {"aws:cloudformation:stack-name": "network-prod"}
     overrides = {"private_subnet_tags": stack_tag, "certificate_tags": {"aws:cloudformation:stack-name": "certificates"}}
-    [prod] = [c for c in config.load({"wallet-prod": overrides}) if c.stack_name == "wallet-prod"]
-    document = json.loads(Testing.synth(WalletStack(App(), "wallet-prod", config=prod)))
+    document = synth_environment("wallet-prod", overrides)
     tagged = document["data"]["aws_subnets"]["network_private_subnets_tagged"]["filter"]
     assert {"name": "tag:aws:cloudformation:stack-name", "values": ["network-prod"]} in tagged
     certificate = document["data"]["aws_acm_certificate"]["load_balancer_certificate"]
