@@ -4,9 +4,10 @@ commands are pointed at it.
 The account is seeded with boto3 the way the README's runbook expects a real one to be before the first plan: per
 environment a VPC named ``wallet-<env>`` with two public and two private subnets in two Availability Zones (the VPCs of
 alternate environments tag their subnets ``aws-cdk:subnet-type`` as AWS CDK does, and ``aws:cloudformation:stack-name``
-as CloudFormation does to the resources of the stack CDK deploys; the others leave it to the route tables), the ECR repository holding the image at RELEASES, and an issued certificate carrying ``certificate_tags``
-where an environment looks one up. The project's commands reach it through the environment (AWS_ENDPOINT_URL, test
-credentials) and a Terraform CLI configuration file (the provider from its mirror); nothing in the project names it.
+as CloudFormation does to the resources of the stack CDK deploys; the others leave it to the route tables), the ECR
+repository holding the image at RELEASES, and an issued certificate carrying ``certificate_tags`` where an
+environment looks one up. The project's commands reach it through the environment (AWS_ENDPOINT_URL, test credentials)
+and a Terraform CLI configuration file (the provider from its mirror); nothing in the project names it.
 """
 
 from __future__ import annotations
@@ -108,7 +109,7 @@ def seed(emulator: Account, configs: list[EnvironmentConfig]) -> dict[str, Seede
         seeded[environment.stack_name] = _seed_vpc(emulator, environment, index, by_tags=index % 2 == 1)
         if environment.certificate_arn is None and environment.certificate_tags:
             acm = emulator.client("acm", environment.region)
-            tags = [{"Key": key, "Value": value} for key, value in environment.certificate_tags.items()]
+            tags = aws_tags(environment.certificate_tags)
             arn = acm.request_certificate(DomainName=f"{environment.environment}.wallet.example.com", ValidationMethod="DNS", Tags=tags)
             status = acm.describe_certificate(CertificateArn=arn["CertificateArn"])["Certificate"]["Status"]
             assert status == "ISSUED", f"the emulator left the certificate {status}"  # validated: server.py SETTINGS
@@ -131,7 +132,7 @@ def _seed_vpc(emulator: Account, environment: EnvironmentConfig, index: int, *, 
     subnets: dict[str, list[str]] = {"Private": [], "Public": []}
     zones = [zone["ZoneName"] for zone in ec2.describe_availability_zones()["AvailabilityZones"]][:2]
     for number, (kind, zone) in enumerate((kind, zone) for kind in subnets for zone in zones):
-        tags = [{"Key": key, "Value": value} for key, value in cdk_subnet_tags(environment, kind).items()] if by_tags else []
+        tags = aws_tags(cdk_subnet_tags(environment, kind)) if by_tags else []
         subnet = ec2.create_subnet(
             VpcId=vpc, CidrBlock=f"10.{index}.{number}.0/24", AvailabilityZone=zone,
             TagSpecifications=[{"ResourceType": "subnet", "Tags": tags}] if tags else [],
@@ -142,9 +143,14 @@ def _seed_vpc(emulator: Account, environment: EnvironmentConfig, index: int, *, 
         decoy = {**cdk_subnet_tags(environment, "Private"), "aws:cloudformation:stack-name": f"wallet-{environment.environment}-legacy"}
         ec2.create_subnet(
             VpcId=vpc, CidrBlock=f"10.{index}.9.0/24", AvailabilityZone=zones[0],
-            TagSpecifications=[{"ResourceType": "subnet", "Tags": [{"Key": k, "Value": v} for k, v in decoy.items()]}],
+            TagSpecifications=[{"ResourceType": "subnet", "Tags": aws_tags(decoy)}],
         )  # fmt: skip
     return SeededEnvironment(vpc, subnets["Private"], subnets["Public"], by_tags)
+
+
+def aws_tags(tags: dict[str, str]) -> list[dict[str, str]]:
+    """Tags as the AWS APIs take them: [{"Key": ..., "Value": ...}]."""
+    return [{"Key": key, "Value": value} for key, value in tags.items()]
 
 
 def cdk_subnet_tags(environment: EnvironmentConfig, kind: str) -> dict[str, str]:
