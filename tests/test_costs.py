@@ -18,6 +18,7 @@ from botocore.stub import Stubber
 from costs import estimate, live
 from stacks import config, reference, rules
 from tests.conftest import Build
+from tests.expected import EXPECTED
 
 PRICES = tomllib.loads(estimate.PRICES.read_text())
 
@@ -445,8 +446,11 @@ def test_what_the_price_list_api_does_not_answer_is_named(defaults_build: Build)
         ]
         assert e.sources[1] == "AWS's Price List API: nothing"
         assert e.unpriced == []  # the defaults' classes and rates are in the table
-    prod = estimates["prod"]
-    assert any(key.startswith("FARGATE X86_64") or key.startswith("FARGATE ARM64") for key in prod.sources[2].split(", "))
+    # prod, written out: its class and the restore tests' (tests/expected.py), on-demand X86_64 Fargate
+    assert estimates["prod"].sources[2] == (
+        f"AWS's Price List API had no single price for: RDS {EXPECTED['wallet-prod'].db_class}, RDS db.t4g.micro, "
+        "FARGATE X86_64 gb_hour, FARGATE X86_64 vcpu_hour (the table's, where it has one)"
+    )
 
 
 def test_a_class_priced_neither_by_the_table_nor_live_says_so(defaults_build: Build, tmp_path: Path) -> None:
