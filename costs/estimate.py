@@ -272,12 +272,17 @@ def estimate_all(outdir: Path, azs: int = 2, pricing: live.Pricing | None = None
     the stack's Region. With ``pricing`` (a boto3 `pricing` client), the RDS classes the stack runs and the Fargate rates
     come from AWS's Price List API (costs/live.py). A Region without a table gets no estimate, one line instead."""
     table = tomllib.loads(PRICES.read_text())
-    estimates = []
+    documents = {}
     for environment in ENVIRONMENTS:
         path = outdir / "stacks" / environment.stack_name / "cdk.tf.json"
         if not path.exists():
             raise FileNotFoundError(f"{path}: not found; run `pipenv run synth` first")
-        document = json.loads(path.read_text())
+        documents[environment.stack_name] = json.loads(path.read_text())
+    priced = [document for document in documents.values() if stack_region(document) == table["region"]]
+    answered = live.refresh(table, priced, pricing) if pricing is not None and priced else None
+    estimates = []
+    for environment in ENVIRONMENTS:
+        document = documents[environment.stack_name]
         region = stack_region(document)
         if region != table["region"]:
             result = Estimate(environment.environment, estimated=False)
@@ -285,14 +290,12 @@ def estimate_all(outdir: Path, azs: int = 2, pricing: live.Pricing | None = None
             estimates.append(result)
             continue
         prices, sources = table, [f"{PRICES.relative_to(PROJECT)} (checked {table['checked']})"]
-        if pricing is not None:
-            answered = live.refresh(table, [document], pricing)
+        if answered is not None:
             prices = answered.table
-            sources.append(f"AWS's Price List API: {', '.join(answered.fetched) or 'nothing'}")
-            if answered.missing:
-                sources.append(
-                    f"AWS's Price List API had no single price for: {', '.join(answered.missing)} (the table's, where it has one)"
-                )
+            fetched, missing = answered.about(document)
+            sources.append(f"AWS's Price List API: {', '.join(fetched) or 'nothing'}")
+            if missing:
+                sources.append(f"AWS's Price List API had no single price for: {', '.join(missing)} (the table's, where it has one)")
         try:
             result = estimate(environment.environment, environment.tier, document, prices, azs)
         except UnpricedError as error:

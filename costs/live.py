@@ -30,11 +30,18 @@ class Pricing(Protocol):
 
 @dataclass
 class LivePrices:
-    """The table with what the Price List API answered put in, what came from it, and what it had no single price for."""
+    """The table with what the Price List API answered put in, what came from it (name -> USD), and what it had no
+    single price for. Names: ``RDS <class>`` and ``<capacity provider> <architecture> vcpu_hour|gb_hour``."""
 
     table: dict[str, Any]
-    fetched: list[str] = field(default_factory=list)
+    fetched: dict[str, float] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
+
+    def about(self, document: dict[str, Any]) -> tuple[list[str], list[str]]:
+        """What came from the API and what it did not answer, of what ``document`` runs (needs)."""
+        wanted = needs(document)
+        fetched = [f"{name} {usd:g}{'/h' if name.startswith('RDS ') else ''}" for name, usd in self.fetched.items() if name in wanted]
+        return fetched, [name for name in self.missing if name in wanted]
 
 
 def client() -> Pricing:
@@ -105,10 +112,15 @@ def fargate_rates_used(document: dict[str, Any]) -> set[tuple[str, str, str]]:
     return used
 
 
+def needs(document: dict[str, Any]) -> set[str]:
+    """The names (LivePrices) of the prices a synthesized stack needs from the API."""
+    return {f"RDS {c}" for c in instance_classes(document)} | {" ".join(key) for key in fargate_rates_used(document)}
+
+
 def refresh(table: dict[str, Any], documents: list[dict[str, Any]], client: Pricing) -> LivePrices:
     """``table`` (a price table, not changed) with the Price List API's prices for the classes ``documents`` run and for
-    Fargate in the table's Region; ``missing`` names what the stacks use and the API did not answer (the table's price,
-    where it has one, stays). The copy's ``live`` is true."""
+    Fargate in the table's Region, each asked once for all ``documents``; ``missing`` names what the stacks use and the
+    API did not answer (the table's price, where it has one, stays). The copy's ``live`` is true."""
     region = table["region"]
     result = LivePrices({**copy.deepcopy(table), "live": True})
     for instance_class in sorted(set().union(*(instance_classes(d) for d in documents))):
@@ -117,11 +129,11 @@ def refresh(table: dict[str, Any], documents: list[dict[str, Any]], client: Pric
             result.missing.append(f"RDS {instance_class}")
         else:
             result.table["rds"]["instance_hour"][instance_class] = hourly
-            result.fetched.append(f"RDS {instance_class} {hourly:g}/h")
+            result.fetched[f"RDS {instance_class}"] = hourly
     rates = fargate_rates(client, region)
     for (provider, arch, dimension), usd in sorted(rates.items()):
         result.table["fargate_spot" if provider == "FARGATE_SPOT" else "fargate"][dimension][arch] = usd
-        result.fetched.append(f"{provider} {arch} {dimension} {usd:g}")
+        result.fetched[f"{provider} {arch} {dimension}"] = usd
     used = set().union(*(fargate_rates_used(d) for d in documents))
     result.missing += [" ".join(key) for key in sorted(used - set(rates))]
     return result

@@ -280,13 +280,13 @@ def stubbed_pricing() -> tuple[Any, Stubber]:
 
 
 def answer_every_stack(stubber: Stubber, outdir: Path, prices: Callable[[str], list[str]]) -> None:
-    """The Price List API's answers, in the order estimate_all asks: per environment its classes, then Fargate."""
-    for c in config.ENVIRONMENTS:
-        document = json.loads((outdir / "stacks" / c.stack_name / "cdk.tf.json").read_text())
-        for instance_class in sorted(live.instance_classes(document)):
-            answer = [price_list_entry({"instanceType": instance_class}, usd) for usd in prices(instance_class)]
-            stubber.add_response("get_products", {"PriceList": answer}, rds_request("us-east-1", instance_class))
-        stubber.add_response("get_products", {"PriceList": FARGATE_ANSWER}, FARGATE_REQUEST)
+    """The Price List API's answers, in the order estimate_all asks: each class any environment runs once, in order,
+    then Fargate once. A second question would find no answer: the Stubber fails it."""
+    documents = [json.loads((outdir / "stacks" / c.stack_name / "cdk.tf.json").read_text()) for c in config.ENVIRONMENTS]
+    for instance_class in sorted(set().union(*(live.instance_classes(document) for document in documents))):
+        answer = [price_list_entry({"instanceType": instance_class}, usd) for usd in prices(instance_class)]
+        stubber.add_response("get_products", {"PriceList": answer}, rds_request("us-east-1", instance_class))
+    stubber.add_response("get_products", {"PriceList": FARGATE_ANSWER}, FARGATE_REQUEST)
 
 
 def test_a_class_without_a_live_price_is_named_and_keeps_the_tables(defaults_build: Build) -> None:
@@ -318,8 +318,8 @@ def test_live_prices_come_from_the_price_list_api_and_say_so(defaults_build: Bui
     assert not prod.unpriced
     assert ("database", "RDS db.m7g.large Multi-AZ", 2 * 730 * 0.5) in prod.lines
     assert prod.sources[0].startswith("costs/prices-us-east-1.toml (checked ")
-    assert prod.sources[1].startswith(
-        "AWS's Price List API: RDS db.m7g.large 0.5/h, RDS db.t4g.micro 0.0625/h, FARGATE ARM64 vcpu_hour 0.4"
+    assert prod.sources[1] == (  # what prod runs: its class, the restore tests' class, on-demand X86_64 Fargate
+        "AWS's Price List API: RDS db.m7g.large 0.5/h, RDS db.t4g.micro 0.0625/h, FARGATE X86_64 gb_hour 0.25, FARGATE X86_64 vcpu_hour 0.5"
     )
     answered = copy.deepcopy(PRICES)  # the table with the answers put in by hand
     answered["fargate"]["vcpu_hour"] |= {"X86_64": 0.5, "ARM64": 0.4}
@@ -345,7 +345,7 @@ def test_a_class_the_price_list_has_no_single_price_for_is_named(tmp_path: Path)
     with stubber:
         answered = live.refresh(PRICES, [document], client)
     assert answered.missing == ["RDS db.r7g.large"]
-    assert answered.fetched == []
+    assert answered.fetched == {}
     assert "db.r7g.large" not in answered.table["rds"]["instance_hour"]
     assert answered.table == {**PRICES, "live": True} and "live" not in PRICES  # the table itself is not changed
 
@@ -430,11 +430,10 @@ def test_what_the_price_list_api_does_not_answer_is_named(defaults_build: Build)
     are unpriced with the live wording, and every Fargate rate a stack uses is named as the table's."""
     client, stubber = stubbed_pricing()
     odd = ["not json", json.dumps({"terms": {}}), json.dumps({"product": {"attributes": {}}, "terms": {"OnDemand": {"x": {}}}})]
-    for c in config.ENVIRONMENTS:
-        document = defaults_build.parsed[c.stack_name]
-        for instance_class in sorted(live.instance_classes(document)):
-            stubber.add_response("get_products", {"PriceList": odd}, rds_request("us-east-1", instance_class))
-        stubber.add_response("get_products", {"PriceList": odd}, FARGATE_REQUEST)
+    classes = set().union(*(live.instance_classes(defaults_build.parsed[c.stack_name]) for c in config.ENVIRONMENTS))
+    for instance_class in sorted(classes):
+        stubber.add_response("get_products", {"PriceList": odd}, rds_request("us-east-1", instance_class))
+    stubber.add_response("get_products", {"PriceList": odd}, FARGATE_REQUEST)
     with stubber:
         estimates = {e.environment: e for e in estimate.estimate_all(defaults_build.outdir, pricing=client)}
     for c in config.ENVIRONMENTS:
