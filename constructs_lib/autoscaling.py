@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from cdktf import Fn, Token
+from cdktf import Fn, TerraformResourceLifecycle, Token
 from cdktf_cdktf_provider_aws.appautoscaling_policy import (
     AppautoscalingPolicy,
     AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration,
@@ -29,6 +30,11 @@ class ServiceAutoscalingProps:
     hold_empty: str | None = None
     """A Terraform boolean expression; while true the minimum is 0 (the first deploy's bootstrap, before the
     migrations). When it turns false, Application Auto Scaling raises the service to min_capacity. Default: never."""
+    replace_triggered_by: Sequence[str] = ()
+    """Terraform addresses (resource attributes) whose change replaces the scalable target and both policies: the
+    service's id. ECS deletes a service's scalable target and policies with the service, while Terraform keeps them in
+    its state; without this a replaced service runs at desired_count with no scaling, and the apply succeeds
+    (hashicorp/terraform-provider-aws#14254, #10432). Default: none."""
 
 
 class ServiceAutoscaling(Construct):
@@ -36,6 +42,8 @@ class ServiceAutoscaling(Construct):
         super().__init__(scope, id_)
         if not 1 <= props.min_capacity <= props.max_capacity:
             raise ValueError(f"expected 1 <= min_capacity <= max_capacity, got {props.min_capacity} and {props.max_capacity}")
+        # Addresses, not references: Terraform reads replace_triggered_by as a reference ("${...}" is refused).
+        lifecycle = TerraformResourceLifecycle(replace_triggered_by=list(props.replace_triggered_by)) if props.replace_triggered_by else None
         target = AppautoscalingTarget(
             self,
             "target",
@@ -46,6 +54,7 @@ class ServiceAutoscaling(Construct):
             if props.hold_empty
             else props.min_capacity,
             max_capacity=props.max_capacity,
+            lifecycle=lifecycle,
         )
         for metric_id, metric, target_value in (
             ("cpu", "ECSServiceAverageCPUUtilization", props.cpu_target_percent),
@@ -67,4 +76,5 @@ class ServiceAutoscaling(Construct):
                     scale_in_cooldown=props.scale_in_cooldown_seconds,
                     scale_out_cooldown=props.scale_out_cooldown_seconds,
                 ),
+                lifecycle=lifecycle,
             )

@@ -32,15 +32,20 @@ from constructs_lib.traffic_shift_role import TrafficShiftRole, TrafficShiftRole
 
 @dataclass(frozen=True, kw_only=True)
 class SpotCapacity:
-    """How the service's tasks split between on-demand Fargate and Fargate Spot."""
+    """How the service's tasks split between on-demand Fargate and Fargate Spot: always a capacity provider strategy,
+    never a launch type, so that every change of the split is an in-place UpdateService (see FargateService)."""
 
-    percent: int
-    """Share (1-100) of the tasks above ``on_demand_base`` that run on Fargate Spot."""
+    percent: int = 0
+    """Share (0-100) of the tasks above ``on_demand_base`` that run on Fargate Spot. Default: 0, on-demand only."""
     on_demand_base: int = 0
-    """Tasks that always run on on-demand Fargate, placed first. Default: none."""
+    """Tasks that always run on on-demand Fargate, placed first; with ``percent`` 0 every task is on-demand and it is
+    left out. Default: none."""
 
     def strategy(self) -> list[EcsServiceCapacityProviderStrategy]:
-        """The capacity provider strategy: weights are the percentages; a provider with neither weight nor base is left out."""
+        """The capacity provider strategy: weights are the percentages; a provider with neither weight nor base is left
+        out (percent 0: FARGATE alone, weight 100)."""
+        if not self.percent:
+            return [EcsServiceCapacityProviderStrategy(capacity_provider="FARGATE", weight=100)]
         on_demand = EcsServiceCapacityProviderStrategy(capacity_provider="FARGATE", base=self.on_demand_base, weight=100 - self.percent)
         spot = EcsServiceCapacityProviderStrategy(capacity_provider="FARGATE_SPOT", weight=self.percent)
         return [on_demand, spot] if self.on_demand_base or self.percent < 100 else [spot]
@@ -122,8 +127,8 @@ class FargateServiceProps:
     """ECS Exec. Default: off."""
     deployment_alarm_names: Sequence[str] = ()
     """CloudWatch alarms that roll a deployment back when they fire. Default: none (the circuit breaker only)."""
-    spot: SpotCapacity | None = None
-    """Run some or all tasks on Fargate Spot. Default: on-demand only (launch type FARGATE)."""
+    spot: SpotCapacity = SpotCapacity()
+    """Run some or all tasks on Fargate Spot. Default: on-demand only (the strategy FARGATE alone)."""
     traffic_shift: TrafficShift | None = None
     """Release by shifting traffic between two target groups. Default: a rolling deployment behind the one."""
     deployment_timeout_minutes: int = 20
@@ -182,11 +187,15 @@ class FargateService(Construct):
             desired_count=Token.as_number(Fn.conditional(props.start_empty, 0, props.desired_count))
             if props.start_empty
             else props.desired_count,
-            # The provider changes a strategy in place only with force_new_deployment, and replaces the service when it
-            # goes from a launch type to a strategy or back (its aws_ecs_service docs, capacity_provider_strategy).
-            launch_type=None if props.spot else "FARGATE",
-            capacity_provider_strategy=props.spot.strategy() if props.spot else None,
-            force_new_deployment=True if props.spot else None,
+            # Always a strategy, never launch_type: launch_type is ForceNew (a fixed name: the old service is deleted
+            # first, minutes without tasks), and a change of the strategy needs force_new_deployment, without which
+            # provider 6.15+ fails the plan and older ones replace the service; with it, both update the service in
+            # place (UpdateService) as long as it has a strategy before and after (terraform-provider-aws
+            # internal/service/ecs/service.go, capacityProviderStrategyCustomizeDiff, 5.100.0 and 6.25.0; PR #43533).
+            # A service deployed with the launch type is refused by scripts/terraform.sh (release/deployment.py,
+            # launch_type_form) until moved as the README's runbook says.
+            capacity_provider_strategy=props.spot.strategy(),
+            force_new_deployment=True,
             platform_version="LATEST",
             network_configuration=EcsServiceNetworkConfiguration(
                 subnets=list(props.subnet_ids), security_groups=[self.task.security_group_id], assign_public_ip=False
@@ -224,6 +233,9 @@ class FargateService(Construct):
         self.cluster_arn: str = cluster.arn
         self.service_name: str = service.name
         self.service_arn: str = service.id
+        self.replacement_trigger: str = f"{service.terraform_resource_type}.{service.friendly_unique_id}.id"
+        """The service's id as a replace_triggered_by address: it changes only when the service is replaced (it is
+        unknown until the new one exists), not on the in-place updates of every release."""
         self.security_group_id: str = self.task.security_group_id
 
     def allow_from(self, id_: str, *, security_group_id: str, description: str, egress: firewall.Rule | None = None) -> None:

@@ -29,9 +29,11 @@ class MigrationTask(Construct):
         self.log_group_name: str = self.task.log_group_name
         subnets = Fn.join(",", list(props.subnet_ids))
         # On-demand Fargate even where the service uses Spot: a Spot interruption would stop a migration halfway, and
-        # a few minutes of one task cost cents. (Fargate Spot: docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-capacity-providers.html)
+        # a few minutes of one task cost cents. Named by the capacity provider, as the service names it (and
+        # release/migrate.py's RunTask). (Fargate Spot: docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-capacity-providers.html)
         self.run_task_command: str = (
-            f"aws ecs run-task --cluster {props.cluster_name} --task-definition {self.task.arn} --launch-type FARGATE "
+            f"aws ecs run-task --cluster {props.cluster_name} --task-definition {self.task.arn} "
+            "--capacity-provider-strategy capacityProvider=FARGATE,weight=1 "
             f'--network-configuration "awsvpcConfiguration={{subnets=[{subnets}],'
             f'securityGroups=[{self.task.security_group_id}],assignPublicIp=DISABLED}}"'
         )

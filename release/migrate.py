@@ -88,7 +88,10 @@ def run(ecs: Any, logs: Any, target: Target, *, timeout_seconds: int, poll_secon
         cluster=target.cluster,
         taskDefinition=target.task_definition,
         count=1,
-        launchType="FARGATE",  # on-demand even where the service uses Spot: an interruption would stop it halfway
+        # On-demand even where the service uses Spot (an interruption would stop it halfway), named as the service names
+        # it, by the capacity provider FARGATE of its cluster, not the launch type (docs.aws.amazon.com/AmazonECS/latest/
+        # APIReference/API_RunTask.html, capacityProviderStrategy: the provider must be associated with the cluster).
+        capacityProviderStrategy=[{"capacityProvider": "FARGATE", "weight": 1}],
         startedBy=STARTED_BY,
         networkConfiguration={
             "awsvpcConfiguration": {"subnets": target.subnets, "securityGroups": [target.security_group], "assignPublicIp": "DISABLED"}

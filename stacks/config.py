@@ -228,9 +228,11 @@ class EnvironmentConfig:
     fargate_spot_percent: int = 0
     """Share (0-100) of the service's tasks above fargate_on_demand_base that run on Fargate Spot: about 70 % cheaper,
     but AWS may stop a task with two minutes' warning when it needs the capacity back, and does not fall back to
-    on-demand when Spot has none. 0: on-demand only (launch type FARGATE)."""
+    on-demand when Spot has none. 0: on-demand only (the capacity provider FARGATE alone). Every change of it or of
+    fargate_on_demand_base is applied to the running service in place (README, "Fargate Spot")."""
     fargate_on_demand_base: int = 0
-    """With Spot: tasks that always run on on-demand Fargate, placed before the Spot share applies."""
+    """With Spot: tasks that always run on on-demand Fargate, placed before the Spot share applies. Ignored when
+    fargate_spot_percent is 0 (every task is on-demand then), so that setting alone turns Spot off."""
     alarm_emails: tuple[str, ...] = ()
     alarm_notify_arns: tuple[str, ...] = ()
     """Other notification targets: SNS topics that alarms and failure messages also go to, or the ARN of an AWS
@@ -555,8 +557,6 @@ class EnvironmentConfig:
     def _check_capacity_providers(self) -> None:
         check_range("fargate_spot_percent", self.fargate_spot_percent, 0, 100)
         check_range("fargate_on_demand_base", self.fargate_on_demand_base, 0, MAX_TASKS)
-        if self.fargate_on_demand_base and not self.fargate_spot_percent:
-            fail("fargate_on_demand_base", self.fargate_on_demand_base, "applies only with fargate_spot_percent above 0")
         # docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-capacity-providers.html: "Linux tasks with the
         # ARM64 architecture don't support the Fargate Spot capacity provider."
         if self.fargate_spot_percent and self.cpu_architecture != "X86_64":

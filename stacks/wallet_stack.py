@@ -294,9 +294,7 @@ class WalletStack(AddressedStack):
                 health_check_grace_seconds=config.health_check_grace_seconds,
                 enable_execute_command=config.enable_ecs_exec,
                 deployment_alarm_names=[alarm_name(self.name, what) for what in DEPLOYMENT_ALARMS],
-                spot=SpotCapacity(percent=config.fargate_spot_percent, on_demand_base=config.fargate_on_demand_base)
-                if config.fargate_spot_percent
-                else None,
+                spot=SpotCapacity(percent=config.fargate_spot_percent, on_demand_base=config.fargate_on_demand_base),
                 traffic_shift=self._traffic_shift(load_balancer),
                 deployment_timeout_minutes=config.deployment_minutes,
                 start_empty=self.bootstrap,
@@ -311,6 +309,7 @@ class WalletStack(AddressedStack):
                 min_capacity=config.min_capacity,
                 max_capacity=config.max_capacity,
                 hold_empty=self.bootstrap,
+                replace_triggered_by=(service.replacement_trigger,),
             ),
         )
         migration = MigrationTask(

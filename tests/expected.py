@@ -33,8 +33,8 @@ class Expected:
     ecs_exec: bool
     alb_protected: bool
     access_logs: bool
-    capacity: list[dict[str, object]] | None
-    """The service's capacity provider strategy; None: launch type FARGATE, on-demand only."""
+    capacity: list[dict[str, object]]
+    """The service's capacity provider strategy (on-demand only: FARGATE alone; never a launch type)."""
     endpoint_azs: int | None
     """AZs that get the interface endpoints; None: every private subnet's."""
     strategy: str
@@ -45,7 +45,7 @@ class Expected:
     @property
     def spot(self) -> tuple[int, int]:
         """fargate_spot_percent and fargate_on_demand_base, as the capacity provider strategy shows them."""
-        weights = {item["capacity_provider"]: item for item in self.capacity or []}
+        weights = {item["capacity_provider"]: item for item in self.capacity}
         total = sum(int(str(item["weight"])) for item in weights.values())
         spot = int(str(weights["FARGATE_SPOT"]["weight"])) * 100 // total if "FARGATE_SPOT" in weights and total else 0
         return spot, int(str(weights.get("FARGATE", {}).get("base", 0)))
@@ -74,7 +74,8 @@ EXPECTED = ExpectedTable({
     "wallet-prod": Expected(
         environment="prod", tier="production", desired=2, min_tasks=2, max_tasks=10, db_class="db.t3.small", storage=100,
         max_storage=500, multi_az=True, protected=True, prevent_destroy=True, db_at_once=False, backup_days=35, log_days=365, https=True,
-        ecs_exec=False, alb_protected=True, access_logs=True, capacity=None, endpoint_azs=None,
+        ecs_exec=False, alb_protected=True, access_logs=True, capacity=[{"capacity_provider": "FARGATE", "weight": 100}],
+        endpoint_azs=None,
         strategy="CANARY", deploy_timeout="37m",
     ),
 })  # fmt: skip

@@ -35,7 +35,7 @@ RUN_TASK = {
     "cluster": CLUSTER,
     "taskDefinition": DEFINITION,
     "count": 1,
-    "launchType": "FARGATE",
+    "capacityProviderStrategy": [{"capacityProvider": "FARGATE", "weight": 1}],
     "startedBy": "pipenv-run-migrate",
     "networkConfiguration": {
         "awsvpcConfiguration": {

@@ -58,14 +58,17 @@ def test_service_defaults() -> None:
 
 
 def test_on_demand_by_default() -> None:
+    """On-demand is a strategy too (FARGATE alone), never the launch type: switching Spot on later is in place."""
     [ecs] = resources(service(), EcsService.TF_RESOURCE_TYPE).values()
-    assert ecs["launch_type"] == "FARGATE"
-    assert "capacity_provider_strategy" not in ecs and "force_new_deployment" not in ecs
+    assert ecs["capacity_provider_strategy"] == [{"capacity_provider": "FARGATE", "weight": 100}]
+    assert ecs["force_new_deployment"] is True
+    assert "launch_type" not in ecs
 
 
 @pytest.mark.parametrize(
     ("spot", "strategy"),
     [
+        (SpotCapacity(percent=0, on_demand_base=3), [{"capacity_provider": "FARGATE", "weight": 100}]),
         (SpotCapacity(percent=100), [{"capacity_provider": "FARGATE_SPOT", "weight": 100}]),
         (
             SpotCapacity(percent=100, on_demand_base=2),
@@ -76,7 +79,7 @@ def test_on_demand_by_default() -> None:
             [{"capacity_provider": "FARGATE", "base": 0, "weight": 25}, {"capacity_provider": "FARGATE_SPOT", "weight": 75}],
         ),
     ],
-    ids=["all-spot", "base-then-spot", "three-quarters-spot"],
+    ids=["spot-off-base-ignored", "all-spot", "base-then-spot", "three-quarters-spot"],
 )
 def test_spot_capacity_strategy(spot: SpotCapacity, strategy: list[dict[str, Any]]) -> None:
     document = service(spot=spot)

@@ -69,6 +69,29 @@ def test_autoscaling_targets_are_configurable() -> None:
     )
 
 
+def test_autoscaling_replaced_by_what_it_is_given() -> None:
+    stack = bare_stack()
+    ServiceAutoscaling(stack, "scaling", props=ServiceAutoscalingProps(cluster_name="c", service_name="s", min_capacity=1, max_capacity=3))
+    ServiceAutoscaling(
+        stack,
+        "tied",
+        props=ServiceAutoscalingProps(
+            cluster_name="c", service_name="t", min_capacity=1, max_capacity=3, replace_triggered_by=("aws_ecs_service.x.id",)
+        ),
+    )
+    document = json.loads(CdktfTesting.synth(stack))
+    scaling = {**resources(document, "aws_appautoscaling_target"), **resources(document, "aws_appautoscaling_policy")}
+    # The bare stack's ids end in a hash: "tied_cpu_53740EEF".
+    assert {name.rsplit("_", 1)[0]: resource.get("lifecycle") for name, resource in scaling.items()} == {
+        "scaling_target": None,
+        "scaling_cpu": None,
+        "scaling_memory": None,
+        "tied_target": {"replace_triggered_by": ["aws_ecs_service.x.id"]},
+        "tied_cpu": {"replace_triggered_by": ["aws_ecs_service.x.id"]},
+        "tied_memory": {"replace_triggered_by": ["aws_ecs_service.x.id"]},
+    }
+
+
 def test_autoscaling_refuses_min_above_max() -> None:
     with pytest.raises(ValueError, match="expected 1 <= min_capacity <= max_capacity, got 3 and 2"):
         ServiceAutoscaling(

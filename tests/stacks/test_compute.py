@@ -290,8 +290,8 @@ def test_image_tag_is_resolved_to_a_digest(parsed: dict[str, dict[str, Any]], en
 
 def test_service(synthesized: dict[str, str], env_stack: str) -> None:
     c = EXPECTED[env_stack]
-    # Spot or not: a capacity provider strategy (changed in place only with force_new_deployment), or the launch type.
-    capacity = {"capacity_provider_strategy": c.capacity, "force_new_deployment": True} if c.capacity else {"launch_type": "FARGATE"}
+    # Spot or not: always a capacity provider strategy (changed in place only with force_new_deployment).
+    capacity = {"capacity_provider_strategy": c.capacity, "force_new_deployment": True}
     assert CdktfTesting.to_have_resource_with_properties(
         synthesized[env_stack],
         EcsService.TF_RESOURCE_TYPE,
@@ -404,8 +404,27 @@ def test_spot_outside_production_only(parsed: dict[str, dict[str, Any]], env_sta
     assert "aws_ecs_cluster_capacity_providers.service_capacity_providers" in service["depends_on"]
     uses_spot = "FARGATE_SPOT" in str(service.get("capacity_provider_strategy"))
     assert uses_spot == (EXPECTED[env_stack].spot[0] > 0)
-    assert ("launch_type" in service) != ("capacity_provider_strategy" in service)
-    assert "--launch-type FARGATE " in document["output"]["migration_command"]["value"]
+    assert "launch_type" not in service and service["force_new_deployment"] is True
+    assert "--capacity-provider-strategy capacityProvider=FARGATE,weight=1 " in document["output"]["migration_command"]["value"]
+
+
+def test_spot_percent_zero_alone_turns_spot_off() -> None:
+    """Staging's table has an on-demand base of 1; fargate_spot_percent 0 alone is enough (the base is ignored), and
+    the service keeps a strategy: FARGATE alone, no launch type, so the switch is an in-place update."""
+    [service] = resources(synth_environment("wallet-staging", {"fargate_spot_percent": 0}), "aws_ecs_service").values()
+    assert service["capacity_provider_strategy"] == [{"capacity_provider": "FARGATE", "weight": 100}]
+    assert service["force_new_deployment"] is True
+    assert "launch_type" not in service
+
+
+def test_scaling_is_replaced_with_the_service(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
+    """ECS deletes a service's scalable target and policies with it: a replacement of the service (its id, unknown
+    until the new one exists) replaces them too; an in-place update of the service (every release) does not."""
+    document = parsed[env_stack]
+    scaling = {**resources(document, "aws_appautoscaling_target"), **resources(document, "aws_appautoscaling_policy")}
+    assert sorted(scaling) == ["autoscaling_cpu", "autoscaling_memory", "autoscaling_target"]
+    for resource in scaling.values():
+        assert resource["lifecycle"] == {"replace_triggered_by": ["aws_ecs_service.service_service.id"]}
 
 
 def test_ecs_exec_permissions_in_dev_only(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
@@ -447,7 +466,8 @@ def test_migration_command_output_is_complete(parsed: dict[str, dict[str, Any]],
     command = parsed[env_stack]["output"]["migration_command"]["value"]
     assert command == (
         "aws ecs run-task --cluster ${aws_ecs_cluster.service_cluster.name} "
-        "--task-definition ${aws_ecs_task_definition.migration_task_definition.arn} --launch-type FARGATE "
+        "--task-definition ${aws_ecs_task_definition.migration_task_definition.arn} "
+        "--capacity-provider-strategy capacityProvider=FARGATE,weight=1 "
         '--network-configuration "awsvpcConfiguration={subnets=[${join(",", data.aws_subnets.network_private_subnets.ids)}],'
         'securityGroups=[${aws_security_group.migration_task_security_group.id}],assignPublicIp=DISABLED}"'
     )

@@ -241,11 +241,6 @@ RULES: list[tuple[str, dict[str, Any], str]] = [
         "wallet-prod: fargate_spot_percent: 101 is not valid; expected a whole number from 0 to 100",
     ),
     (
-        "wallet-prod",
-        {"fargate_on_demand_base": 2},
-        "wallet-prod: fargate_on_demand_base: 2 is not valid; applies only with fargate_spot_percent above 0",
-    ),
-    (
         "wallet-staging",
         {"fargate_on_demand_base": -1},
         "wallet-staging: fargate_on_demand_base: -1 is not valid; expected a whole number from 0 to 100",
