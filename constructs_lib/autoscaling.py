@@ -43,7 +43,9 @@ class ServiceAutoscaling(Construct):
         if not 1 <= props.min_capacity <= props.max_capacity:
             raise ValueError(f"expected 1 <= min_capacity <= max_capacity, got {props.min_capacity} and {props.max_capacity}")
         # Addresses, not references: Terraform reads replace_triggered_by as a reference ("${...}" is refused).
-        lifecycle = TerraformResourceLifecycle(replace_triggered_by=list(props.replace_triggered_by)) if props.replace_triggered_by else None
+        lifecycle = (
+            TerraformResourceLifecycle(replace_triggered_by=list(props.replace_triggered_by)) if props.replace_triggered_by else None
+        )
         target = AppautoscalingTarget(
             self,
             "target",

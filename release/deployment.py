@@ -191,8 +191,30 @@ def switching_from_rolling(state: Mapping[str, Any], configuration: Mapping[str,
     return any(block.get("advanced_configuration") == [] for block in blocks)
 
 
+def launch_type_form(state: Mapping[str, Any]) -> bool:
+    """Whether the deployed service (``state``, as `terraform state pull` prints it) still has the launch type and no
+    capacity provider strategy, as this project deployed an environment without Spot before every service got a
+    strategy. An apply would move it to a strategy: provider versions before 6.15.0 plan that as a replacement (a fixed
+    name: the old service deleted first), 6.15.0 and later as an UpdateService, and AWS's UpdateService reference lists
+    the valid launch type -> capacity provider transitions without Fargate -> Fargate. The runbook's move (README,
+    "Moving a service off the launch type") makes it a deliberate step. An empty state is no deployed service."""
+    return any(
+        instance["attributes"].get("launch_type") and not instance["attributes"].get("capacity_provider_strategy")
+        for resource in state.get("resources", [])
+        if resource["type"] == "aws_ecs_service" and resource.get("mode", "managed") == "managed"
+        for instance in resource["instances"]
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["launch-type"] and len(argv) == 1:  # scripts/terraform.sh: the state on stdin; prints 1 or 0
+        try:
+            print(int(launch_type_form(json.loads(sys.stdin.read() or "{}"))))
+        except ValueError as error:
+            print(f"error: the state cannot be read ({error})", file=sys.stderr)
+            return 2
+        return 0
     if argv[:1] == ["switching"] and len(argv) == 2:  # scripts/terraform.sh: the state on stdin; prints 1 or 0
         synthesized = PROJECT / "cdktf.out" / "stacks" / argv[1] / "cdk.tf.json"
         try:

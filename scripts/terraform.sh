@@ -70,6 +70,12 @@ if [ -z "$current" ] && [ "$action" = release ]; then
   echo "error: service_image_tag: $stack has state but no such output; run \`pipenv run deploy $environment <the tag it runs>\` once" >&2
   exit 2
 fi
+# A service deployed with the launch type FARGATE (before every service had a capacity provider strategy) is moved to
+# one by hand first, as the README's runbook says: an apply could replace it (release/deployment.py, launch_type_form).
+if [ "$(python -m release.deployment launch-type <<<"$state")" = 1 ]; then
+  echo "error: $stack: its service still has the launch type FARGATE, which this code replaces by a capacity provider strategy; move it first (README, \"Moving a service off the launch type\"), then run this again" >&2
+  exit 2
+fi
 # A switch from the rolling strategy to canary, linear or blue/green is two applies, as AWS asks for it
 # (docs.aws.amazon.com/AmazonECS/latest/developerguide/update-rolling-to-bluegreen.html): first the second target group,
 # the live rule, the role and the service's load balancer advanced configuration, keeping the rolling strategy

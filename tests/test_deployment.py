@@ -218,3 +218,38 @@ def test_a_switch_check_without_a_synthesized_stack_is_one_line(capsys: pytest.C
     [line] = capsys.readouterr().err.splitlines()
     assert line.startswith(f"error: wallet-prod: the state or {tmp_path}/cdktf.out/stacks/wallet-prod/cdk.tf.json cannot be read (")
     assert line.endswith("); synthesize first (pipenv run synth)")
+
+
+def ecs_service_state(attributes: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "resources": [{"mode": "managed", "type": "aws_ecs_service", "name": "service_service", "instances": [{"attributes": attributes}]}]
+    }
+
+
+@pytest.mark.parametrize(
+    ("state", "refused"),
+    [
+        (ecs_service_state({"launch_type": "FARGATE", "capacity_provider_strategy": []}), True),  # prod as deployed before
+        (ecs_service_state({"launch_type": "", "capacity_provider_strategy": [{"capacity_provider": "FARGATE", "weight": 100}]}), False),
+        (ecs_service_state({"launch_type": "FARGATE", "capacity_provider_strategy": [{"capacity_provider": "FARGATE", "weight": 100}]}),
+         False),  # moved by the runbook, AWS still answering the launch type: a strategy is what counts
+        ({}, False),  # not deployed
+    ],
+    ids=["launch-type", "strategy", "moved", "empty"],
+)  # fmt: skip
+def test_a_service_on_the_launch_type_is_recognized_from_the_state(state: dict[str, Any], refused: bool,
+                                                                   capsys: pytest.CaptureFixture[str],
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    assert deployment.launch_type_form(state) is refused
+    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(state)))
+    assert deployment.main(["launch-type"]) == 0
+    assert capsys.readouterr().out == f"{int(refused)}\n"
+
+
+def test_a_launch_type_check_of_an_unreadable_state_is_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("<html>"))
+    assert deployment.main(["launch-type"]) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("error: the state cannot be read (")

@@ -328,6 +328,59 @@ def test_a_class_change_is_applied_at_once_where_db_apply_immediately_is_on(reco
     assert replan["returncode"] == 0, replan["output"][-4000:]
 
 
+def test_spot_is_switched_off_and_on_in_place(record: dict[str, Any]) -> None:
+    """The first environment (all on Spot) with fargate_spot_percent 0 alone, then back to the table's 100, each by
+    `pipenv run deploy`: the service's strategy changes by UpdateService, the service itself stays (same ARN, same
+    creation time: not replaced), it never gets a launch type, and each re-plan is clean."""
+    stack = ENV_STACKS[0]
+    assert EXPECTED[stack].capacity == [{"capacity_provider": "FARGATE_SPOT", "weight": 100}]
+    before = succeeded(step(record, stack, "class-change"))["facts"]["service_identity"]
+    off = succeeded(step(record, stack, "spot-off"))
+    on = succeeded(step(record, stack, "spot-on"))
+
+    def strategy(identity: dict[str, Any]) -> list[tuple[str, int, int]]:  # a base of 0 may be sent or left out
+        return [(item["capacityProvider"], item["weight"], item.get("base", 0)) for item in identity["capacity_provider_strategy"]]
+
+    assert strategy(before) == strategy(on["facts"]["service_identity"]) == [("FARGATE_SPOT", 100, 0)]
+    assert strategy(off["facts"]["service_identity"]) == [("FARGATE", 100, 0)]
+    for item in (off, on):
+        identity = item["facts"]["service_identity"]
+        assert (identity["arn"], identity["created_at"]) == (before["arn"], before["created_at"])
+        assert identity["arn"] == "arn:aws:ecs:us-east-1:123456789012:service/wallet-service-cluster-dev/wallet-service-dev"
+        assert identity["launch_type"] is None
+        assert "aws_ecs_service.service_service: Modifications complete" in item["output"]
+        assert "aws_ecs_service.service_service: Destruction complete" not in item["output"]
+    for name in ("plan-after-spot-off", "plan-after-spot-on"):
+        replan = step(record, stack, name)
+        assert replan["returncode"] == 0, replan["output"][-4000:]
+
+
+def test_a_replaced_service_takes_its_scaling_with_it(record: dict[str, Any]) -> None:
+    """A plan that replaces the service (terraform plan -replace) replaces its scalable target and both policies, which
+    ECS deletes with the service, and nothing else."""
+    replaced = succeeded(step(record, ENV_STACKS[0], "replace-service-plan"))["output"].split()
+    assert replaced == [
+        "aws_appautoscaling_policy.autoscaling_cpu",
+        "aws_appautoscaling_policy.autoscaling_memory",
+        "aws_appautoscaling_target.autoscaling_target",
+        "aws_ecs_service.service_service",
+    ]
+
+
+def test_a_service_on_the_launch_type_is_refused_until_moved(record: dict[str, Any]) -> None:
+    """A deployed service in the form this code no longer writes (launch type FARGATE, no strategy: the state edited
+    so) stops the deploy before Terraform plans, in one line naming the runbook's section; the runbook's refresh then
+    reads the strategy the service has back, and the plan is clean."""
+    refused = step(record, ENV_STACKS[0], "launch-type-refused")
+    assert refused["returncode"] == 2, refused["output"][-4000:]
+    assert refused["output"].splitlines()[-1] == (
+        "error: wallet-dev: its service still has the launch type FARGATE, which this code replaces by a capacity provider "
+        'strategy; move it first (README, "Moving a service off the launch type"), then run this again'
+    )
+    replan = step(record, ENV_STACKS[0], "plan-after-launch-type-refused")
+    assert replan["returncode"] == 0, replan["output"][-4000:]
+
+
 def test_a_tls_policy_other_than_the_default_reaches_the_https_listener(record: dict[str, Any]) -> None:
     """The last environment (HTTPS) switched from the default, post-quantum policy to TLS 1.3 only: the listener
     carries it after `pipenv run deploy`, modified in place, and a plan after it finds nothing to change."""

@@ -19,6 +19,11 @@ bucket becomes `state_bucket`; then each environment, in a project copy of its o
     class-change              pipenv run deploy <env> v1.2.4   (first environment: db_instance_class db.t4g.micro, which
                                                                db_apply_immediately applies at once)
     plan-after-class-change   terraform plan -detailed-exitcode  (first environment)
+    spot-off, spot-on         pipenv run deploy <env> v1.2.4   (first environment: fargate_spot_percent 0 alone, then
+                                                               the table's again), each followed by a re-plan
+    replace-service-plan      terraform plan -replace=<the service>: what it replaces (first environment)
+    launch-type-refused       the state edited to the launch type's form, pipenv run deploy (refused), then the
+                              runbook's refresh-only apply, and a re-plan (first environment)
     port-change               pipenv run release <env> v1.2.4  (last environment, a traffic-shifting one: container_port
                                                                8080 -> 9090)
     plan-after-port-change    terraform plan -detailed-exitcode  (last environment)
@@ -157,6 +162,7 @@ def environment_lifecycle(
             ("plan-after-sidecar", [*replan, "-var", f"image_tag={NEXT}"], False),
             ("class-change", [pipenv, "run", "deploy", short, NEXT], True),
             ("plan-after-class-change", [*replan, "-var", f"image_tag={NEXT}"], False),
+            *spot_and_scaling(pipenv, short, folder, replan),
         ]
     if role == "last":
         steps += [
@@ -208,6 +214,7 @@ CONTEXT_CHANGES: dict[str, dict[str, Any]] = {
     "sidecar": {"sidecars": [ADOT_COLLECTOR]},
     "class-change": {"db_instance_class": "db.t4g.micro"},
     "tls-policy": {"tls_policy": "ELBSecurityPolicy-TLS13-1-3-2021-06"},
+    "spot-off": {"fargate_spot_percent": 0},  # alone: dev's fargate_on_demand_base stays as the table has it
 }
 """Steps run with a change of their environment's context in cdktf.json; undone after the step unless kept."""
 KEPT_CHANGES = ("port-change", "sidecar", "class-change", "tls-policy")
@@ -216,6 +223,35 @@ KEPT_CHANGES = ("port-change", "sidecar", "class-change", "tls-policy")
 def realistic_plan(project: Path, environment: config.EnvironmentConfig, env: dict[str, str]) -> Record:
     """`pipenv run plan <env> v1.2.3` with a team's context (tests/test_realistic_context.py) in the account."""
     return run_step("plan", [account.pipenv(), "run", "plan", environment.environment, FIRST], project, env)
+
+
+def spot_and_scaling(pipenv: str, short: str, folder: Path, replan: list[str]) -> list[tuple[str, list[str], bool]]:
+    """The first environment's Spot switched off (fargate_spot_percent 0 alone) and on again, each by `pipenv run
+    deploy` and a re-plan; a plan that replaces the service (-replace), answering the addresses it replaces; and a
+    deployed service in the launch type's form (its state edited so) refused by the deploy, then the runbook's
+    refresh, which reads the strategy the service has back into the state."""
+    chdir = f"-chdir={folder}"
+    replaced = (
+        f"terraform {chdir} plan -input=false -no-color -replace=aws_ecs_service.service_service -var image_tag={NEXT} -out=replace.tfplan"
+        f' >/dev/null && terraform {chdir} show -json replace.tfplan | python -c \'import json, sys; print(*sorted(c["address"]'
+        ' for c in json.load(sys.stdin)["resource_changes"] if {"delete", "create"} <= set(c["change"]["actions"])), sep="\\n")\''
+    )
+    launch_type = (
+        f'terraform {chdir} state pull | python -c \'import json, sys; s = json.load(sys.stdin); s["serial"] += 1; [i["attributes"].update'
+        '(launch_type="FARGATE", capacity_provider_strategy=[]) for r in s["resources"] if r["type"] == "aws_ecs_service" for i in r["instances"]];'
+        f" print(json.dumps(s))' > launch-type.tfstate && terraform {chdir} state push $PWD/launch-type.tfstate"
+        f" && {{ {pipenv} run deploy {short} {NEXT}; status=$?;"
+        f" terraform {chdir} apply -refresh-only -input=false -auto-approve -no-color -var image_tag={NEXT} >/dev/null || exit 1; exit $status; }}"
+    )
+    return [
+        ("spot-off", [pipenv, "run", "deploy", short, NEXT], True),
+        ("plan-after-spot-off", [*replan, "-var", f"image_tag={NEXT}"], False),
+        ("spot-on", [pipenv, "run", "deploy", short, NEXT], True),
+        ("plan-after-spot-on", [*replan, "-var", f"image_tag={NEXT}"], False),
+        ("replace-service-plan", ["bash", "-o", "pipefail", "-c", replaced], False),
+        ("launch-type-refused", ["bash", "-c", launch_type], False),
+        ("plan-after-launch-type-refused", [*replan, "-var", f"image_tag={NEXT}"], False),
+    ]
 
 
 def what_goes_wrong(pipenv: str, short: str, folder: Path, state: tuple[str, str]) -> list[tuple[str, list[str], bool]]:
@@ -245,6 +281,8 @@ FACTS_AFTER = (
     "sidecar",
     "class-change",
     "tls-policy",
+    "spot-off",
+    "spot-on",
     "destroy",
     "destroy-unprotected",
     "redeploy",
@@ -265,6 +303,12 @@ def facts(emulator: account.Account, environment: config.EnvironmentConfig) -> d
     for service in services:
         definition = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"]
         found["service"] = {"desired_count": service["desiredCount"], "image": definition["containerDefinitions"][0]["image"]}
+        found["service_identity"] = {
+            "arn": service["serviceArn"],
+            "created_at": service["createdAt"].isoformat(),
+            "launch_type": service.get("launchType"),
+            "capacity_provider_strategy": service.get("capacityProviderStrategy"),
+        }
         found["containers"] = {c["name"]: c["image"] for c in definition["containerDefinitions"]}
         subnets = service["networkConfiguration"]["awsvpcConfiguration"]["subnets"]
         found["service_subnets"] = sorted(subnets)
