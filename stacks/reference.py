@@ -79,8 +79,9 @@ MEANINGS: dict[str, str] = {
     "task_memory": "MiB; a value Fargate accepts with task_cpu",
     "cpu_architecture": "X86_64 or ARM64 (Graviton, about 20 % cheaper): the architecture the image is built for; ARM64 runs on-demand only",
     "fargate_spot_percent": "share (0-100) of the tasks above the base on Fargate Spot: about 70 % cheaper, stopped with two minutes' "
-    "warning when AWS needs the capacity, no fallback to on-demand; X86_64 only; 0: on-demand (launch type FARGATE)",
-    "fargate_on_demand_base": "with Spot: tasks that always run on-demand, placed first; 0-100",
+    "warning when AWS needs the capacity, no fallback to on-demand; X86_64 only; 0: on-demand (the capacity provider FARGATE alone); "
+    "changed in place",
+    "fargate_on_demand_base": "with Spot: tasks that always run on-demand, placed first; 0-100; ignored at fargate_spot_percent 0",
     "vpc_endpoint_azs": "AZs that get the interface endpoints (each billed per AZ): the first N of the private subnets one per AZ, by id, 1-6; null: "
     "all. Fewer is cheaper, but an outage of such an AZ cuts the others' tasks off ECR, Logs and Secrets Manager (no new tasks, "
     "no logs) until it is back",
