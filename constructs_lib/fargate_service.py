@@ -150,7 +150,8 @@ class FargateService(Construct):
         )
         self.task = EcsTask(self, "task", props=props.task)
         shift = props.traffic_shift
-        advanced, depends_on, ignored = None, [*props.listeners, providers], ["desired_count"]
+        # The task definition's own dependencies (a pull-through cache rule) also before the service that runs it.
+        advanced, depends_on, ignored = None, [*props.listeners, providers, *props.task.depends_on], ["desired_count"]
         if shift is not None:
             role = TrafficShiftRole(
                 self,
