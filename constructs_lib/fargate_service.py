@@ -68,6 +68,9 @@ class TrafficShift:
     canary_bake_minutes: int = 5
     linear_step_percent: float = 10
     linear_step_bake_minutes: int = 6
+    group_arns: Sequence[str] = ()
+    """Both target groups as created, for the role (which of them serves changes with every deployment; the role's
+    permissions do not). Default: the service's target group and the alternate one as given."""
 
     hold_rolling: str | None = None
     """A Terraform boolean expression; while true the service keeps the rolling strategy, with everything else of the
@@ -158,7 +161,7 @@ class FargateService(Construct):
                 "traffic_shift",
                 props=TrafficShiftRoleProps(
                     name=f"{props.service_name}-traffic-shift",
-                    target_group_arns=[props.target_group_arn, shift.alternate_target_group_arn],
+                    target_group_arns=list(shift.group_arns) or [props.target_group_arn, shift.alternate_target_group_arn],
                     listener_arns=shift.listener_arns,
                     rule_arns=[shift.production_rule_arn, *([shift.test_rule_arn] if shift.test_rule_arn else [])],
                 ),

@@ -290,7 +290,7 @@ class WalletStack(AddressedStack):
                 ),
                 subnet_ids=self.network.private_subnet_ids,
                 desired_count=config.desired_count,
-                target_group_arn=load_balancer.target_group_arn,
+                target_group_arn=load_balancer.live_target_group_arn,
                 listeners=load_balancer.listeners,
                 health_check_grace_seconds=config.health_check_grace_seconds,
                 enable_execute_command=config.enable_ecs_exec,
@@ -392,7 +392,8 @@ class WalletStack(AddressedStack):
             return None
         return TrafficShift(
             strategy=cast(ShiftStrategy, config.deployment_strategy.upper()),  # canary -> CANARY, blue_green -> BLUE_GREEN
-            alternate_target_group_arn=load_balancer.target_group_arns[1],
+            alternate_target_group_arn=load_balancer.standby_target_group_arn or load_balancer.target_group_arns[1],
+            group_arns=load_balancer.target_group_arns,
             production_rule_arn=load_balancer.production_rule_arn,
             test_rule_arn=load_balancer.test_rule_arn,
             listener_arns=load_balancer.shifted_listener_arns,
