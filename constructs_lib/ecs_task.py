@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from cdktf import ITerraformDependable
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.data_aws_ecr_image import DataAwsEcrImage
 from cdktf_cdktf_provider_aws.data_aws_ecr_repository import DataAwsEcrRepository
@@ -71,6 +72,10 @@ class EcsTaskProps:
     pull_through_repository_arns: Sequence[str] = ()
     """Repositories (ARN patterns) of a pull-through cache that images come from: the execution role may pull them, and
     import the image and create the repository on a first pull. Default: none."""
+    depends_on: Sequence[ITerraformDependable] = ()
+    """What must exist before the task definition (and the service running it) does: the pull-through cache rule its
+    images come through (ECS pulls as soon as a task starts; without the rule the first pull fails with
+    RepositoryNotFound). Default: nothing beyond the references."""
 
 
 class EcsTask(Construct):
@@ -121,6 +126,7 @@ class EcsTask(Construct):
                 for name in [*volumes(props.container), *(sidecar_volume(sidecar) for sidecar in props.sidecars)]
             ],
             container_definitions=container_definitions(props.container, props.sidecars),
+            depends_on=list(props.depends_on) or None,
         )
         self.family: str = definition.family
         self.arn: str = definition.arn

@@ -73,6 +73,9 @@ class TrafficShift:
     canary_bake_minutes: int = 5
     linear_step_percent: float = 10
     linear_step_bake_minutes: int = 6
+    group_arns: Sequence[str] = ()
+    """Both target groups as created, for the role (which of them serves changes with every deployment; the role's
+    permissions do not). Default: the service's target group and the alternate one as given."""
 
     hold_rolling: str | None = None
     """A Terraform boolean expression; while true the service keeps the rolling strategy, with everything else of the
@@ -155,14 +158,15 @@ class FargateService(Construct):
         )
         self.task = EcsTask(self, "task", props=props.task)
         shift = props.traffic_shift
-        advanced, depends_on, ignored = None, [*props.listeners, providers], ["desired_count"]
+        # The task definition's own dependencies (a pull-through cache rule) also before the service that runs it.
+        advanced, depends_on, ignored = None, [*props.listeners, providers, *props.task.depends_on], ["desired_count"]
         if shift is not None:
             role = TrafficShiftRole(
                 self,
                 "traffic_shift",
                 props=TrafficShiftRoleProps(
                     name=f"{props.service_name}-traffic-shift",
-                    target_group_arns=[props.target_group_arn, shift.alternate_target_group_arn],
+                    target_group_arns=list(shift.group_arns) or [props.target_group_arn, shift.alternate_target_group_arn],
                     listener_arns=shift.listener_arns,
                     rule_arns=[shift.production_rule_arn, *([shift.test_rule_arn] if shift.test_rule_arn else [])],
                 ),

@@ -9,6 +9,7 @@ from cdktf import ITerraformDependable, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.data_aws_acm_certificate import DataAwsAcmCertificate
 from cdktf_cdktf_provider_aws.data_aws_elb_service_account import DataAwsElbServiceAccount
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import DataAwsIamPolicyDocumentStatementPrincipals
+from cdktf_cdktf_provider_aws.data_aws_lb_listener_rule import DataAwsLbListenerRule
 from cdktf_cdktf_provider_aws.lb import Lb, LbAccessLogs
 from cdktf_cdktf_provider_aws.lb_listener import LbListener, LbListenerDefaultAction, LbListenerDefaultActionRedirect
 from cdktf_cdktf_provider_aws.lb_listener_rule import (
@@ -120,13 +121,19 @@ class LoadBalancer(Construct):
         self.test_rule_arn: str | None = None
         self.shifted_listener_arns: list[str] = []
         """The listeners whose rules ECS modifies during a deployment."""
+        # The group production traffic goes to now: with traffic_shift, whichever of the two the live rule weights
+        # more (ECS swaps them in every successful deployment), else the one group; and the other, where ECS starts
+        # the next revision (None without traffic_shift).
+        self.live_target_group_arn, self.standby_target_group_arn = target_group.arn, None
         if props.traffic_shift:
-            self.production_rule_arn = self._shifted_rule("live_rule", serving, target_groups)
+            live_rule = self._shifted_rule("live_rule", serving, target_groups)
+            self.production_rule_arn = live_rule.arn
+            self.live_target_group_arn, self.standby_target_group_arn = self._live_and_standby(live_rule, target_groups)
             self.shifted_listener_arns.append(serving.arn)
             if props.test_listener_port is not None:
                 test = self._test_listener(alb, props, certificate_arn, forward)
                 self.listeners.append(test)
-                self.test_rule_arn = self._shifted_rule("test_rule", test, target_groups)
+                self.test_rule_arn = self._shifted_rule("test_rule", test, target_groups).arn
                 self.shifted_listener_arns.append(test.arn)
         elif props.test_listener_port is not None:
             raise ValueError("a test listener needs traffic_shift (an alternate target group)")
@@ -175,7 +182,29 @@ class LoadBalancer(Construct):
             ),
         )
 
-    def _shifted_rule(self, id_: str, listener: LbListener, target_groups: list[LbTargetGroup]) -> str:
+    def _live_and_standby(self, live_rule: LbListenerRule, target_groups: list[LbTargetGroup]) -> tuple[str, str]:
+        """Which group serves is ECS's, not Terraform's: after each successful canary, linear or blue/green deployment
+        the rule forwards everything to the group the new revision started in, and ECS reports that group as the
+        service's target group and the former one as the alternate (docs.aws.amazon.com/AmazonECS/latest/
+        developerguide/blue-green-deployment-how-it-works.html; hashicorp/terraform-provider-aws#45678). The provider
+        reads the service's load_balancer block back as ECS reports it and, on any change of the block, sends the
+        configuration's block whole (internal/service/ecs/service.go at v6.25.0: flattenServiceLoadBalancers in
+        resourceServiceRead, expandServiceLoadBalancers in resourceServiceUpdate; the block is a set, so ignore_changes
+        could only drop all of it, port and rules too). A fixed pair would be reported as drift after every other
+        release and sent back, putting the next revision behind the live group. So the pair follows the rule's
+        weights, read at plan time (the group weighted more is live; the first group on a tie and before the rule
+        exists): the plan after a release is clean, and a change of the block (a port) keeps the live group live."""
+        rule = DataAwsLbListenerRule(self, "live_rule_weights", arn=live_rule.arn)
+        weights = (
+            # flatten: the forward block is a single block in provider 5.100.0's schema and a list in 6.25.0's.
+            f"{{for group in flatten([data.{rule.terraform_resource_type}.{rule.friendly_unique_id}.action[0].forward])[0]"
+            ".target_group : group.arn => group.weight}"
+        )
+        first, second = (f"{group.terraform_resource_type}.{group.friendly_unique_id}.arn" for group in target_groups)
+        swapped = f"lookup({weights}, {second}, 0) > lookup({weights}, {first}, 0)"
+        return f"${{{swapped} ? {second} : {first}}}", f"${{{swapped} ? {first} : {second}}}"
+
+    def _shifted_rule(self, id_: str, listener: LbListener, target_groups: list[LbTargetGroup]) -> LbListenerRule:
         """A rule matching every path that forwards to both target groups, all traffic to the first. ECS rewrites the
         weights (and which group is first) in each deployment, so Terraform ignores the action once created. Only
         forward actions on these listeners: ECS refuses a listener that mixes forward with other action types."""
@@ -192,7 +221,7 @@ class LoadBalancer(Construct):
             condition=[LbListenerRuleCondition(path_pattern=LbListenerRuleConditionPathPattern(values=["/*"]))],
             lifecycle=TerraformResourceLifecycle(ignore_changes=["action"]),
         )
-        return rule.arn
+        return rule
 
     def _test_listener(
         self, alb: Lb, props: LoadBalancerProps, certificate_arn: str | None, forward: LbListenerDefaultAction

@@ -3,8 +3,11 @@ blue/green deployment.
 
 The actions are those of AWS's managed policy for this role, AmazonECSInfrastructureRolePolicyForLoadBalancers
 (docs.aws.amazon.com/aws-managed-policy/latest/reference/AmazonECSInfrastructureRolePolicyForLoadBalancers.html), on
-this service's target groups, listeners and listener rules instead of every one in the account; the Describe actions
-do not support resource-level permissions, so they take "*"
+this service's target groups, listeners and listener rules instead of every one in the account. Compared with its
+current version, v6 of 2026-02-12 (the one canary and linear deployments are documented with): the same nine actions
+(v1 of July 2025 had neither the target-group Describe actions nor Register/DeregisterTargets; v2 added them and v6
+still has exactly these); its NLB listener statement is left out, as this service has no Network Load Balancer. The
+Describe actions do not support resource-level permissions, so they take "*"
 (docs.aws.amazon.com/service-authorization/latest/reference/list_awselasticloadbalancingv2.html).
 """
 

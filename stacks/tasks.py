@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cdktf import Token
+from cdktf import ITerraformDependable, Token
 
 from constructs_lib.container import ContainerProps, SidecarProps, secret_reference
 from constructs_lib.database import POSTGRES_PORT, Database
@@ -43,6 +43,9 @@ class TaskContext:
     logs_key_arn: str
     database_key_arn: str
     """The key of the master secret (the migration task's execution role decrypts it through Secrets Manager)."""
+    pull_through_cache: ITerraformDependable | None = None
+    """The environment's pull-through cache rule, when a sidecar's image comes through it: the task definition that
+    pulls through it (and so the service) is created after it and destroyed before it. Default: none."""
 
     def task_props(
         self,
@@ -112,6 +115,7 @@ class TaskContext:
             ]
             if sidecars and any(sidecar.pulled_through_cache for sidecar in config.sidecars)
             else [],
+            depends_on=[self.pull_through_cache] if sidecars and self.pull_through_cache is not None else [],
         )
 
     def _sidecar(self, sidecar: Sidecar) -> SidecarProps:

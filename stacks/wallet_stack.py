@@ -268,16 +268,17 @@ class WalletStack(AddressedStack):
     def _workloads(self, load_balancer: LoadBalancer) -> tuple[FargateService, MigrationTask]:
         """The service (scaled, behind the load balancer) and the migration task, with their network paths."""
         config, env = self.config, self.config.environment
+        pull_through_cache = None
         if any(sidecar.pulled_through_cache for sidecar in config.sidecars):
             # ECR Public through the private registry: the tasks pull over the ECR endpoints and reach no other
             # registry; ECR fetches the upstream image on the first pull (docs.aws.amazon.com/AmazonECR/latest/
             # userguide/pull-through-cache.html; ECR Public needs no credentials).
-            EcrPullThroughCacheRule(
+            pull_through_cache = EcrPullThroughCacheRule(
                 self, "pull_through_cache", ecr_repository_prefix=pull_through_prefix(env), upstream_registry_url=UPSTREAM_REGISTRY
             )
         shared = TaskContext(config=config, account_id=self.account_id, image=self.image, network=self.network,
                              database=self.database, logs_key_arn=self.logs_key.arn,
-                             database_key_arn=self.database_key.arn)  # fmt: skip
+                             database_key_arn=self.database_key.arn, pull_through_cache=pull_through_cache)  # fmt: skip
         service = FargateService(
             self,
             "service",
@@ -289,7 +290,7 @@ class WalletStack(AddressedStack):
                 ),
                 subnet_ids=self.network.private_subnet_ids,
                 desired_count=config.desired_count,
-                target_group_arn=load_balancer.target_group_arn,
+                target_group_arn=load_balancer.live_target_group_arn,
                 listeners=load_balancer.listeners,
                 health_check_grace_seconds=config.health_check_grace_seconds,
                 enable_execute_command=config.enable_ecs_exec,
@@ -390,7 +391,8 @@ class WalletStack(AddressedStack):
             return None
         return TrafficShift(
             strategy=cast(ShiftStrategy, config.deployment_strategy.upper()),  # canary -> CANARY, blue_green -> BLUE_GREEN
-            alternate_target_group_arn=load_balancer.target_group_arns[1],
+            alternate_target_group_arn=load_balancer.standby_target_group_arn or load_balancer.target_group_arns[1],
+            group_arns=load_balancer.target_group_arns,
             production_rule_arn=load_balancer.production_rule_arn,
             test_rule_arn=load_balancer.test_rule_arn,
             listener_arns=load_balancer.shifted_listener_arns,

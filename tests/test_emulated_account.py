@@ -231,6 +231,26 @@ def test_the_cdktf_cli_deploys_and_diffs_a_deployed_stack(record: dict[str, Any]
     assert "No changes." in succeeded(step(record, stack, "cdktf-diff"))["output"]
 
 
+def test_each_traffic_shifting_release_starts_in_the_other_group_and_leaves_nothing_to_plan(record: dict[str, Any]) -> None:
+    """The emulator swaps the groups as ECS does after a successful canary (server.py): the rule's weights move to the
+    group the revision started in, and the service reports that group. The stack follows the rule (not a fixed pair),
+    so the release after a release (the port change) starts in the group then idle, and each re-plan is clean."""
+    stack = ENV_STACKS[-1]
+    assert EXPECTED[stack].strategy != "ROLLING"
+    names = sorted(succeeded(step(record, stack, "release"))["facts"]["target_groups"])
+    assert len(names) == 2 and names[1] == f"{names[0]}-alt"  # the load balancer's group and its alternate
+    serving = []
+    for name in ("deploy", "release", "port-change"):
+        facts = succeeded(step(record, stack, name))["facts"]
+        live = facts["service_target_group"]
+        assert live in names
+        assert facts["rule_weights"] and all(w == {live: 100, (set(names) - {live}).pop(): 0} for w in facts["rule_weights"])
+        serving.append(live)
+    assert serving[1] != serving[0] and serving[2] != serving[1]  # one deployment each: the idle group went live
+    for name in ("plan-after-release", "plan-after-port-change"):
+        assert step(record, stack, name)["returncode"] == 0, step(record, stack, name)["output"][-3000:]
+
+
 def test_a_port_change_moves_the_tasks_not_the_target_groups(record: dict[str, Any]) -> None:
     """container_port 8080 -> 9090 on a released stack that shifts traffic (its load balancer block is Terraform's,
     so the change reaches the service), by `pipenv run release`: one release, the target groups kept (a replacement

@@ -212,6 +212,41 @@ def test_a_test_rule_is_handed_to_ecs_and_the_role() -> None:
     assert rules["resources"] == ["arn:rule", "arn:test-rule"]
 
 
+def test_the_traffic_shift_role_has_the_managed_policys_actions_on_our_resources_only() -> None:
+    """AWS's AmazonECSInfrastructureRolePolicyForLoadBalancers, v6 of 2026-02-12 (its actions: Describe* on "*",
+    Register/DeregisterTargets on target groups, ModifyListener on listeners, ModifyRule on listener rules), here on
+    this service's two groups, its rule and its listener; the trust: ecs.amazonaws.com, no condition."""
+    document = service(traffic_shift=TrafficShift(strategy="CANARY", **SHIFT))
+    policies = data_sources(document, "aws_iam_policy_document")
+    [statements] = [p["statement"] for p in policies.values() if any(s.get("sid") == "Rules" for s in p.get("statement", []))]
+    assert statements == [
+        {
+            "sid": "Describe",
+            "actions": [
+                "elasticloadbalancing:DescribeListeners",
+                "elasticloadbalancing:DescribeRules",
+                "elasticloadbalancing:DescribeTargetGroups",
+                "elasticloadbalancing:DescribeTargetHealth",
+            ],
+            "resources": ["*"],
+        },
+        {
+            "sid": "Targets",
+            "actions": ["elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"],
+            "resources": ["arn:tg", "arn:tg-alt"],
+        },
+        {"sid": "Rules", "actions": ["elasticloadbalancing:ModifyRule"], "resources": ["arn:rule"]},
+        {"sid": "Listeners", "actions": ["elasticloadbalancing:ModifyListener"], "resources": ["arn:listener"]},
+    ]
+    trusts = {name: p["statement"] for name, p in policies.items() if name.startswith("service_traffic_shift_trust")}
+    assert list(trusts.values()) == [
+        [{"actions": ["sts:AssumeRole"], "principals": [{"type": "Service", "identifiers": ["ecs.amazonaws.com"]}]}]
+    ]
+    assert [p["name"] for n, p in resources(document, "aws_iam_role_policy").items() if n.startswith("service_traffic_shift")] == [
+        "shift-traffic"
+    ]
+
+
 def test_rolling_by_default() -> None:
     [ecs] = resources(service(), EcsService.TF_RESOURCE_TYPE).values()
     assert ecs["deployment_configuration"] == {"strategy": "ROLLING"}

@@ -331,6 +331,19 @@ def facts(emulator: account.Account, environment: config.EnvironmentConfig) -> d
     found["target_groups"] = {
         g["TargetGroupName"]: g["TargetGroupArn"] for g in groups if g["TargetGroupName"].startswith(f"wallet-service-{env}")
     }
+    # Which group serves: the service's, as DescribeServices reports it, and the live (and test) rules' weights by group.
+    names = {arn: name for name, arn in found["target_groups"].items()}
+    found["service_target_group"] = next(
+        (names.get(balancer.get("targetGroupArn")) for s in services for balancer in s.get("loadBalancers", [])), None
+    )
+    found["rule_weights"] = [
+        {names.get(group["TargetGroupArn"]): group["Weight"] for group in action["ForwardConfig"]["TargetGroups"]}
+        for listener in listeners
+        for rule in elbv2.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"]
+        if not rule["IsDefault"]
+        for action in rule["Actions"]
+        if len(action.get("ForwardConfig", {}).get("TargetGroups", [])) == 2
+    ]
     families = ecs.list_task_definitions(familyPrefix=f"wallet-service-migration-{env}", status="ACTIVE", sort="DESC")["taskDefinitionArns"]
     if families:
         found["migration_image"] = ecs.describe_task_definition(taskDefinition=families[0])["taskDefinition"]["containerDefinitions"][0][

@@ -382,6 +382,51 @@ def _ecs_services_keep_their_settings() -> None:
     EC2ContainerServiceResponse.create_service = create_service  # type: ignore[method-assign]
 
 
+def _traffic_shifts_swap_the_target_groups() -> None:
+    """What ECS does in a canary, linear or blue/green deployment that moto 5.2.5 does not: the new revision starts in
+    the target group that is not serving, the production rule's forward weights move to it (the infrastructure role's
+    ModifyRule: all traffic there once the deployment succeeded), and from then on DescribeServices reports it as the
+    service's target group and the former one as the alternate (docs.aws.amazon.com/AmazonECS/latest/developerguide/
+    blue-green-deployment-how-it-works.html; the swap: hashicorp/terraform-provider-aws#45678). The 5.100.0 provider
+    sends no advanced configuration (provider.py), so a traffic-shifting service is known here by its listener rule:
+    one that forwards to the service's target group and exactly one other. Every UpdateService that starts a
+    deployment (a task definition, load balancers, or force_new_deployment) completes one at once, successfully."""
+    from moto.ecs.models import EC2ContainerServiceBackend
+    from moto.elbv2.models import elbv2_backends
+
+    update = EC2ContainerServiceBackend.update_service
+
+    def shifted_rule(backend: Any, target_group_arn: str) -> Any:
+        elbv2 = elbv2_backends[backend.account_id][backend.region_name]
+        for balancer in elbv2.load_balancers.values():
+            for listener in balancer.listeners.values():
+                for rule in listener.rules.values():
+                    for action in rule.actions:
+                        groups = action.data.get("ForwardConfig", {}).get("TargetGroups", [])
+                        if len(groups) == 2 and target_group_arn in [group["TargetGroupArn"] for group in groups]:
+                            yield groups
+
+    def update_service(self: Any, service_properties: dict[str, Any]) -> Any:
+        before = self._get_service(service_properties.get("cluster", "default"), service_properties["service"].split("/")[-1])
+        deploys = (
+            service_properties.get("task_definition") not in (None, before.task_definition)
+            or service_properties.get("load_balancers") is not None
+            or bool(service_properties.get("force_new_deployment"))
+        )
+        service = update(self, service_properties)
+        balancers = service.load_balancers or []
+        if deploys and len(balancers) == 1 and balancers[0].get("targetGroupArn"):
+            live = balancers[0]["targetGroupArn"]
+            for groups in shifted_rule(self, live):
+                [standby] = [group["TargetGroupArn"] for group in groups if group["TargetGroupArn"] != live]
+                for group in groups:
+                    group["Weight"] = 100 if group["TargetGroupArn"] == standby else 0
+                service.load_balancers = [{**balancers[0], "targetGroupArn": standby}]
+        return service
+
+    EC2ContainerServiceBackend.update_service = update_service  # type: ignore[method-assign]
+
+
 def _security_group_rule_descriptions() -> None:
     """moto 5.2.5 keeps a security group rule's description only for CIDR rules; for a rule naming a security group
     or a prefix list it answers none, and the provider plans to add the description again on every apply. AWS keeps it
@@ -556,6 +601,7 @@ def main(argv: list[str]) -> None:
     _add_pull_through_cache_rules()
     _fargate_containers_without_memory()
     _ecs_services_keep_their_settings()
+    _traffic_shifts_swap_the_target_groups()
     _security_group_rule_descriptions()
     _database_insights_settings()
     _exit_code_of_false()

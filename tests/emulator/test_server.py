@@ -73,3 +73,43 @@ def test_the_same_create_of_another_invocation_is_refused_as_a_duplicate(server:
         iam.create_role(**create)
     assert refused.value.response["Error"]["Code"] == "EntityAlreadyExists"
     assert [role["RoleId"] for role in iam.list_roles(PathPrefix="/not-replayed/")["Roles"]] == [first["Role"]["RoleId"]]
+
+
+def test_a_deployment_of_a_traffic_shifting_service_swaps_its_target_groups(server: tuple[Account, Path]) -> None:
+    """As ECS after a successful canary: all traffic on the group the revision started in, which the service then
+    reports as its own; a second deployment swaps them back; an UpdateService that deploys nothing swaps nothing."""
+    account, _ = server
+    elbv2, ecs, ec2 = (account.client(name, "us-east-1") for name in ("elbv2", "ecs", "ec2"))
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.9.{i}.0/24", AvailabilityZone=f"us-east-1{z}")["Subnet"]["SubnetId"]
+               for i, z in ((1, "a"), (2, "b"))]  # fmt: skip
+    balancer = elbv2.create_load_balancer(Name="swap", Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"]
+    blue, green = (elbv2.create_target_group(Name=n, Protocol="HTTP", Port=80, VpcId=vpc, TargetType="ip")["TargetGroups"][0]["TargetGroupArn"]
+                   for n in ("swap-blue", "swap-green"))  # fmt: skip
+    forward = {"Type": "forward", "TargetGroupArn": blue}
+    listener = elbv2.create_listener(LoadBalancerArn=balancer, Protocol="HTTP", Port=80, DefaultActions=[forward])["Listeners"][0]
+    weighted = {"TargetGroups": [{"TargetGroupArn": blue, "Weight": 100}, {"TargetGroupArn": green, "Weight": 0}]}
+    rule = elbv2.create_rule(ListenerArn=listener["ListenerArn"], Priority=1, Actions=[{"Type": "forward", "ForwardConfig": weighted}],
+                             Conditions=[{"Field": "path-pattern", "Values": ["/*"]}])["Rules"][0]["RuleArn"]  # fmt: skip
+    ecs.create_cluster(clusterName="swap")
+    revisions = [
+        ecs.register_task_definition(family="swap", containerDefinitions=[{"name": "app", "image": f"app:{n}", "memory": 512}])[
+            "taskDefinition"
+        ]["taskDefinitionArn"]
+        for n in (1, 2, 3)
+    ]
+    ecs.create_service(cluster="swap", serviceName="swap", taskDefinition=revisions[0], desiredCount=0,
+                       loadBalancers=[{"targetGroupArn": blue, "containerName": "app", "containerPort": 80}])  # fmt: skip
+
+    def serving() -> tuple[str, dict[str, int]]:
+        [service] = ecs.describe_services(cluster="swap", services=["swap"])["services"]
+        [action] = elbv2.describe_rules(RuleArns=[rule])["Rules"][0]["Actions"]
+        weights = {g["TargetGroupArn"]: g["Weight"] for g in action["ForwardConfig"]["TargetGroups"]}
+        return service["loadBalancers"][0]["targetGroupArn"], weights
+
+    ecs.update_service(cluster="swap", service="swap", desiredCount=0)
+    assert serving() == (blue, {blue: 100, green: 0})
+    ecs.update_service(cluster="swap", service="swap", taskDefinition=revisions[1])
+    assert serving() == (green, {blue: 0, green: 100})
+    ecs.update_service(cluster="swap", service="swap", taskDefinition=revisions[2])
+    assert serving() == (blue, {blue: 100, green: 0})

@@ -35,8 +35,16 @@ DEPLOYMENT = {
         },
     },
 }
+# Which group serves follows the live rule's weights as read at plan time (ECS swaps them in each deployment).
+WEIGHTS = (
+    "{for group in flatten([data.aws_lb_listener_rule.load_balancer_live_rule_weights.action[0].forward])[0].target_group"
+    " : group.arn => group.weight}"
+)
+PRIMARY, ALTERNATE = "aws_lb_target_group.load_balancer_target_group.arn", "aws_lb_target_group.load_balancer_alternate_target_group.arn"
+SWAPPED = f"lookup({WEIGHTS}, {ALTERNATE}, 0) > lookup({WEIGHTS}, {PRIMARY}, 0)"
+LIVE, STANDBY = f"${{{SWAPPED} ? {ALTERNATE} : {PRIMARY}}}", f"${{{SWAPPED} ? {PRIMARY} : {ALTERNATE}}}"
 SHIFT = {
-    "alternate_target_group_arn": "${aws_lb_target_group.load_balancer_alternate_target_group.arn}",
+    "alternate_target_group_arn": STANDBY,
     "production_listener_rule": "${aws_lb_listener_rule.load_balancer_live_rule.arn}",
     "role_arn": "${aws_iam_role.service_traffic_shift_role.arn}",
 }
@@ -308,7 +316,7 @@ def test_service(synthesized: dict[str, str], env_stack: str) -> None:
             },
             "load_balancer": [
                 {
-                    "target_group_arn": "${aws_lb_target_group.load_balancer_target_group.arn}",
+                    "target_group_arn": "${aws_lb_target_group.load_balancer_target_group.arn}" if c.strategy == "ROLLING" else LIVE,
                     "container_name": "wallet-service",
                     "container_port": 8080,
                     **({} if c.strategy == "ROLLING" else {"advanced_configuration": SHIFT}),

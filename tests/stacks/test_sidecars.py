@@ -82,6 +82,22 @@ def test_the_collector_runs_beside_the_service_from_the_pull_through_cache(with_
     assert definition["volume"] == [{"name": "scratch"}, {"name": "scratch-otel-collector"}, {"name": "scratch-metrics-agent"}]
 
 
+def test_the_pull_through_cache_rule_exists_before_the_task_that_pulls_through_it(with_sidecars: dict[str, Any]) -> None:
+    """ECS pulls the collector through the rule as soon as a task starts: the service's task definition and the service
+    depend on the rule (created after it, destroyed before it); the migration task, without sidecars, does not."""
+    definitions = resources(with_sidecars, "aws_ecs_task_definition")
+    assert definitions["service_task_definition"]["depends_on"] == ["aws_ecr_pull_through_cache_rule.pull_through_cache"]
+    assert "depends_on" not in definitions["migration_task_definition"]
+    service = resources(with_sidecars, "aws_ecs_service")["service_service"]
+    assert "aws_ecr_pull_through_cache_rule.pull_through_cache" in service["depends_on"]
+
+
+def test_without_a_pulled_through_sidecar_the_task_depends_on_no_rule(parsed: dict[str, dict[str, Any]], env_stack: str) -> None:
+    document = parsed[env_stack]
+    assert "depends_on" not in resources(document, "aws_ecs_task_definition")["service_task_definition"]
+    assert not [d for d in resources(document, "aws_ecs_service")["service_service"]["depends_on"] if "pull_through" in d]
+
+
 def test_a_sidecar_of_the_projects_repository_runs_its_tags_digest(with_sidecars: dict[str, Any]) -> None:
     router = containers(with_sidecars)["metrics-agent"]
     assert (
