@@ -197,3 +197,41 @@ def test_restore_test_settings_reach_the_plan_and_selection(staging_with_restore
     assert selection["validation_window_hours"] == 12
     assert selection["restore_metadata_overrides"]["dbInstanceClass"] == "db.t3.micro"
     assert "alarms_restore_tested_target" in resources(staging_with_restore_tests, "aws_cloudwatch_event_target")
+
+
+COPY_VAULT = "arn:aws:backup:us-east-1:210987654321:backup-vault:wallet-copies"
+
+
+def database_key_statements(document: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(data_sources(document, "aws_iam_policy_document")["database_key_policy"]["statement"])
+
+
+def test_a_copy_into_another_account_lets_exactly_that_account_use_the_database_key() -> None:
+    """RDS's "Allowing access to an AWS KMS key" (share-encrypted-snapshot.html), for the copy vault's account alone:
+    the key's use, and grants for AWS resources only. The account's own statement stays first."""
+    document = synth_environment("wallet-staging", {"aws_backup": True, "db_backup_retention_days": 35, "backup_copy_vault_arn": COPY_VAULT})
+    [plan] = resources(document, "aws_backup_plan").values()
+    assert [action["destination_vault_arn"] for action in plan["rule"][0]["copy_action"]] == [COPY_VAULT]
+    account, use, grants = database_key_statements(document)
+    assert account["sid"] == "AccountAdministers"
+    assert use == {
+        "sid": "CopyAccountUsesKey",
+        "actions": ["kms:CreateGrant", "kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+        "resources": ["*"],
+        "principals": [{"type": "AWS", "identifiers": ["arn:aws:iam::210987654321:root"]}],
+    }
+    assert grants == {
+        "sid": "CopyAccountGrantsForAwsResources",
+        "actions": ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
+        "resources": ["*"],
+        "principals": [{"type": "AWS", "identifiers": ["arn:aws:iam::210987654321:root"]}],
+        "condition": [{"test": "Bool", "variable": "kms:GrantIsForAWSResource", "values": ["true"]}],
+    }
+    [instance] = resources(document, "aws_db_instance").values()
+    assert instance["kms_key_id"] == "${aws_kms_key.database_key_key.arn}"  # the snapshots are under this key
+
+
+def test_without_a_copy_account_the_database_key_names_no_other_account() -> None:
+    document = synth_environment("wallet-staging", {"aws_backup": True, "db_backup_retention_days": 35})
+    [account] = database_key_statements(document)
+    assert account["principals"] == [{"type": "AWS", "identifiers": ["arn:aws:iam::${data.aws_caller_identity.account.account_id}:root"]}]
