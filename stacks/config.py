@@ -171,8 +171,10 @@ class EnvironmentConfig:
     """A second Region that gets a copy of every recovery point, in a locked vault of its own. Default: none; prod:
     us-west-2."""
     backup_copy_vault_arn: str | None = None
-    """An AWS Backup vault in another account that also gets every recovery point (the vault's account must allow it).
-    Default: none."""
+    """An AWS Backup vault in another account that also gets every recovery point: in the stack's Region (RDS copies
+    to another account or another Region, not both at once), with the database under its customer managed key
+    (db_storage_customer_key), which then lets exactly that account use it; the vault's account must allow the copy
+    (README, "Copies into another account"). Default: none."""
     restore_testing: bool = False
     """Restore tests (AWS Backup restore testing; needs aws_backup): on restore_testing_schedule AWS Backup restores the
     latest recovery point of the database into the private subnets, with no public access and a security group that lets

@@ -80,10 +80,16 @@ BAD_INPUTS: list[tuple[str, str, str | None, str | None]] = [
     (
         "copy-account-under-aws-managed-key",
         "db_storage_customer_key",
-        context({"wallet-prod": {"db_storage_customer_key": False,
-                                 "backup_copy_vault_arn": "arn:aws:backup:us-east-1:210987654321:backup-vault:wallet-copies"}}),
+        context(
+            {
+                "wallet-prod": {
+                    "db_storage_customer_key": False,
+                    "backup_copy_vault_arn": "arn:aws:backup:us-east-1:210987654321:backup-vault:wallet-copies",
+                }
+            }
+        ),
         None,
-    ),  # fmt: skip
+    ),
 ]
 
 

@@ -5,6 +5,7 @@ so the lifecycle's account is left alone."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from tests import backup_events
 from tests.emulator.account import CREDENTIALS, Account, Emulator
 
 TRUST = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "backup.amazonaws.com"}, "Action": "sts:AssumeRole"}]}'
@@ -73,3 +75,31 @@ def test_the_same_create_of_another_invocation_is_refused_as_a_duplicate(server:
         iam.create_role(**create)
     assert refused.value.response["Error"]["Code"] == "EntityAlreadyExists"
     assert [role["RoleId"] for role in iam.list_roles(PathPrefix="/not-replayed/")["Roles"]] == [first["Role"]["RoleId"]]
+
+
+PLAN = "arn:aws:backup:us-east-1:123456789012:restore-testing-plan:wallet_service_prod_restore_test-0b6f1c2e-9d3a-4b7e-8f10-2a3b4c5d6e7f"
+RESTORE_TESTED = {
+    "source": ["aws.backup"],
+    "detail-type": ["Restore Job State Change"],
+    "detail": {"status": ["COMPLETED", "FAILED", "ABORTED"], "restoreTestingPlanArn": [PLAN]},
+}
+"""The restore-test rule's pattern (tests/stacks/test_backup.py), with a plan's ARN."""
+
+
+def test_test_event_pattern_answers_with_the_rules_matcher(server: tuple[Account, Path]) -> None:
+    """TestEventPattern (server.py's correction) on AWS's example events: a completed and a failed job of the plan
+    match; a running one, another plan's and a restore outside any plan do not; an event without a mandatory field is
+    refused."""
+    events = server[0].client("events", "us-east-1")
+
+    def matches(event: dict[str, Any]) -> bool:
+        return bool(events.test_event_pattern(EventPattern=json.dumps(RESTORE_TESTED), Event=json.dumps(event))["Result"])
+
+    assert matches(backup_events.of_restore_test(backup_events.COMPLETED, PLAN))
+    assert matches(backup_events.of_restore_test(backup_events.FAILED, PLAN))
+    assert not matches(backup_events.of_restore_test(backup_events.RUNNING, PLAN))
+    assert not matches(backup_events.of_restore_test(backup_events.COMPLETED, backup_events.OTHER_PLAN))
+    assert not matches(backup_events.COMPLETED)
+    with pytest.raises(ClientError) as refused:
+        matches({key: value for key, value in backup_events.COMPLETED.items() if key != "id"})
+    assert refused.value.response["Error"]["Message"] == "Event is missing the mandatory fields id"

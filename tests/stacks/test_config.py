@@ -326,11 +326,13 @@ RULES: list[tuple[str, dict[str, Any], str]] = [
     ),
     (
         "wallet-prod",
-        {"allowed_account_ids": ["210987654321"],
-         "backup_copy_vault_arn": "arn:aws:backup:us-east-1:210987654321:backup-vault:wallet-copies"},
+        {
+            "allowed_account_ids": ["210987654321"],
+            "backup_copy_vault_arn": "arn:aws:backup:us-east-1:210987654321:backup-vault:wallet-copies",
+        },
         "wallet-prod: backup_copy_vault_arn: 'arn:aws:backup:us-east-1:210987654321:backup-vault:wallet-copies' is not valid; "
         "expected a vault in another account than this stack's (210987654321)",
-    ),  # fmt: skip
+    ),
     (
         "wallet-prod",
         {"db_storage_customer_key": False, "backup_copy_vault_arn": "arn:aws:backup:us-east-1:210987654321:backup-vault:wallet-copies"},
