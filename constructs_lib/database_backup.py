@@ -89,7 +89,9 @@ class DatabaseBackupProps:
     copy_provider: TerraformProvider | None = None
     """The AWS provider of the Region that gets a copy of every recovery point. Default: no such copy."""
     copy_vault_arn: str | None = None
-    """A vault in another account that also gets every recovery point. Default: none."""
+    """A vault in another account (in this Region: RDS copies across accounts or Regions, not both) that also gets
+    every recovery point; the resources' key must let that account use it (EncryptionKey's snapshot_copy_grants).
+    Default: none."""
     restore_testing: RestoreTestingProps | None = None
     """Restore tests of the recovery points in the vault. Default: none."""
 
@@ -259,9 +261,12 @@ class DatabaseBackup(Construct):
                 "multiAz": "false",
             },
         )
-        # A restore job of a restore testing plan carries the plan's ARN in restoreTestingPlanArn, and its status in
-        # "status": PENDING, RUNNING, then COMPLETED, ABORTED or FAILED (docs.aws.amazon.com/aws-backup/latest/devguide/
-        # eventbridge.html; API_ListRestoreJobsByProtectedResource.html). Only this plan's: an account may hold others.
+        # A restore job of a restore testing plan carries the plan's ARN in detail.restoreTestingPlanArn ("if your restore
+        # job is part of a restore testing plan, the parameter restoreTestingPlanArn is included": docs.aws.amazon.com/
+        # aws-backup/latest/devguide/eventbridge.html, "Restore Job events"; restore-testing-validation.html filters on
+        # the same field; DescribeRestoreJob's CreatedBy.RestoreTestingPlanArn is the API's shape, not the event's), and
+        # its status in "status": PENDING, RUNNING, then COMPLETED, ABORTED or FAILED. Only this plan's: an account may
+        # hold others. Tested against AWS's example events (tests/backup_events.py).
         rule = CloudwatchEventRule(
             self,
             "restore_tested",

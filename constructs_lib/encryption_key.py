@@ -1,4 +1,5 @@
-"""EncryptionKey: a customer-managed KMS key with rotation, administered by the account, used by named AWS services."""
+"""EncryptionKey: a customer-managed KMS key with rotation, administered by the account, used by named AWS services
+(and, where a copy needs it, by another account)."""
 
 from __future__ import annotations
 
@@ -60,12 +61,49 @@ def log_groups_grant(*, region: str, account_id: str, log_groups: Sequence[str],
 
 
 @dataclass(frozen=True, kw_only=True)
+class AccountGrant:
+    """Lets another AWS account use the key (its IAM policies decide who in it may)."""
+
+    sid: str
+    account_id: str
+    """The 12-digit account; its root principal is named, which delegates to that account's IAM."""
+    actions: Sequence[str]
+    """Exact KMS actions (AWS's documented ``kms:ReEncrypt*`` and ``kms:GenerateDataKey*`` forms allowed)."""
+    conditions: Sequence[GrantCondition] = field(default_factory=tuple)
+    """Default: none."""
+
+
+# docs.aws.amazon.com/AmazonRDS/latest/UserGuide/share-encrypted-snapshot.html ("Allowing access to an AWS KMS key"):
+# for another account to copy an encrypted DB snapshot shared with it, the key policy names that account with these
+# actions, and lets it create, list and revoke grants for AWS resources (RDS uses the key through a grant). AWS's
+# statements as documented: AWS documents no narrower set for the copy, and a missing action would show only as a
+# failed copy job in a real account.
+SNAPSHOT_COPY_KEY_ACTIONS = ("kms:CreateGrant", "kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey")
+SNAPSHOT_COPY_GRANT_ACTIONS = ("kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant")
+
+
+def snapshot_copy_grants(account_id: str) -> tuple[AccountGrant, AccountGrant]:
+    """What account ``account_id`` needs of the key that encrypts an RDS snapshot to copy it into its own vault."""
+    return (
+        AccountGrant(sid="CopyAccountUsesKey", account_id=account_id, actions=SNAPSHOT_COPY_KEY_ACTIONS),
+        AccountGrant(
+            sid="CopyAccountGrantsForAwsResources",
+            account_id=account_id,
+            actions=SNAPSHOT_COPY_GRANT_ACTIONS,
+            conditions=[GrantCondition(test="Bool", variable="kms:GrantIsForAWSResource", values=["true"])],
+        ),
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
 class EncryptionKeyProps:
     alias: str
     """Without the alias/ prefix."""
     description: str
     account_id: str
     grants: Sequence[ServiceGrant]
+    account_grants: Sequence[AccountGrant] = ()
+    """Other accounts that may use the key. Default: none."""
     partition: str = "aws"
     deletion_window_days: int = 30
     """Days a scheduled deletion can still be cancelled. Default: 30, the maximum."""
@@ -102,6 +140,24 @@ class EncryptionKey(Construct):
                     or None,
                 )
                 for grant in props.grants
+            ),
+            *(
+                DataAwsIamPolicyDocumentStatement(
+                    sid=grant.sid,
+                    actions=list(grant.actions),
+                    resources=["*"],  # in a key policy, "*" means this key
+                    principals=[
+                        DataAwsIamPolicyDocumentStatementPrincipals(
+                            type="AWS", identifiers=[f"arn:{props.partition}:iam::{grant.account_id}:root"]
+                        )
+                    ],
+                    condition=[
+                        DataAwsIamPolicyDocumentStatementCondition(test=c.test, variable=c.variable, values=list(c.values))
+                        for c in grant.conditions
+                    ]
+                    or None,
+                )
+                for grant in props.account_grants
             ),
         ]
         policy = DataAwsIamPolicyDocument(self, "policy", statement=statements, provider=props.provider)

@@ -171,8 +171,10 @@ class EnvironmentConfig:
     """A second Region that gets a copy of every recovery point, in a locked vault of its own. Default: none; prod:
     us-west-2."""
     backup_copy_vault_arn: str | None = None
-    """An AWS Backup vault in another account that also gets every recovery point (the vault's account must allow it).
-    Default: none."""
+    """An AWS Backup vault in another account that also gets every recovery point: in the stack's Region (RDS copies
+    to another account or another Region, not both at once), with the database under its customer managed key
+    (db_storage_customer_key), which then lets exactly that account use it; the vault's account must allow the copy
+    (README, "Copies into another account"). Default: none."""
     restore_testing: bool = False
     """Restore tests (AWS Backup restore testing; needs aws_backup): on restore_testing_schedule AWS Backup restores the
     latest recovery point of the database into the private subnets, with no public access and a security group that lets
@@ -522,6 +524,36 @@ class EnvironmentConfig:
             "backup_copy_vault_arn", self.backup_copy_vault_arn, BACKUP_VAULT_ARN,
             "expected a vault ARN such as 'arn:aws:backup:us-east-1:210987654321:backup-vault:wallet-copies'",
         )  # fmt: skip
+        if self.backup_copy_vault_arn is not None:
+            self._check_copy_vault(self.backup_copy_vault_arn)
+
+    def _check_copy_vault(self, arn: str) -> None:
+        """What AWS requires of a copy of the database's recovery points into another account's vault."""
+        region, account = arn.split(":")[3:5]
+        # docs.aws.amazon.com/aws-backup/latest/devguide/backup-feature-availability.html: "RDS, Aurora, DocumentDB, and
+        # Neptune do not support a single copy action that performs both cross-Region AND cross-account backup."
+        if region != self.region:
+            fail(
+                "backup_copy_vault_arn", arn,
+                f"AWS Backup cannot copy an RDS database to another account and another Region in one copy: expected a "
+                f"vault in the stack's Region ({self.region}); backup_copy_region makes the other Region's copy",
+            )  # fmt: skip
+        if account in self.allowed_account_ids:
+            fail("backup_copy_vault_arn", arn, f"expected a vault in another account than this stack's ({account})")
+        # AWS Backup copies an RDS snapshot under its source key; RDS cannot share a snapshot under the account's AWS
+        # managed key (aws/rds) with another account (docs.aws.amazon.com/AmazonRDS/latest/UserGuide/
+        # share-encrypted-snapshot.html; docs.aws.amazon.com/aws-backup/latest/devguide/create-cross-account-backup.html).
+        if not self.db_storage_customer_key:
+            fail(
+                "db_storage_customer_key", self.db_storage_customer_key,
+                "backup_copy_vault_arn copies the database to another account, which RDS allows only under a customer "
+                "managed key: expected true",
+            )  # fmt: skip
+
+    @property
+    def backup_copy_account_id(self) -> str | None:
+        """The account of backup_copy_vault_arn (the one the database key lets copy the snapshots); None without it."""
+        return self.backup_copy_vault_arn.split(":")[4] if self.backup_copy_vault_arn else None
 
     @property
     def alarm_thresholds(self) -> dict[str, float]:

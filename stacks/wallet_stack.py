@@ -17,7 +17,7 @@ from constructs_lib.dashboard import Dashboard, DashboardProps
 from constructs_lib.database import Database, DatabaseProps
 from constructs_lib.database_backup import DatabaseBackup, DatabaseBackupProps, RestoreTestingProps
 from constructs_lib.ecs_task import EcrImage
-from constructs_lib.encryption_key import EncryptionKey, EncryptionKeyProps, log_groups_grant
+from constructs_lib.encryption_key import EncryptionKey, EncryptionKeyProps, log_groups_grant, snapshot_copy_grants
 from constructs_lib.fargate_service import FargateService, FargateServiceProps, ShiftStrategy, SpotCapacity, TrafficShift
 from constructs_lib.load_balancer import LoadBalancer, LoadBalancerProps
 from constructs_lib.migration_task import MigrationTask, MigrationTaskProps
@@ -191,6 +191,11 @@ class WalletStack(AddressedStack):
                 # only). docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Overview.Encryption.Keys.html,
                 # docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PerfInsights.access-control.cmk-policy.html
                 grants=[],
+                # With backup_copy_vault_arn: AWS Backup's copy into the other account's vault is an RDS snapshot under
+                # this key, which that account must be allowed to use (docs.aws.amazon.com/aws-backup/latest/devguide/
+                # create-cross-account-backup.html: "if your resources are encrypted with a customer managed key, you
+                # must share this customer managed key with the destination account"). Exactly that account.
+                account_grants=snapshot_copy_grants(config.backup_copy_account_id) if config.backup_copy_account_id else (),
             ),
         )
         key = self.database_key.arn

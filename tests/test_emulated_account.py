@@ -25,12 +25,14 @@ from typing import Any
 import pytest
 
 from stacks import config
+from tests import backup_events
 from tests.conftest import ENV_STACKS, SUMMARY, Build
 from tests.emulator import account, provider
 from tests.emulator.lifecycle import FIRST, NEXT, PLANNED_JSON
 from tests.expected import EXPECTED
 from tests.golden import GOLDEN_DIR
 from tests.helpers import workflow_steps
+from tests.test_realistic_context import REALISTIC_CONTEXT
 
 ALLOWLIST = Path(__file__).resolve().parent / "emulator" / "allowlist.toml"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -309,6 +311,41 @@ def test_restore_tests_are_planned_into_the_databases_subnets_behind_a_closed_se
         assert (group["GroupName"], group["IpPermissions"], group["IpPermissionsEgress"]) == (
             f"wallet-service-{environment.environment}-restore-test", [], [],
         )  # fmt: skip
+
+
+def test_the_deployed_restore_test_rule_matches_aws_example_events_of_its_plan_only(
+    record: dict[str, Any], emulator: account.Account
+) -> None:
+    """The rule as the provider created it, asked with EventBridge's TestEventPattern (moto's matcher: server.py) about
+    AWS's example restore job events (tests/backup_events.py) as the deployed plan's jobs send them: a completed and a
+    failed one match; a running one, another plan's job and a restore outside any plan do not."""
+    tested = [c for c in config.load({}) if c.restore_testing]
+    assert tested, "production requires restore tests"
+    for environment in tested:
+        succeeded(step(record, environment.stack_name, "deploy"))
+        backup, events = (emulator.client(service, environment.region) for service in ("backup", "events"))
+        name = f"wallet_service_{environment.environment}_restore_test"
+        plan = backup.get_restore_testing_plan(RestoreTestingPlanName=name)["RestoreTestingPlan"]["RestoreTestingPlanArn"]
+        pattern = events.describe_rule(Name=f"wallet-service-{environment.environment}-restore-test")["EventPattern"]
+
+        def matches(event: dict[str, Any], pattern: str = pattern, events: Any = events) -> bool:
+            return bool(events.test_event_pattern(EventPattern=pattern, Event=json.dumps(event))["Result"])
+
+        assert matches(backup_events.of_restore_test(backup_events.COMPLETED, plan))
+        assert matches(backup_events.of_restore_test(backup_events.FAILED, plan))
+        assert not matches(backup_events.of_restore_test(backup_events.RUNNING, plan))
+        assert not matches(backup_events.of_restore_test(backup_events.COMPLETED, backup_events.OTHER_PLAN))
+        assert not matches(backup_events.COMPLETED)
+
+
+def test_a_teams_copy_into_its_backup_account_is_planned_with_that_account_on_the_database_key(record: dict[str, Any]) -> None:
+    """The realistic context's production copies into a vault of account 210987654321: its plan names that account on
+    the database key (and the copy action), nothing else of it."""
+    stack = next(c.stack_name for c in config.load(REALISTIC_CONTEXT) if c.backup_copy_vault_arn)
+    output = ANSI.sub("", record["realistic"][stack]["output"])
+    assert record["realistic"][stack]["returncode"] == 0, output[-4000:]
+    assert output.count('"arn:aws:iam::210987654321:root"') == 2, output[-4000:]  # CopyAccountUsesKey, ...GrantsForAwsResources
+    assert '"arn:aws:backup:us-east-1:210987654321:backup-vault:wallet-copies"' in output
 
 
 def test_a_sidecar_is_added_by_configuration_alone(record: dict[str, Any]) -> None:

@@ -77,6 +77,19 @@ BAD_INPUTS: list[tuple[str, str, str | None, str | None]] = [
     ("production-short-log-retention", "log_retention_days", context({"wallet-prod": {"log_retention_days": 30}}), None),
     ("arm64-on-spot", "fargate_spot_percent", context({"wallet": {"cpu_architecture": "ARM64"}}), None),
     ("endpoint-azs", "vpc_endpoint_azs", None, cdktf_json({"wallet-dev": {"vpc_endpoint_azs": 7}})),
+    (
+        "copy-account-under-aws-managed-key",
+        "db_storage_customer_key",
+        context(
+            {
+                "wallet-prod": {
+                    "db_storage_customer_key": False,
+                    "backup_copy_vault_arn": "arn:aws:backup:us-east-1:210987654321:backup-vault:wallet-copies",
+                }
+            }
+        ),
+        None,
+    ),
 ]
 
 

@@ -52,6 +52,8 @@ REALISTIC_CONTEXT: dict[str, Any] = {
         "alarm_emails": ["payments-oncall@example.com", "wallet-prod-alerts@example.com"],
         "alarm_db_connections": 400,
         "sidecars": [ADOT_COLLECTOR],
+        # a copy into the team's backup account (its side: README, "Backups that survive the account and the Region")
+        "backup_copy_vault_arn": "arn:aws:backup:us-east-1:210987654321:backup-vault:wallet-copies",
     },
 }
 for _stack in config.STACK_NAMES:  # every environment of the table, a new one too, has somebody to alert

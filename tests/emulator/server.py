@@ -286,6 +286,31 @@ def _add_restore_testing() -> None:
         setattr(BackupResponse, method.__name__, method)
 
 
+def _add_test_event_pattern() -> None:
+    """EventBridge's TestEventPattern, which moto 5.2.5 leaves unimplemented (its handler answers nothing). Answered
+    with moto's own matcher, the one it routes PutEvents to rules with, after AWS's checks: the pattern must parse as
+    an event pattern, and the event must carry the fields AWS makes mandatory ("id, account, source, time, region,
+    resources, detail-type": docs.aws.amazon.com/eventbridge/latest/APIReference/API_TestEventPattern.html; the
+    emulator answers a missing one with ValidationException naming it). What AWS's own matcher decides is shown only in
+    a real account (allowlist: restore tests)."""
+    from moto.core.exceptions import JsonRESTError
+    from moto.events.models import EventPattern, EventPatternParser
+    from moto.events.responses import EventsHandler
+
+    mandatory = ("id", "account", "source", "time", "region", "resources", "detail-type")
+
+    def test_event_pattern(self: Any) -> str:
+        raw = self._get_param("EventPattern")
+        pattern = EventPatternParser(raw).parse()  # InvalidEventPatternException, as AWS answers
+        event = json.loads(self._get_param("Event"))
+        missing = [name for name in mandatory if name not in event]
+        if missing:
+            raise JsonRESTError("ValidationException", f"Event is missing the mandatory fields {', '.join(missing)}")
+        return json.dumps({"Result": EventPattern(raw, pattern).matches_event(event)})
+
+    EventsHandler.test_event_pattern = test_event_pattern  # type: ignore[method-assign,assignment]
+
+
 def _add_pull_through_cache_rules() -> None:
     """ECR's CreatePullThroughCacheRule, DescribePullThroughCacheRules and DeletePullThroughCacheRule, which moto
     5.2.5 does not implement (the sidecars' aws_ecr_pull_through_cache_rule). Kept per Region as the API documents
@@ -598,6 +623,7 @@ def main(argv: list[str]) -> None:
     _evaluate_bucket_policies_as_over_tls()
     _add_backup_selections()
     _add_restore_testing()
+    _add_test_event_pattern()
     _add_pull_through_cache_rules()
     _fargate_containers_without_memory()
     _ecs_services_keep_their_settings()

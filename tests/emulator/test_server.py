@@ -5,6 +5,7 @@ so the lifecycle's account is left alone."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from tests import backup_events
 from tests.emulator.account import CREDENTIALS, Account, Emulator
 
 TRUST = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "backup.amazonaws.com"}, "Action": "sts:AssumeRole"}]}'
@@ -113,3 +115,31 @@ def test_a_deployment_of_a_traffic_shifting_service_swaps_its_target_groups(serv
     assert serving() == (green, {blue: 0, green: 100})
     ecs.update_service(cluster="swap", service="swap", taskDefinition=revisions[2])
     assert serving() == (blue, {blue: 100, green: 0})
+
+
+PLAN = "arn:aws:backup:us-east-1:123456789012:restore-testing-plan:wallet_service_prod_restore_test-0b6f1c2e-9d3a-4b7e-8f10-2a3b4c5d6e7f"
+RESTORE_TESTED = {
+    "source": ["aws.backup"],
+    "detail-type": ["Restore Job State Change"],
+    "detail": {"status": ["COMPLETED", "FAILED", "ABORTED"], "restoreTestingPlanArn": [PLAN]},
+}
+"""The restore-test rule's pattern (tests/stacks/test_backup.py), with a plan's ARN."""
+
+
+def test_test_event_pattern_answers_with_the_rules_matcher(server: tuple[Account, Path]) -> None:
+    """TestEventPattern (server.py's correction) on AWS's example events: a completed and a failed job of the plan
+    match; a running one, another plan's and a restore outside any plan do not; an event without a mandatory field is
+    refused."""
+    events = server[0].client("events", "us-east-1")
+
+    def matches(event: dict[str, Any]) -> bool:
+        return bool(events.test_event_pattern(EventPattern=json.dumps(RESTORE_TESTED), Event=json.dumps(event))["Result"])
+
+    assert matches(backup_events.of_restore_test(backup_events.COMPLETED, PLAN))
+    assert matches(backup_events.of_restore_test(backup_events.FAILED, PLAN))
+    assert not matches(backup_events.of_restore_test(backup_events.RUNNING, PLAN))
+    assert not matches(backup_events.of_restore_test(backup_events.COMPLETED, backup_events.OTHER_PLAN))
+    assert not matches(backup_events.COMPLETED)
+    with pytest.raises(ClientError) as refused:
+        matches({key: value for key, value in backup_events.COMPLETED.items() if key != "id"})
+    assert refused.value.response["Error"]["Message"] == "Event is missing the mandatory fields id"

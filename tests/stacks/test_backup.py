@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from tests import backup_events
 from tests.expected import EXPECTED
 from tests.helpers import data_sources, resources, synth_environment
 
@@ -174,6 +175,28 @@ def test_each_restore_test_result_reaches_the_alarm_topic(parsed: dict[str, dict
     )
 
 
+def test_the_restore_test_rule_matches_aws_example_events_of_its_plan_only(parsed: dict[str, dict[str, Any]]) -> None:
+    """The synthesized pattern, its plan's ARN written in, against AWS's example events (tests/backup_events.py) with
+    moto's matcher, offline; tests/test_emulated_account.py asks the emulated account's TestEventPattern with the
+    deployed rule."""
+    from moto.events.models import EventPattern
+
+    plan = "arn:aws:backup:us-east-1:123456789012:restore-testing-plan:wallet_service_prod_restore_test-0b6f1c2e-9d3a"
+    raw = resources(parsed["wallet-prod"], "aws_cloudwatch_event_rule")["backup_restore_tested"]["event_pattern"].replace(
+        "${aws_backup_restore_testing_plan.backup_restore_testing_plan.arn}", plan
+    )
+    pattern = EventPattern(raw, json.loads(raw))
+
+    def matches(event: dict[str, Any]) -> bool:
+        return bool(pattern.matches_event(event))  # type: ignore[arg-type]  # moto's TypedDict of an event: a dict
+
+    assert matches(backup_events.of_restore_test(backup_events.COMPLETED, plan))
+    assert matches(backup_events.of_restore_test(backup_events.FAILED, plan))
+    assert not matches(backup_events.of_restore_test(backup_events.RUNNING, plan))
+    assert not matches(backup_events.of_restore_test(backup_events.COMPLETED, backup_events.OTHER_PLAN))
+    assert not matches(backup_events.COMPLETED)  # a restore outside any restore testing plan
+
+
 RESTORE_TEST_SETTINGS = {
     "aws_backup": True,
     "db_backup_retention_days": 35,
@@ -197,3 +220,43 @@ def test_restore_test_settings_reach_the_plan_and_selection(staging_with_restore
     assert selection["validation_window_hours"] == 12
     assert selection["restore_metadata_overrides"]["dbInstanceClass"] == "db.t3.micro"
     assert "alarms_restore_tested_target" in resources(staging_with_restore_tests, "aws_cloudwatch_event_target")
+
+
+COPY_VAULT = "arn:aws:backup:us-east-1:210987654321:backup-vault:wallet-copies"
+
+
+def database_key_statements(document: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(data_sources(document, "aws_iam_policy_document")["database_key_policy"]["statement"])
+
+
+def test_a_copy_into_another_account_lets_exactly_that_account_use_the_database_key() -> None:
+    """RDS's "Allowing access to an AWS KMS key" (share-encrypted-snapshot.html), for the copy vault's account alone:
+    the key's use, and grants for AWS resources only. The account's own statement stays first."""
+    document = synth_environment(
+        "wallet-staging", {"aws_backup": True, "db_backup_retention_days": 35, "backup_copy_vault_arn": COPY_VAULT}
+    )
+    [plan] = resources(document, "aws_backup_plan").values()
+    assert [action["destination_vault_arn"] for action in plan["rule"][0]["copy_action"]] == [COPY_VAULT]
+    account, use, grants = database_key_statements(document)
+    assert account["sid"] == "AccountAdministers"
+    assert use == {
+        "sid": "CopyAccountUsesKey",
+        "actions": ["kms:CreateGrant", "kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+        "resources": ["*"],
+        "principals": [{"type": "AWS", "identifiers": ["arn:aws:iam::210987654321:root"]}],
+    }
+    assert grants == {
+        "sid": "CopyAccountGrantsForAwsResources",
+        "actions": ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
+        "resources": ["*"],
+        "principals": [{"type": "AWS", "identifiers": ["arn:aws:iam::210987654321:root"]}],
+        "condition": [{"test": "Bool", "variable": "kms:GrantIsForAWSResource", "values": ["true"]}],
+    }
+    [instance] = resources(document, "aws_db_instance").values()
+    assert instance["kms_key_id"] == "${aws_kms_key.database_key_key.arn}"  # the snapshots are under this key
+
+
+def test_without_a_copy_account_the_database_key_names_no_other_account() -> None:
+    document = synth_environment("wallet-staging", {"aws_backup": True, "db_backup_retention_days": 35})
+    [account] = database_key_statements(document)
+    assert account["principals"] == [{"type": "AWS", "identifiers": ["arn:aws:iam::${data.aws_caller_identity.account.account_id}:root"]}]

@@ -313,6 +313,28 @@ RULES: list[tuple[str, dict[str, Any], str]] = [
         "expected a vault ARN such as 'arn:aws:backup:us-east-1:210987654321:backup-vault:wallet-copies'",
     ),
     (
+        "wallet-prod",
+        {"backup_copy_vault_arn": "arn:aws:backup:us-west-2:210987654321:backup-vault:wallet-copies"},
+        "wallet-prod: backup_copy_vault_arn: 'arn:aws:backup:us-west-2:210987654321:backup-vault:wallet-copies' is not valid; "
+        "AWS Backup cannot copy an RDS database to another account and another Region in one copy: expected a vault in the "
+        "stack's Region (us-east-1); backup_copy_region makes the other Region's copy",
+    ),
+    (
+        "wallet-prod",
+        {
+            "allowed_account_ids": ["210987654321"],
+            "backup_copy_vault_arn": "arn:aws:backup:us-east-1:210987654321:backup-vault:wallet-copies",
+        },
+        "wallet-prod: backup_copy_vault_arn: 'arn:aws:backup:us-east-1:210987654321:backup-vault:wallet-copies' is not valid; "
+        "expected a vault in another account than this stack's (210987654321)",
+    ),
+    (
+        "wallet-prod",
+        {"db_storage_customer_key": False, "backup_copy_vault_arn": "arn:aws:backup:us-east-1:210987654321:backup-vault:wallet-copies"},
+        "wallet-prod: db_storage_customer_key: False is not valid; backup_copy_vault_arn copies the database to another account, "
+        "which RDS allows only under a customer managed key: expected true",
+    ),
+    (
         "wallet-staging",
         {"backup_copy_region": "us-west-2"},
         "wallet-staging: backup_copy_region: 'us-west-2' is not valid; copies need aws_backup: true",

@@ -242,7 +242,8 @@ def refusal_shared(settings: dict[str, Any]) -> str:
 
 def test_a_copy_vaults_name_is_2_to_50_characters() -> None:
     stack = stack_of("production")
-    arn = "arn:aws:backup:us-west-2:210987654321:backup-vault:"
+    region = loaded(stack, {}).region  # the vault in the stack's Region: RDS copies across accounts or Regions, not both
+    arn = f"arn:aws:backup:{region}:210987654321:backup-vault:"
     rule = "expected a vault ARN such as 'arn:aws:backup:us-east-1:210987654321:backup-vault:wallet-copies'"
     for name in ("ab", "v" * 50):
         assert loaded(stack, {"aws_backup": True, "backup_copy_vault_arn": arn + name}).backup_copy_vault_arn == arn + name

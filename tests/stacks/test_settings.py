@@ -31,7 +31,7 @@ LINEAR: dict[str, Any] = {
     "db_instance_class": "db.t4g.medium", "db_allocated_storage": 40, "db_max_allocated_storage": 80,
     "db_multi_az": True, "db_deletion_protection": True, "db_backup_retention_days": 14, "log_retention_days": 90,
     "db_prevent_destroy": True, "db_engine_version": "16", "db_apply_immediately": False,
-    "db_app_user": "payments_app", "db_ca_cert_identifier": "rds-ca-ecc384-g1", "db_storage_customer_key": False,
+    "db_app_user": "payments_app", "db_ca_cert_identifier": "rds-ca-ecc384-g1",
     "database_insights_mode": "advanced",
     "aws_backup": True, "backup_retention_days": 14, "backup_vault_lock_min_days": 10, "backup_vault_lock_max_days": 100,
     "backup_vault_lock_mode": "compliance", "backup_copy_region": "us-west-1", "backup_copy_vault_arn": COPY_VAULT,
@@ -62,6 +62,7 @@ CANARY: dict[str, Any] = {
     "vpc_endpoint_azs": None, "certificate_arn": None, "certificate_tags": {"Name": "wallet-payments"},
     "vpc_endpoints": False, "waf": False,
     "db_engine_version": "16", "db_allow_major_version_upgrade": True, "db_apply_immediately": False,
+    "db_storage_customer_key": False,  # not with LINEAR's backup_copy_vault_arn, which requires the customer managed key
 }  # fmt: skip
 BLUE_GREEN: dict[str, Any] = {"deployment_strategy": "blue_green", "deployment_bake_minutes": 6}
 
@@ -152,7 +153,7 @@ EFFECTS: list[tuple[str, str, Callable[[dict[str, Any]], Any], Any]] = [
     ("db_app_user", "linear", lambda d: d["data"]["aws_iam_policy_document"]["service_task_iam_database_policy_document"]["statement"][0]
      ["resources"][0].rsplit("/", 1)[1], "payments_app"),
     ("db_ca_cert_identifier", "linear", lambda d: db(d)["ca_cert_identifier"], "rds-ca-ecc384-g1"),
-    ("db_storage_customer_key", "linear", lambda d: (db(d)["storage_encrypted"], db(d).get("kms_key_id")), (True, None)),
+    ("db_storage_customer_key", "canary", lambda d: (db(d)["storage_encrypted"], db(d).get("kms_key_id")), (True, None)),
     ("database_insights_mode", "linear", lambda d: (db(d)["database_insights_mode"], db(d)["performance_insights_retention_period"]),
      ("advanced", 465)),
     ("aws_backup", "linear", lambda d: one(d, "aws_backup_plan")["rule"][0]["enable_continuous_backup"], True),
