@@ -63,7 +63,7 @@ class Findings:
 
 
 def _empty(value: Any) -> bool:
-    return value is None or value == {} or value == []
+    return value is None or value in ({}, [])
 
 
 def changed_paths(before: Any, after: Any, prefix: Path = ()) -> Iterator[Path]:
@@ -170,10 +170,7 @@ def _listed(items: list[Drifted]) -> list[str]:
 
 def summary(stack: str, findings: Findings) -> str:
     """The Markdown summary of ``findings`` for ``stack``."""
-    if findings.differs:
-        lines = [f"### {stack}: drift\n"]
-    else:
-        lines = [f"### {stack}: no drift\n", "The account matches the code.", ""]
+    lines = [f"### {stack}: drift\n"] if findings.differs else [f"### {stack}: no drift\n", "The account matches the code.", ""]
     if findings.drifted:
         lines += ["Changed outside Terraform (the account no longer matches the last apply):", ""]
         lines += _listed(findings.drifted)

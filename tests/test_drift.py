@@ -153,7 +153,7 @@ WHAT_TO_DO = 'What to do: README, "Reading a drift report".\n'
                 "resource_drift": [DESIRED_COUNT, TAGS_SHAPE],
                 "resource_changes": [SERVICE_NO_OP, RULE_CHANGE],
                 "relevant_attributes": [RELEVANT_GROUP_ID],
-            },  # fmt: skip
+            },
             2,
             "### wallet-prod: drift\n\nWhat an apply of the code would do:\n\n"
             "- `aws_vpc_security_group_ingress_rule.database_ingress_from_service`: delete/create\n\n"
