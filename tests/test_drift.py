@@ -201,12 +201,11 @@ def test_a_relevant_attribute_without_a_resource_applies_to_every_drifted_resour
 
 def test_a_replacement_does_not_count_the_attributes_it_leaves_unknown() -> None:
     """A replaced resource has every computed attribute unknown in the plan; only known values set back count."""
-    restored = {**RESTORABLE_TIME["change"]["after"]}
     replace = {
         "address": DATABASE,
         "change": {
             "actions": ["delete", "create"],
-            "before": restored,
+            "before": {"id": "db-1", "latest_restorable_time": "2026-12-01T03:15:00Z", "tags": {"Name": "wallet"}},
             "after": {"id": None, "latest_restorable_time": None, "tags": {"Name": "wallet"}},
             "after_unknown": {"id": True, "latest_restorable_time": True},
         },
