@@ -36,7 +36,9 @@ if [ "$action" = drift ]; then
   # state lock, then what drifted by resource and attribute (release/drift.py). Exit 0: no drift; 2: drift; 1: the
   # check could not run (no tag to plan with, the plan failed). -detailed-exitcode alone would say 2 for any refresh
   # change, AWS's own included: release/drift.py decides.
+  tag_from="given"
   if [ -z "$tag" ]; then
+    tag_from="the tag it runs: its service_image_tag output"
     # The tag the service runs, as the last apply recorded it: a tag kept anywhere else lags behind releases and every
     # lag would show as drift.
     tag=$(terraform -chdir="$folder" output -raw service_image_tag 2>/dev/null) || tag=""
@@ -45,6 +47,7 @@ if [ "$action" = drift ]; then
       exit 1
     fi
   fi
+  echo "drift check of $stack at $tag ($tag_from)"
   status=0
   terraform -chdir="$folder" plan -input=false -lock=false -detailed-exitcode -no-color -out=drift.tfplan -var "image_tag=$tag" || status=$?
   if [ "$status" = 1 ]; then exit 1; fi
