@@ -13,8 +13,8 @@ differs from the code, 0 when it does not, 1 when the input is not a plan in JSO
 
 What a refresh changed and nothing in the code sets or reads is not drift: attributes AWS moves on its own
 (``latest_restorable_time`` of an RDS instance, every few minutes) and shapes that differ without meaning (``tags``
-null against ``{}``: null, ``{}`` and ``[]`` compare equal here). Those are listed as not counted, so a reader can
-check. Terraform's JSON plan format ("Plan Representation": ``resource_drift``, ``relevant_attributes``, paths as
+null against ``{}``: null, ``{}`` and ``[]`` compare equal here, so these are not even listed). The rest of what a
+refresh changed is listed as not counted, so a reader can check. Terraform's JSON plan format ("Plan Representation": ``resource_drift``, ``relevant_attributes``, paths as
 arrays of names and indices): https://developer.hashicorp.com/terraform/internals/json-format. Terraform fills
 ``relevant_attributes`` with the attributes that the plan's changes and changed outputs refer to
 (internal/terraform/context_plan.go, relevantResourceAttrsForPlan), and its own plan shows only that drift
