@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Plan, deploy or release one environment of the table in stacks/config.py with an image tag:
 #   pipenv run plan prod v1.2.3      synthesize, then `terraform init` and `terraform plan` in cdktf.out/stacks/wallet-prod
-#   pipenv run drift prod v1.2.3     the same plan without the lock, exit 2 and the drifted resources when the account
+#   pipenv run drift prod [v1.2.3]   the same plan without the lock, at the tag the stack runs (its service_image_tag
+#                                    output) unless one is given; exit 2 and what drifted, by attribute, when the account
 #                                    differs from the code (the nightly drift job)
 #   pipenv run deploy prod v1.2.3    `cdktf deploy wallet-prod --var image_tag=v1.2.3` (asks before applying); on a
 #                                    stack without state, the first deploy below
@@ -14,15 +15,15 @@
 # AUTO_APPROVE=1 applies without asking (the pipeline), here and in `cdktf deploy`; otherwise Terraform (or cdktf) asks before each apply.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-usage="usage: pipenv run {plan|deploy|release|drift} <environment> <image tag>   (an environment as dev or wallet-dev: python -m stacks.cli environments)"
+usage="usage: pipenv run {plan|deploy|release|drift} <environment> <image tag>   (drift: the tag the stack runs when none is given; an environment as dev or wallet-dev: python -m stacks.cli environments)"
 action=${1:-}
 environment=${2:-}
 tag=${3:-}
 case "$action" in plan | deploy | release | drift) ;; *) echo "error: action: '$action' is not valid; expected plan, deploy, release or drift ($usage)" >&2; exit 2 ;; esac
-if [ -z "$environment" ] || [ -z "$tag" ]; then echo "$usage" >&2; exit 2; fi
+if [ -z "$environment" ] || { [ -z "$tag" ] && [ "$action" != drift ]; }; then echo "$usage" >&2; exit 2; fi
 # Each: one error line and exit 2 (an environment not in the table, a malformed tag, no state bucket set yet).
 stack=$(python -m stacks.cli stack "$environment")
-python -m stacks.cli image-tag "$tag"
+if [ -n "$tag" ]; then python -m stacks.cli image-tag "$tag"; fi
 python -m stacks.cli state-bucket >/dev/null
 folder="cdktf.out/stacks/$stack"
 python main.py
@@ -32,12 +33,28 @@ if [ "$action" = plan ]; then
 fi
 if [ "$action" = drift ]; then
   # The nightly drift check (.github/workflows/drift.yml): a speculative plan under the read-only role, without the
-  # state lock, then the drifted resources by name (release/drift.py). Exit 0: no drift; 2: drift; 1: the plan failed.
+  # state lock, then what drifted by resource and attribute (release/drift.py). Exit 0: no drift; 2: drift; 1: the
+  # check could not run (no tag to plan with, the plan failed). -detailed-exitcode alone would say 2 for any refresh
+  # change, AWS's own included: release/drift.py decides.
+  tag_from="given"
+  if [ -z "$tag" ]; then
+    tag_from="the tag it runs: its service_image_tag output"
+    # The tag the service runs, as the last apply recorded it: a tag kept anywhere else lags behind releases and every
+    # lag would show as drift.
+    tag=$(terraform -chdir="$folder" output -raw service_image_tag 2>/dev/null) || tag=""
+    if [ -z "$tag" ]; then
+      echo "error: service_image_tag: $stack has no such output in its state (not deployed yet, or deployed before the output existed); give the tag it runs: pipenv run drift $environment <image tag>" >&2
+      exit 1
+    fi
+  fi
+  echo "drift check of $stack at $tag ($tag_from)"
   status=0
   terraform -chdir="$folder" plan -input=false -lock=false -detailed-exitcode -no-color -out=drift.tfplan -var "image_tag=$tag" || status=$?
   if [ "$status" = 1 ]; then exit 1; fi
-  terraform -chdir="$folder" show -json drift.tfplan | python -m release.drift "$stack"
-  exit 0
+  status=0
+  terraform -chdir="$folder" show -json drift.tfplan | python -m release.drift "$stack" || status=$?
+  rm -f "$folder/drift.tfplan"  # it holds the state's values, secrets among them
+  exit "$status"
 fi
 approve=()
 if [ "${AUTO_APPROVE:-}" = 1 ]; then approve=(-auto-approve); fi
@@ -91,7 +108,10 @@ fi
 if [ "$action" = deploy ]; then
   cdktf_approve=()
   if [ "${AUTO_APPROVE:-}" = 1 ]; then cdktf_approve=(--auto-approve); fi
-  service_apply tools/cdktf/node_modules/.bin/cdktf deploy "$stack" "${cdktf_approve[@]}" --var "image_tag=$tag"
+  # CHECKPOINT_DISABLE: no telemetry call to checkpoint-api.hashicorp.com (cdktf-cli 0.21, @cdktf/commons
+  # src/checkpoint.ts and src/environment.ts: any value); DISABLE_VERSION_CHECK=1: no `npm view cdktf-cli version`
+  # (src/bin/cmds/helper/version-check.ts; the version is pinned in tools/cdktf).
+  service_apply env CHECKPOINT_DISABLE=1 DISABLE_VERSION_CHECK=1 tools/cdktf/node_modules/.bin/cdktf deploy "$stack" "${cdktf_approve[@]}" --var "image_tag=$tag"
   exit 0
 fi
 echo "release $stack: $current -> $tag"

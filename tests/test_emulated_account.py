@@ -538,31 +538,50 @@ def test_the_pull_request_diff_takes_no_lock(record: dict[str, Any], emulated_ru
     assert held == lock
 
 
-def test_the_nightly_drift_check_names_what_changed_outside_terraform(record: dict[str, Any], emulated_run: Any,
-                                                                     emulator: account.Account) -> None:  # fmt: skip
-    """`pipenv run drift prod v1.2.4` (what .github/workflows/drift.yml runs) after someone shortened the service's log
-    retention by hand: exit 2, and the summary names the log group as changed outside Terraform."""
+def test_the_nightly_drift_check_is_clean_right_after_a_release(record: dict[str, Any], env_stack: str) -> None:
+    """`pipenv run drift <env>` (what .github/workflows/drift.yml runs: no tag, the one the stack runs) right after a
+    release, when `terraform plan` shows no changes: exit 0, no drift, at the released tag read from the state."""
+    succeeded(step(record, env_stack, "plan-after-release"))
+    item = step(record, env_stack, "drift-after-release")
+    assert item["returncode"] == 0, item["output"][-4000:]
+    assert f"drift check of {env_stack} at {NEXT} (the tag it runs: its service_image_tag output)\n" in item["output"]
+    assert f"### {env_stack}: no drift\n\nThe account matches the code.\n" in item["output"]
+    assert "Changed outside Terraform" not in item["output"]
+
+
+def test_the_nightly_drift_check_names_what_changed_outside_terraform(record: dict[str, Any], emulated_run: Any) -> None:
+    """The same check on the last environment right after that clean one, its service's log retention set to 1 day
+    by hand first: exit 2, and the summary (printed and appended to $GITHUB_STEP_SUMMARY) names the log group and the
+    attribute, and the apply that puts it back, and nothing else."""
     stack = ENV_STACKS[-1]
-    succeeded(step(record, stack, "plan"))
-    logs = emulator.client("logs", DEFAULTS.region)
-    group = f"/aws/ecs/wallet-service/{EXPECTED[stack].environment}"
-    [before] = logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"]
-    logs.put_retention_policy(logGroupName=group, retentionInDays=1)
-    env = {
-        **json.loads((emulated_run.outdir / "environment.json").read_text()),
-        "GITHUB_STEP_SUMMARY": str(emulated_run.outdir / "drift.md"),
-    }
-    try:
-        result = subprocess.run(
-            [account.pipenv(), "run", "drift", EXPECTED[stack].environment, NEXT], cwd=emulated_run.outdir / stack, env=env,
-            capture_output=True, text=True, check=False, timeout=600,
-        )  # fmt: skip
-    finally:
-        logs.put_retention_policy(logGroupName=group, retentionInDays=before["retentionInDays"])
-    assert result.returncode == 2, (result.stdout + result.stderr)[-3000:]
-    report = (emulated_run.outdir / "drift.md").read_text()
-    drifted = report.split("Changed outside Terraform")[1].split("What an apply")[0]
-    assert "- `aws_cloudwatch_log_group.service_task_log_group`" in drifted, report
+    assert step(record, stack, "drift-after-release")["returncode"] == 0
+    item = step(record, stack, "drift-outside-change")
+    assert item["returncode"] == 2, item["output"][-4000:]
+    report = (
+        f"### {stack}: drift\n\nChanged outside Terraform (the account no longer matches the last apply):\n\n"
+        "- `aws_cloudwatch_log_group.service_task_log_group`: `retention_in_days`\n\n"
+        "What an apply of the code would do:\n\n- `aws_cloudwatch_log_group.service_task_log_group`: update\n\n"
+    )
+    assert report in item["output"], item["output"][-4000:]
+    summary = (emulated_run.outdir / stack / "step-summary.md").read_text()
+    assert report in summary
+    # The retention was put back: the next step (a release) starts from the released account.
+    assert step(record, stack, "port-change")["returncode"] == 0
+
+
+def test_a_drift_check_without_a_tag_needs_the_output(record: dict[str, Any]) -> None:
+    """On a state without the service_image_tag output (deployed before it existed), `pipenv run drift <env>` has no
+    tag to plan with: one line saying so and how to give one, exit 1 (the check did not run), no plan."""
+    stack = ENV_STACKS[-1]
+    item = step(record, stack, "drift-without-output")
+    assert item["returncode"] == 1
+    environment = EXPECTED[stack].environment
+    line = (
+        f"error: service_image_tag: {stack} has no such output in its state (not deployed yet, or deployed before the "
+        f"output existed); give the tag it runs: pipenv run drift {environment} <image tag>"
+    )
+    assert item["output"].rstrip().endswith("\n" + line), item["output"][-2000:]
+    assert "drift check of" not in item["output"]
 
 
 @pytest.fixture(scope="session")

@@ -18,9 +18,9 @@ from tests.expected import stack_choices
 def test_no_plan_or_apply_while_the_backends_have_no_bucket(tmp_path: Path) -> None:
     project = copy_project(tmp_path / "project", {})  # the defaults: no state_bucket, no single allowed account
     shutil.copytree(PROJECT_DIR / "scripts", project / "scripts")
-    for action in ("plan", "deploy", "release"):
+    for action, *tag in (("plan", "v1.2.4"), ("deploy", "v1.2.4"), ("release", "v1.2.4"), ("drift",)):  # drift: tag optional
         result = subprocess.run(
-            ["bash", "scripts/terraform.sh", action, "prod", "v1.2.4"], cwd=project, env=subprocess_environment(), capture_output=True,
+            ["bash", "scripts/terraform.sh", action, "prod", *tag], cwd=project, env=subprocess_environment(), capture_output=True,
             text=True, check=False, timeout=120,
         )  # fmt: skip
         assert result.returncode == 2, action
@@ -30,8 +30,8 @@ def test_no_plan_or_apply_while_the_backends_have_no_bucket(tmp_path: Path) -> N
 
 
 USAGE = (
-    "usage: pipenv run {plan|deploy|release|drift} <environment> <image tag>   (an environment as dev or wallet-dev: "
-    "python -m stacks.cli environments)"
+    "usage: pipenv run {plan|deploy|release|drift} <environment> <image tag>   (drift: the tag the stack runs when none is "
+    "given; an environment as dev or wallet-dev: python -m stacks.cli environments)"
 )
 
 
@@ -45,8 +45,11 @@ USAGE = (
         (["release", "prod", ""], USAGE),  # a missing argument: the usage, not a complaint about ''
         (["plan", "prod"], USAGE),
         (["deploy"], USAGE),
+        (["drift"], USAGE),
+        (["drift", "prod", "v1 beta"], "error: image_tag: 'v1 beta' is not valid; expected a Docker tag: 1-128 of A-Z a-z 0-9 _ . -, "
+         "not starting with . or -"),
     ],
-    ids=["action", "environment", "tag", "empty-tag", "no-tag", "no-environment"],
+    ids=["action", "environment", "tag", "empty-tag", "no-tag", "no-environment", "drift-no-environment", "drift-tag"],
 )  # fmt: skip
 def test_bad_arguments_are_one_line_before_anything_runs(argv: list[str], message: str) -> None:
     result = subprocess.run(
@@ -64,3 +67,25 @@ def test_an_environment_is_named_either_way(name: str, capsys: pytest.CaptureFix
     assert cli.main(["stack", name]) == 0
     assert capsys.readouterr().out == "wallet-prod\n"
     assert config.select(config.load({}), name).stack_name == "wallet-prod"
+
+
+def test_the_projects_cdktf_does_not_phone_home(tmp_path: Path) -> None:
+    """`pipenv run cdktf ...` (the Pipfile's entry) and the deploy's `cdktf deploy` (scripts/terraform.sh) run the CLI
+    with CHECKPOINT_DISABLE (no telemetry to checkpoint-api.hashicorp.com, which prints a red getaddrinfo ENOTFOUND
+    where there is no internet) and DISABLE_VERSION_CHECK (no `npm view cdktf-cli version`), whatever the caller's
+    environment holds. Here the CLI is a stand-in that prints what it got."""
+    cli = tmp_path / "tools" / "cdktf" / "node_modules" / ".bin" / "cdktf"
+    cli.parent.mkdir(parents=True)
+    cli.write_text(
+        '#!/bin/sh\necho "CHECKPOINT_DISABLE=${CHECKPOINT_DISABLE-unset} DISABLE_VERSION_CHECK=${DISABLE_VERSION_CHECK-unset} $*"\n'
+    )
+    cli.chmod(0o755)
+    env = {key: value for key, value in subprocess_environment().items() if key not in ("CHECKPOINT_DISABLE", "DISABLE_VERSION_CHECK")}
+    result = subprocess.run(
+        ["pipenv", "run", "cdktf", "diff", "wallet-dev"], cwd=tmp_path, env={**env, "PIPENV_PIPFILE": str(PROJECT_DIR / "Pipfile")},
+        capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    assert (result.returncode, result.stdout) == (0, "CHECKPOINT_DISABLE=1 DISABLE_VERSION_CHECK=1 diff wallet-dev\n"), result.stderr
+    script = (PROJECT_DIR / "scripts" / "terraform.sh").read_text()
+    [deploy] = [line.strip() for line in script.splitlines() if "node_modules/.bin/cdktf" in line]
+    assert deploy.startswith("service_apply env CHECKPOINT_DISABLE=1 DISABLE_VERSION_CHECK=1 tools/cdktf/node_modules/.bin/cdktf deploy ")

@@ -70,8 +70,8 @@ def test_the_deploy_job_and_its_aws_session_outlast_the_longest_release() -> Non
 
 
 def test_drift_is_checked_every_night_read_only_and_without_the_lock() -> None:
-    """Scheduled, per environment of the table, under the read-only <env>-plan environment, `pipenv run drift` (whose
-    plan passes -lock=false and never applies: tests/test_emulated_account.py runs it)."""
+    """Scheduled, per environment of the table, under the read-only <env>-plan environment, `pipenv run drift` at the
+    tag the stack runs (whose plan passes -lock=false and never applies: tests/test_emulated_account.py runs it)."""
     import yaml  # type: ignore[import-untyped]
 
     drift = yaml.safe_load((PROJECT_DIR / ".github" / "workflows" / "drift.yml").read_text())
@@ -81,7 +81,9 @@ def test_drift_is_checked_every_night_read_only_and_without_the_lock() -> None:
     assert job["strategy"]["matrix"]["environment"] == "${{ fromJSON(needs.environments.outputs.list) }}"
     assert job["strategy"]["fail-fast"] is False
     [run] = [step for step in job["steps"] if step.get("name", "").startswith("Drift")]
-    assert run["run"] == 'pipenv run drift "$ENVIRONMENT" "$IMAGE_TAG"'
+    # No tag: the one the stack runs (its service_image_tag output), never a variable kept beside it that lags.
+    assert run["run"] == 'pipenv run drift "$ENVIRONMENT"'
+    assert run["env"] == {"ENVIRONMENT": "${{ matrix.environment }}"}
     assert not [step for step in job["steps"] if "apply" in step.get("run", "") or "deploy" in step.get("run", "")]
     script = (PROJECT_DIR / "scripts" / "terraform.sh").read_text()
     assert "plan -input=false -lock=false -detailed-exitcode -no-color -out=drift.tfplan" in script

@@ -11,6 +11,8 @@ bucket becomes `state_bucket`; then each environment, in a project copy of its o
     plan-after-deploy         terraform plan -detailed-exitcode  (0: no changes)
     release                   pipenv run release <env> v1.2.4  (migration task, migrations, service)
     plan-after-release        terraform plan -detailed-exitcode
+    drift-after-release       pipenv run drift <env>           (the nightly drift check, at the tag the stack runs: a
+                                                               clean account right after a release)
     deploy-deployed           pipenv run deploy <env> v1.2.4   (first environment: `cdktf deploy` of a deployed stack)
     cdktf-diff                pipenv run cdktf diff <stack>    (first environment: the CLI's own synth, init, plan)
     sidecar                   pipenv run release <env> v1.2.4  (first environment: the README's OpenTelemetry collector
@@ -24,6 +26,8 @@ bucket becomes `state_bucket`; then each environment, in a project copy of its o
     replace-service-plan      terraform plan -replace=<the service>: what it replaces (first environment)
     launch-type-refused       the state edited to the launch type's form, pipenv run deploy (refused), then the
                               runbook's refresh-only apply, and a re-plan (first environment)
+    drift-outside-change      pipenv run drift <env>           (last environment: its log group's retention set to 1
+                                                               day by hand first, put back after)
     port-change               pipenv run release <env> v1.2.4  (last environment, a traffic-shifting one: container_port
                                                                8080 -> 9090)
     plan-after-port-change    terraform plan -detailed-exitcode  (last environment)
@@ -33,6 +37,7 @@ bucket becomes `state_bucket`; then each environment, in a project copy of its o
     deploy-unreachable        pipenv run deploy <env> v1.2.4   (last environment: AWS_ENDPOINT_URL where nothing listens)
     deploy-state-unreadable   pipenv run deploy <env> v1.2.4   (last environment: its state object denied to all)
     release-without-output    state without service_image_tag, then pipenv run release  (last environment)
+    drift-without-output      pipenv run drift <env>           (last environment, its state still without the output)
     destroy                   terraform destroy -auto-approve  (what the tier allows: tests/test_emulated_account.py)
     unprotect, destroy-unprotected, redeploy, unprotect-again, destroy-again
                               (middle environment, after its destroy stopped at deletion protection: the README's
@@ -153,6 +158,7 @@ def environment_lifecycle(
         ("plan-after-deploy", [*replan, "-var", f"image_tag={FIRST}"], False),
         ("release", [pipenv, "run", "release", short, NEXT], True),
         ("plan-after-release", [*replan, "-var", f"image_tag={NEXT}"], False),
+        ("drift-after-release", [pipenv, "run", "drift", short], False),
     ]
     if role == "first":
         steps += [
@@ -165,7 +171,10 @@ def environment_lifecycle(
             *spot_and_scaling(pipenv, short, folder, replan),
         ]
     if role == "last":
+        retention = f"{sys.executable} -m tests.emulator.console log-retention {environment.region} /aws/ecs/wallet-service/{short}"
+        outside = f"days=$({retention} 1) && {{ {pipenv} run drift {short}; status=$?; {retention} $days >/dev/null; exit $status; }}"
         steps += [
+            ("drift-outside-change", ["bash", "-c", outside], False),
             ("port-change", [pipenv, "run", "release", short, NEXT], True),
             ("plan-after-port-change", [*replan, "-var", f"image_tag={NEXT}"], False),
             ("tls-policy", [pipenv, "run", "deploy", short, NEXT], True),
@@ -186,6 +195,8 @@ def environment_lifecycle(
         ]
     records: list[Record] = []
     step_env = {**env, "AUTO_APPROVE": "1", "TF_VAR_image_tag": NEXT}  # the variable: for `cdktf diff` alone
+    # The drift check's summary, in the copy (never the summary of a GitHub job that runs these tests).
+    step_env["GITHUB_STEP_SUMMARY"] = str(project / "step-summary.md")
     for name, command, ends in steps:
         context_change = CONTEXT_CHANGES.get(name)
         if context_change:
@@ -256,8 +267,8 @@ def spot_and_scaling(pipenv: str, short: str, folder: Path, replan: list[str]) -
 
 def what_goes_wrong(pipenv: str, short: str, folder: Path, state: tuple[str, str]) -> list[tuple[str, list[str], bool]]:
     """On the released stack: a release whose migration fails (the emulator's `false` exits 1: server.py), a deploy
-    that cannot reach AWS, one whose state exists but cannot be read (``state``: its bucket and key), and a release of
-    a stack whose state lacks the service_image_tag output."""
+    that cannot reach AWS, one whose state exists but cannot be read (``state``: its bucket and key), a release of
+    a stack whose state lacks the service_image_tag output, and a drift check of it without a tag."""
     access = f"{sys.executable} -m tests.emulator.state_access {{}} {state[0]} {state[1]}"
     unreadable = f"{access.format('deny')} && {{ {pipenv} run deploy {short} {NEXT}; status=$?; {access.format('allow')}; exit $status; }}"
     without_output = (
@@ -270,6 +281,7 @@ def what_goes_wrong(pipenv: str, short: str, folder: Path, state: tuple[str, str
         ("deploy-unreachable", [pipenv, "run", "deploy", short, NEXT], False),
         ("deploy-state-unreadable", ["bash", "-c", unreadable], False),
         ("release-without-output", ["bash", "-o", "pipefail", "-c", without_output], False),
+        ("drift-without-output", [pipenv, "run", "drift", short], False),
     ]
 
 
