@@ -5,7 +5,7 @@
 #                                    differs from the code (the nightly drift job)
 #   pipenv run deploy prod v1.2.3    `cdktf deploy wallet-prod --var image_tag=v1.2.3` (asks before applying); on a
 #                                    stack without state, the first deploy below
-#   pipenv run release prod v1.2.4   the release order (README, "Releasing a new image"): 1. apply with the service on
+#   pipenv run release prod v1.2.4   the release order (docs/releases.md#releasing-a-new-image): 1. apply with the service on
 #                                    its current tag and the migration task on the new one, 2. run the migrations,
 #                                    3. apply the new tag to the service (a canary where configured). A failed
 #                                    migration stops at 2, with the current version still serving.

@@ -52,7 +52,7 @@ def checkov_reports(request: pytest.FixtureRequest, tmp_path_factory: pytest.Tem
                 service.get("deployment_configuration", {}).pop("dynamic", None)
             (scan_dir / label / stack).mkdir(parents=True)
             (scan_dir / label / stack / "cdk.tf.json").write_text(json.dumps(document))
-    assert SCANNER.exists(), f"{SCANNER} is missing: run `pipenv run setup-cli` (README, first command)"
+    assert SCANNER.exists(), f"{SCANNER} is missing: run `pipenv run setup-cli` (the README's first command)"
     result = subprocess.run(
         [str(SCANNER), "-m", "checkov.main", "-d", str(scan_dir), "--framework", "terraform_json", "--skip-download",
          "--compact", "--output", "json"],
