@@ -40,7 +40,7 @@ def summary(stack: str, plan: Mapping[str, Any]) -> str:
     if planned:
         lines += ["What an apply of the code would do:", ""]
         lines += [f"- `{address}`: {actions}" for address, actions in planned] + [""]
-    lines += ['What to do: docs/pipeline.md#reading-a-drift-report.', ""]
+    lines += ["What to do: docs/pipeline.md#reading-a-drift-report.", ""]
     return "\n".join(lines)
 
 

@@ -59,7 +59,7 @@ MEANINGS: dict[str, str] = {
     "restore_testing_db_instance_class": "class of the restored instance",
     "app_health_check": "the service container's ECS health check command; null: curl of container_port and health_check_path "
     "(the image needs /bin/sh and curl); []: none",
-    "sidecars": 'containers beside the service\'s (docs/architecture.md#sidecars): image from ECR only, CPU and memory from the task, IAM '
+    "sidecars": "containers beside the service's (docs/architecture.md#sidecars): image from ECR only, CPU and memory from the task, IAM "
     "actions and AWS services declared with each",
     "region": "AWS region of the stack, e.g. us-east-1",
     "allowed_account_ids": "12-digit account ids the provider may act on; empty: any",

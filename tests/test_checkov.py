@@ -47,7 +47,9 @@ def checkov_reports(request: pytest.FixtureRequest, tmp_path_factory: pytest.Tem
     scan_dir = tmp_path_factory.mktemp("scan")
     examples: dict[str, Build] = request.getfixturevalue("example_builds")
     for label in SCANNED:
-        built: Build = examples[label.removeprefix("example-")] if label.startswith("example-") else request.getfixturevalue(f"{label}_build")
+        built: Build = (
+            examples[label.removeprefix("example-")] if label.startswith("example-") else request.getfixturevalue(f"{label}_build")
+        )
         for stack in ALL_STACKS:
             document = json.loads(built.synthesized[stack])
             document["terraform"].pop("required_version")

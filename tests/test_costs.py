@@ -353,7 +353,10 @@ def test_a_class_the_price_list_has_no_single_price_for_is_named(tmp_path: Path)
 @pytest.mark.parametrize(
     ("code", "hint"),
     [
-        ("AccessDeniedException", "these credentials may not do this: use the role for this step (docs/runbook.md#prerequisites-for-real-deployments)"),
+        (
+            "AccessDeniedException",
+            "these credentials may not do this: use the role for this step (docs/runbook.md#prerequisites-for-real-deployments)",
+        ),
         ("ExpiredTokenException", "your session expired: sign in again (e.g. aws sso login) and run this again"),
         ("ThrottlingException", "AWS is throttling the account: wait a minute and run this again"),
     ],

@@ -27,7 +27,7 @@ REPLACE = {"address": "aws_lb_target_group.load_balancer_target_group", "change"
             "### wallet-prod: drift\n\nChanged outside Terraform (the account no longer matches the last apply):\n\n"
             "- `aws_cloudwatch_log_group.service_task_log_group`\n\nWhat an apply of the code would do:\n\n"
             "- `aws_cloudwatch_log_group.service_task_log_group`: update\n- `aws_lb_target_group.load_balancer_target_group`: delete/create\n\n"
-            'What to do: docs/pipeline.md#reading-a-drift-report.\n',
+            "What to do: docs/pipeline.md#reading-a-drift-report.\n",
         ),
     ],
     ids=["none", "drifted"],

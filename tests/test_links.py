@@ -111,7 +111,9 @@ def test_every_docs_reference_in_the_code_resolves() -> None:
 
 def test_the_checker_finds_a_missing_file_and_a_missing_heading(tmp_path: Path) -> None:
     page = tmp_path / "page.md"
-    (tmp_path / "other.md").write_text("# Other\n\n## 1. Bootstrap the state bucket (once)\n\n## `wallet`: the key\n\n## Twice\n\n## Twice\n")
+    (tmp_path / "other.md").write_text(
+        "# Other\n\n## 1. Bootstrap the state bucket (once)\n\n## `wallet`: the key\n\n## Twice\n\n## Twice\n"
+    )
     page.write_text(
         "# Page\n\n[ok](other.md#1-bootstrap-the-state-bucket-once) [ok](other.md#wallet-the-key) [ok](other.md#twice-1)"
         " [ok](#page) [web](https://example.com/x)\n[gone](missing.md) [no](other.md#bootstrap) [no](#nothing)\n"
