@@ -44,7 +44,7 @@ BACKGROUND_ENV = "WALLET_TEST_BACKGROUND"
 EMULATOR_ENV = "WALLET_TEST_EMULATOR"
 """0: no emulated account (its tests then fail and say so); for measuring what it adds (scripts/bench.py)."""
 # What a project copy needs to synthesize (main.py) and to run the suite's core checks.
-PROJECT_FILES = ("main.py", "cdktf.json", "pyproject.toml", "README.md")
+PROJECT_FILES = ("main.py", "cdktf.json", "pyproject.toml")
 PROJECT_FOLDERS = ("stacks", "constructs_lib", "tests", "security", "costs", "release", "docs")
 
 
