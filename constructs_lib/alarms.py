@@ -123,7 +123,7 @@ class Alarms(Construct):
         somebody = Op.gte(Fn.length_of(targets.as_list), 1)
         message = (
             f"{props.prefix}: the alarms and deployment and backup failures would reach nobody: add alarm_emails or "
-            f"alarm_notify_arns for this environment in cdktf.json (README, Alarms)"
+            f"alarm_notify_arns for this environment in cdktf.json (docs/alarms.md#alarms-notifications-dashboard)"
         )
         topic = SnsTopic(
             self,

@@ -197,7 +197,7 @@ class FargateService(Construct):
             # place (UpdateService) as long as it has a strategy before and after (terraform-provider-aws
             # internal/service/ecs/service.go, capacityProviderStrategyCustomizeDiff, 5.100.0 and 6.25.0; PR #43533).
             # A service deployed with the launch type is refused by scripts/terraform.sh (release/deployment.py,
-            # launch_type_form) until moved as the README's runbook says.
+            # launch_type_form) until moved as docs/runbook.md#4-moving-a-service-off-the-launch-type says.
             capacity_provider_strategy=props.spot.strategy(),
             force_new_deployment=True,
             platform_version="LATEST",

@@ -316,7 +316,7 @@ def _cell(estimate: Estimate, group: str | None = None) -> str:
 
 
 def markdown(estimates: list[Estimate]) -> str:
-    """The README's table: USD a month per group and environment."""
+    """docs/cost.md's table: USD a month per group and environment."""
     rows = ["| group | " + " | ".join(e.environment for e in estimates) + " |", "|---|" + "---|" * len(estimates)]
     for group in dict.fromkeys(group for e in estimates for group in e.groups):
         rows.append(f"| {group} | " + " | ".join(_cell(e, group) for e in estimates) + " |")

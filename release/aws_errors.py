@@ -25,7 +25,7 @@ HINTS: dict[str, tuple[str, ...]] = {
         "ExpiredTokenException",
         "RequestExpired",
     ),
-    "these credentials may not do this: use the role for this step (README, Prerequisites)": (
+    "these credentials may not do this: use the role for this step (docs/runbook.md#prerequisites-for-real-deployments)": (
         "AccessDenied",
         "AccessDeniedException",
         "UnauthorizedOperation",

@@ -196,8 +196,8 @@ def launch_type_form(state: Mapping[str, Any]) -> bool:
     capacity provider strategy, as this project deployed an environment without Spot before every service got a
     strategy. An apply would move it to a strategy: provider versions before 6.15.0 plan that as a replacement (a fixed
     name: the old service deleted first), 6.15.0 and later as an UpdateService, and AWS's UpdateService reference lists
-    the valid launch type -> capacity provider transitions without Fargate -> Fargate. The runbook's move (README,
-    "Moving a service off the launch type") makes it a deliberate step. An empty state is no deployed service."""
+    the valid launch type -> capacity provider transitions without Fargate -> Fargate. The runbook's move
+    (docs/runbook.md#4-moving-a-service-off-the-launch-type) makes it a deliberate step. An empty state is no deployed service."""
     return any(
         instance["attributes"].get("launch_type") and not instance["attributes"].get("capacity_provider_strategy")
         for resource in state.get("resources", [])

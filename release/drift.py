@@ -181,7 +181,7 @@ def summary(stack: str, findings: Findings) -> str:
         lines += ["Not counted (changed by a refresh; the code neither sets it nor depends on it):", ""]
         lines += _listed(findings.not_counted)
     if findings.differs:
-        lines += ['What to do: README, "Reading a drift report".', ""]
+        lines += ["What to do: docs/pipeline.md#reading-a-drift-report.", ""]
     return "\n".join(lines)
 
 

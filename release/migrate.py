@@ -10,7 +10,7 @@ of the task's CloudWatch log stream (found from the task definition's awslogs op
 
 Exit status: 0 when the migration container exited 0; 1 when it failed, did not start (e.g. the image could not be
 pulled) or did not stop in time (the task is left running: stopping a migration halfway is worse; the message says
-how to stop it); 2 for bad input or missing outputs. The release order in the README runs this between the apply that
+how to stop it); 2 for bad input or missing outputs. The release order (docs/releases.md#releasing-a-new-image) runs this between the apply that
 moves the migration task to the new image and the apply that moves the service.
 """
 

@@ -154,7 +154,7 @@ def check_endpoints(clients: Clients, config: EnvironmentConfig, vpc_id: str | N
         return Result(
             "endpoints",
             f"the VPC already has {', '.join(sorted(clashes))}: set vpc_endpoints false (the tasks use those), or import them "
-            "(README, Troubleshooting)",
+            "(docs/alarms.md#troubleshooting)",
         )
     return Result("endpoints", detail="none in the way")
 
@@ -222,7 +222,10 @@ def check_state_bucket(clients: Clients, config: EnvironmentConfig, account: str
         s3.head_bucket(Bucket=bucket)
     except Exception as error:
         if _error_code(error) in ("404", "NoSuchBucket", "403", "Forbidden"):
-            return Result("state bucket", f"{bucket} not found or not yours: bootstrap the wallet-state stack (README, Runbook 1)")
+            return Result(
+                "state bucket",
+                f"{bucket} not found or not yours: bootstrap the wallet-state stack (docs/runbook.md#1-bootstrap-the-state-bucket-once)",
+            )
         raise
     if config.state_bucket is None:
         return Result("state bucket", f"{bucket} exists but state_bucket is not set: set it under the context key 'wallet'")

@@ -6,7 +6,7 @@
 #                                    differs from the code (the nightly drift job)
 #   pipenv run deploy prod v1.2.3    `cdktf deploy wallet-prod --var image_tag=v1.2.3` (asks before applying); on a
 #                                    stack without state, the first deploy below
-#   pipenv run release prod v1.2.4   the release order (README, "Releasing a new image"): 1. apply with the service on
+#   pipenv run release prod v1.2.4   the release order (docs/releases.md#releasing-a-new-image): 1. apply with the service on
 #                                    its current tag and the migration task on the new one, 2. run the migrations,
 #                                    3. apply the new tag to the service (a canary where configured). A failed
 #                                    migration stops at 2, with the current version still serving.
@@ -88,9 +88,9 @@ if [ -z "$current" ] && [ "$action" = release ]; then
   exit 2
 fi
 # A service deployed with the launch type FARGATE (before every service had a capacity provider strategy) is moved to
-# one by hand first, as the README's runbook says: an apply could replace it (release/deployment.py, launch_type_form).
+# one by hand first, as docs/runbook.md#4-moving-a-service-off-the-launch-type says: an apply could replace it (release/deployment.py, launch_type_form).
 if [ "$(python -m release.deployment launch-type <<<"$state")" = 1 ]; then
-  echo "error: $stack: its service still has the launch type FARGATE, which this code replaces by a capacity provider strategy; move it first (README, \"Moving a service off the launch type\"), then run this again" >&2
+  echo "error: $stack: its service still has the launch type FARGATE, which this code replaces by a capacity provider strategy; move it first (docs/runbook.md#4-moving-a-service-off-the-launch-type), then run this again" >&2
   exit 2
 fi
 # A switch from the rolling strategy to canary, linear or blue/green is two applies, as AWS asks for it

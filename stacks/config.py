@@ -129,8 +129,8 @@ class EnvironmentConfig:
     db_engine_version: Literal["16", "17"] = "17"
     """PostgreSQL major version; minor versions upgrade automatically."""
     db_allow_major_version_upgrade: bool = False
-    """Set true together with a new db_engine_version, in one reviewed change, to upgrade the major version (README,
-    "Major version upgrade"); without it RDS refuses the change. Set it back afterwards."""
+    """Set true together with a new db_engine_version, in one reviewed change, to upgrade the major version (
+    docs/database.md#major-version-upgrade); without it RDS refuses the change. Set it back afterwards."""
     db_apply_immediately: bool = True
     """Apply a database change (class, storage, Multi-AZ, CA, ...) during the deploy. false: RDS holds it until the
     Sunday 04:30 UTC maintenance window, and until then every plan shows it again (prod: a Multi-AZ class change fails
@@ -138,13 +138,13 @@ class EnvironmentConfig:
     always applies at once. Default: true; prod: false."""
     db_app_user: str = "wallet_app"
     """The PostgreSQL role the service connects as, with an IAM token (rds-db:connect on this user only); the
-    migrations create it (README, "Database access"). The service never sees the master secret."""
+    migrations create it (docs/database.md#database-access-the-service-never-has-the-master-password). The service never sees the master secret."""
     # The certificate authorities RDS offers (docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.SSL.html).
     db_ca_cert_identifier: Literal["rds-ca-rsa2048-g1", "rds-ca-rsa4096-g1", "rds-ca-ecc384-g1"] = "rds-ca-rsa2048-g1"
     """The RDS certificate authority of the server certificate, pinned so that a CA change is a reviewed diff."""
     db_storage_customer_key: bool = True
     """Encrypt the storage (and snapshots) with the environment's database key, so they can be copied to another
-    account or Region under that key. Changing it on an existing instance replaces the instance: see the README."""
+    account or Region under that key. Changing it on an existing instance replaces the instance: docs/database.md#keys."""
     database_insights_mode: Literal["standard", "advanced"] = "standard"
     """CloudWatch Database Insights (the successor of Performance Insights) on classes that support it: standard
     (7 days of history, free) or advanced (15 months, execution plans; billed per vCPU)."""
@@ -162,7 +162,7 @@ class EnvironmentConfig:
     backup_vault_lock_max_days: int = 365
     """The vault lock's longest retention; backup_retention_days to 36500. A change of either bound replaces the lock
     (the provider has no update): for a moment in governance mode the vault is unlocked; past a compliance lock's
-    cooling-off AWS refuses it (README, "Backups that survive the account and the Region")."""
+    cooling-off AWS refuses it (docs/database.md#backups-that-survive-the-account-and-the-region)."""
     backup_vault_lock_mode: Literal["governance", "compliance"] = "governance"
     """Vault lock: governance (users with the right IAM permission can remove the lock) or compliance (after 3 days of
     cooling-off nobody, not even AWS or the account root, can remove it or delete a recovery point early:
@@ -174,7 +174,7 @@ class EnvironmentConfig:
     """An AWS Backup vault in another account that also gets every recovery point: in the stack's Region (RDS copies
     to another account or another Region, not both at once), with the database under its customer managed key
     (db_storage_customer_key), which then lets exactly that account use it; the vault's account must allow the copy
-    (README, "Copies into another account"). Default: none."""
+    (docs/database.md#copies-into-another-account). Default: none."""
     restore_testing: bool = False
     """Restore tests (AWS Backup restore testing; needs aws_backup): on restore_testing_schedule AWS Backup restores the
     latest recovery point of the database into the private subnets, with no public access and a security group that lets
@@ -209,7 +209,7 @@ class EnvironmentConfig:
     state_bucket: str | None = None
     """S3 bucket of the remote state, created by the wallet-state stack; shared by all environments. Default: the name
     wallet-state gives it, wallet-service-terraform-state-<account>-<state_region>, when allowed_account_ids names one
-    account; otherwise unset, and the environments' backends lack a bucket until it is set (README, Runbook 1)."""
+    account; otherwise unset, and the environments' backends lack a bucket until it is set (docs/runbook.md#1-bootstrap-the-state-bucket-once)."""
     state_region: str = "us-east-1"
     ecr_repository: str = "wallet-service"
     container_port: int = 8080
@@ -223,7 +223,7 @@ class EnvironmentConfig:
     replaces a task whose essential container stays unhealthy, and sidecars may wait for it (depends_on HEALTHY)."""
     sidecars: tuple[Sidecar, ...] = ()
     """Containers beside the service's in each of its tasks (not the migration task's): an OpenTelemetry collector, a
-    metrics agent. Each an object of stacks/sidecar.py's Sidecar fields (README, "Sidecars")."""
+    metrics agent. Each an object of stacks/sidecar.py's Sidecar fields (docs/architecture.md#sidecars)."""
     cpu_architecture: Literal["X86_64", "ARM64"] = "X86_64"
     """CPU architecture of the service and migration tasks; the image must be built for it (the application team's
     decision). ARM64 (Graviton) costs about 20 % less per hour, and cannot run on Fargate Spot."""
@@ -231,7 +231,7 @@ class EnvironmentConfig:
     """Share (0-100) of the service's tasks above fargate_on_demand_base that run on Fargate Spot: about 70 % cheaper,
     but AWS may stop a task with two minutes' warning when it needs the capacity back, and does not fall back to
     on-demand when Spot has none. 0: on-demand only (the capacity provider FARGATE alone). Every change of it or of
-    fargate_on_demand_base is applied to the running service in place (README, "Fargate Spot")."""
+    fargate_on_demand_base is applied to the running service in place (docs/architecture.md#the-service-from-the-internet-through-the-load-balancer-only)."""
     fargate_on_demand_base: int = 0
     """With Spot: tasks that always run on on-demand Fargate, placed before the Spot share applies. Ignored when
     fargate_spot_percent is 0 (every task is on-demand then), so that setting alone turns Spot off."""
@@ -681,7 +681,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
 
 
 # THE environment table, in promotion order (a release goes through them left to right). Everything that lists
-# environments derives from it: the stacks, the README, the cost estimate, the scripts and the pipeline. Adding an
+# environments derives from it: the stacks, the docs, the cost estimate, the scripts and the pipeline. Adding an
 # environment is one entry here plus its golden address list (`pipenv run update-golden`).
 ENVIRONMENTS: tuple[EnvironmentConfig, ...] = (
     EnvironmentConfig(
@@ -804,7 +804,7 @@ def state_bucket_warning(configs: list[EnvironmentConfig]) -> str | None:
     return (
         f"state_bucket: not set, so the environment stacks' S3 backends have no bucket; deploy {STATE_STACK} first, then "
         f"set state_bucket to the name it prints (output state_bucket_name) under the context key '{SHARED_KEY}' in cdktf.json "
-        "(README, Runbook 1)"
+        "(docs/runbook.md#1-bootstrap-the-state-bucket-once)"
     )
 
 

@@ -1,7 +1,7 @@
-"""The README's generated blocks: the configuration reference (from EnvironmentConfig and the environment table)
-and the cost estimate of the defaults, so neither can drift.
+"""The generated blocks of docs/: the configuration reference (from EnvironmentConfig and the environment table) in
+docs/configuration.md and the cost estimate of the defaults in docs/cost.md, so neither can drift.
 
-`pipenv run docs` rewrites the blocks between the markers in README.md; a test fails when the README differs from
+`pipenv run docs` rewrites the blocks between the markers in those files; a test fails when a file differs from
 them, or when a field of EnvironmentConfig has no entry in MEANINGS.
 """
 
@@ -16,7 +16,11 @@ from stacks.config import ENVIRONMENTS, GUARDRAILS, EnvironmentConfig
 
 START, END = "<!-- config-reference:start -->", "<!-- config-reference:end -->"
 COST_START, COST_END = "<!-- cost-estimate:start -->", "<!-- cost-estimate:end -->"
-README = Path(__file__).resolve().parent.parent / "README.md"
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+CONFIGURATION_DOC = DOCS / "configuration.md"
+"""Holds the configuration reference, between START and END."""
+COST_DOC = DOCS / "cost.md"
+"""Holds the cost estimate, between COST_START and COST_END."""
 
 # What each field means and the rule it must follow.
 MEANINGS: dict[str, str] = {
@@ -34,11 +38,11 @@ MEANINGS: dict[str, str] = {
     "log_retention_days": "days every log group keeps its logs; one of CloudWatch's values (1, 3, 5, 7, 14, 30, ... 3653)",
     "db_prevent_destroy": "Terraform refuses to destroy the instance; required in prod",
     "db_engine_version": "PostgreSQL major version, '16' or '17'; minor versions upgrade automatically",
-    "db_allow_major_version_upgrade": "true only in the reviewed change that raises db_engine_version (README); false otherwise",
+    "db_allow_major_version_upgrade": "true only in the reviewed change that raises db_engine_version (docs/database.md#major-version-upgrade); false otherwise",
     "db_apply_immediately": "apply database changes during the deploy; false: in the Sunday maintenance window (a major upgrade never waits)",
     "db_app_user": "PostgreSQL role the service connects as with IAM tokens (rds-db:connect on it alone); not the master user",
     "db_ca_cert_identifier": "server certificate's CA, pinned: rds-ca-rsa2048-g1, rds-ca-rsa4096-g1 or rds-ca-ecc384-g1",
-    "db_storage_customer_key": "storage and snapshots under the environment's database key; changing it replaces the instance (README)",
+    "db_storage_customer_key": "storage and snapshots under the environment's database key; changing it replaces the instance (docs/database.md#keys)",
     "database_insights_mode": "Database Insights on the classes AWS supports: standard (7 days) or advanced (15 months, billed)",
     "aws_backup": "AWS Backup plan: daily and point-in-time into a locked vault with its own key; required in production",
     "backup_retention_days": "days AWS Backup keeps each recovery point and copy; 7-35, within the lock's bounds; with aws_backup "
@@ -55,7 +59,7 @@ MEANINGS: dict[str, str] = {
     "restore_testing_db_instance_class": "class of the restored instance",
     "app_health_check": "the service container's ECS health check command; null: curl of container_port and health_check_path "
     "(the image needs /bin/sh and curl); []: none",
-    "sidecars": 'containers beside the service\'s (README, "Sidecars"): image from ECR only, CPU and memory from the task, IAM '
+    "sidecars": "containers beside the service's (docs/architecture.md#sidecars): image from ECR only, CPU and memory from the task, IAM "
     "actions and AWS services declared with each",
     "region": "AWS region of the stack, e.g. us-east-1",
     "allowed_account_ids": "12-digit account ids the provider may act on; empty: any",
@@ -70,7 +74,7 @@ MEANINGS: dict[str, str] = {
     "cost_center": "CostCenter tag on every resource, when set",
     "state_bucket": "S3 bucket of the remote state (created by wallet-state); the same for every environment; null: "
     "`wallet-service-terraform-state-<account>-<state_region>` when `allowed_account_ids` names one account, else the "
-    "backends have no bucket until it is set (Runbook 1)",
+    "backends have no bucket until it is set (docs/runbook.md#1-bootstrap-the-state-bucket-once)",
     "state_region": "region of the state bucket; the same for every environment",
     "ecr_repository": "ECR repository of the service image",
     "container_port": "port the container listens on; 1-65535",
@@ -179,11 +183,10 @@ def cost_table() -> str:
 
 
 def main() -> int:
-    text = README.read_text()
     if "--write" in sys.argv:
-        text = with_block(with_block(text, table()), cost_table(), COST_START, COST_END)
-        README.write_text(text)
-        print("README.md: configuration reference and cost estimate rewritten")
+        CONFIGURATION_DOC.write_text(with_block(CONFIGURATION_DOC.read_text(), table()))
+        COST_DOC.write_text(with_block(COST_DOC.read_text(), cost_table(), COST_START, COST_END))
+        print("docs/configuration.md: configuration reference rewritten; docs/cost.md: cost estimate rewritten")
         return 0
     print(table())
     return 0

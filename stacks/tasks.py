@@ -84,7 +84,7 @@ class TaskContext:
                     "DB_HOST": database.address,
                     "DB_PORT": Token.as_string(database.port),
                     "DB_NAME": database.db_name,
-                    # TLS that checks the server's certificate and name against the RDS CA bundle (README).
+                    # TLS that checks the server's certificate and name against the RDS CA bundle (docs/database.md#the-server-certificate).
                     "DB_SSLMODE": "verify-full",
                     "ENVIRONMENT": config.environment,
                     **({} if master else {"DB_USER": config.db_app_user, "DB_IAM_AUTH": "true"}),

@@ -46,7 +46,7 @@ class WalletStack(AddressedStack):
         image_tag, migration_image_tag = self._foundation()
         self.account_id: str = DataAwsCallerIdentity(self, "account").account_id
         self.image = EcrImage(self, "image", repository_name=config.ecr_repository, tag=image_tag)
-        # The migrations can move to a release's image before the service does (the release order in the README).
+        # The migrations can move to a release's image before the service does (the release order, docs/releases.md#releasing-a-new-image).
         self.migration_image = self.image.tagged("migration_tagged", migration_image_tag)
         self.network = Network(
             self,

@@ -44,8 +44,8 @@ BACKGROUND_ENV = "WALLET_TEST_BACKGROUND"
 EMULATOR_ENV = "WALLET_TEST_EMULATOR"
 """0: no emulated account (its tests then fail and say so); for measuring what it adds (scripts/bench.py)."""
 # What a project copy needs to synthesize (main.py) and to run the suite's core checks.
-PROJECT_FILES = ("main.py", "cdktf.json", "pyproject.toml", "README.md")
-PROJECT_FOLDERS = ("stacks", "constructs_lib", "tests", "security", "costs", "release")
+PROJECT_FILES = ("main.py", "cdktf.json", "pyproject.toml")
+PROJECT_FOLDERS = ("stacks", "constructs_lib", "tests", "security", "costs", "release", "docs")
 
 
 def effective_context() -> dict[str, Any]:
@@ -61,6 +61,17 @@ def _effective_differs() -> bool:
 
 
 CONFIGURATIONS = ["defaults", "effective"] if _effective_differs() else ["defaults"]
+EXAMPLES_DIR = PROJECT_DIR / "examples"
+EXAMPLES = sorted(path.parent.name for path in EXAMPLES_DIR.glob("*/cdktf.json"))
+"""The team contexts of examples/ (tests/test_examples.py names them; a project copy has none: it runs the core checks
+for its own context)."""
+
+
+def example_context(name: str) -> dict[str, Any]:
+    """The context of examples/<name>/cdktf.json, read the way main.py reads a project's (CDKTF_CONTEXT_JSON aside)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv(overrides.CONTEXT_ENV, raising=False)
+        return overrides.read_context(EXAMPLES_DIR / name)
 
 
 def copy_project(target: Path, context: dict[str, Any] | None = None) -> Path:
@@ -260,6 +271,15 @@ def effective_build(tmp_path_factory: pytest.TempPathFactory, defaults_build: Bu
     if len(CONFIGURATIONS) == 1:
         return defaults_build
     return build("effective", config.load(effective_context()), tmp_path_factory.mktemp("effective") / "cdktf.out")
+
+
+@pytest.fixture(scope="session")
+def example_builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Build]:
+    """Example name -> every stack of its context, synthesized once (about 2 s each)."""
+    return {
+        name: build(f"example-{name}", config.load(example_context(name)), tmp_path_factory.mktemp(f"example-{name}") / "cdktf.out")
+        for name in EXAMPLES
+    }
 
 
 @pytest.fixture(params=CONFIGURATIONS)

@@ -81,8 +81,8 @@ EXPECTED = ExpectedTable({
 })  # fmt: skip
 
 
-# The README's sidecar example ("Sidecars"), as a team puts it in cdktf.json: the AWS Distro for OpenTelemetry
-# collector sending traces to X-Ray. tests/stacks/test_sidecars.py synthesizes it and compares the README's with it; the
+# The sidecar example of docs/architecture.md#sidecars, as a team puts it in cdktf.json: the AWS Distro for OpenTelemetry
+# collector sending traces to X-Ray. tests/stacks/test_sidecars.py synthesizes it and compares that one with it; the
 # emulated account's first environment applies it (tests/emulator/lifecycle.py, step "sidecar").
 ADOT_COLLECTOR = {
     "name": "otel-collector",

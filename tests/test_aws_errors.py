@@ -39,7 +39,7 @@ KINDS: dict[str, tuple[Exception, str]] = {
                       "ExpiredTokenException: The security token included in the request is expired; your session expired: sign in "
                       "again (e.g. aws sso login) and run this again"),
     "access-denied": (refused("AccessDeniedException"), "AWS said AccessDeniedException: denied by the test; these credentials may not "
-                      "do this: use the role for this step (README, Prerequisites)"),
+                      "do this: use the role for this step (docs/runbook.md#prerequisites-for-real-deployments)"),
     "throttled": (refused("ThrottlingException", "Rate exceeded"), "AWS said ThrottlingException: Rate exceeded; AWS is throttling the "
                   "account: wait a minute and run this again"),
     "no-endpoint": (EndpointConnectionError(endpoint_url="https://ecs.us-east-1.amazonaws.com/"), 'AWS cannot be reached (Could not '
@@ -115,4 +115,4 @@ def test_the_line_says_where_it_asked() -> None:
     assert aws_errors.where(dev) == "eu-central-1"
     line = aws_errors.describe("wallet-prod: migrations", aws_errors.where(prod), refused("AccessDenied", "no"))
     assert line == ("wallet-prod: migrations (account 123456789012, eu-west-1): AWS said AccessDenied: no; these credentials may not do "
-                    "this: use the role for this step (README, Prerequisites)")  # fmt: skip
+                    "this: use the role for this step (docs/runbook.md#prerequisites-for-real-deployments)")  # fmt: skip

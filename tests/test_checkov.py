@@ -5,7 +5,7 @@ checkov's terraform_json parser stops at a plain string under `terraform` (our `
 nothing, and it fails on a JSON `dynamic` block (TypeError in process_dynamic_values, reported as no parsing error) and
 then loses every resource's type; so each stack is scanned from a copy without that one key and without the one
 dynamic block, the service's canary or linear settings held by `keep_rolling` (no check reads them); both
-configurations go through one checkov run.
+configurations and the team contexts of examples/ go through one checkov run.
 A parsing error, a stack with no checks run, a finding not allowlisted (in either configuration), or an allowlist
 entry that matches no finding of the defaults fails the test. Allowlist entries name tiers, not environments, so a
 new environment of a tier is held to the same list.
@@ -23,12 +23,14 @@ from typing import Any
 import pytest
 
 from stacks import config
-from tests.conftest import ALL_STACKS, CONFIGURATIONS, PROJECT_DIR, SUMMARY, Build
+from tests.conftest import ALL_STACKS, CONFIGURATIONS, EXAMPLES, PROJECT_DIR, SUMMARY, Build
 from tests.golden import read_golden
 
 ALLOWLIST = PROJECT_DIR / "security" / "checkov-allowlist.toml"
 SCANNER = PROJECT_DIR / "security" / ".venv" / "bin" / "python"
 """checkov's own environment (scripts/setup_tools.sh): it pins a boto3 older than the release scripts need."""
+SCANNED = [*CONFIGURATIONS, *(f"example-{name}" for name in EXAMPLES)]
+"""What one checkov run scans: the configurations under test, then each example's (examples/<name>/cdktf.json)."""
 STACKS_OF_TIER = {tier: [c.stack_name for c in config.ENVIRONMENTS if c.tier == tier] for tier in config.TIERS}
 
 
@@ -41,10 +43,13 @@ class Finding:
 
 @pytest.fixture(scope="session")
 def checkov_reports(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
-    """Configuration label -> its results (one checkov run over both)."""
+    """Configuration label -> its results (one checkov run over them all)."""
     scan_dir = tmp_path_factory.mktemp("scan")
-    for label in CONFIGURATIONS:
-        built: Build = request.getfixturevalue(f"{label}_build")
+    examples: dict[str, Build] = request.getfixturevalue("example_builds")
+    for label in SCANNED:
+        built: Build = (
+            examples[label.removeprefix("example-")] if label.startswith("example-") else request.getfixturevalue(f"{label}_build")
+        )
         for stack in ALL_STACKS:
             document = json.loads(built.synthesized[stack])
             document["terraform"].pop("required_version")
@@ -52,7 +57,7 @@ def checkov_reports(request: pytest.FixtureRequest, tmp_path_factory: pytest.Tem
                 service.get("deployment_configuration", {}).pop("dynamic", None)
             (scan_dir / label / stack).mkdir(parents=True)
             (scan_dir / label / stack / "cdk.tf.json").write_text(json.dumps(document))
-    assert SCANNER.exists(), f"{SCANNER} is missing: run `pipenv run setup-cli` (README, first command)"
+    assert SCANNER.exists(), f"{SCANNER} is missing: run `pipenv run setup-cli` (the README's first command)"
     result = subprocess.run(
         [str(SCANNER), "-m", "checkov.main", "-d", str(scan_dir), "--framework", "terraform_json", "--skip-download",
          "--compact", "--output", "json"],
@@ -61,7 +66,7 @@ def checkov_reports(request: pytest.FixtureRequest, tmp_path_factory: pytest.Tem
     assert result.returncode in (0, 1), result.stderr  # 1: there are findings (judged below)
     report = json.loads(result.stdout)
     assert report["summary"]["parsing_errors"] == 0
-    reports: dict[str, dict[str, list[dict[str, Any]]]] = {label: {"passed_checks": [], "failed_checks": []} for label in CONFIGURATIONS}
+    reports: dict[str, dict[str, list[dict[str, Any]]]] = {label: {"passed_checks": [], "failed_checks": []} for label in SCANNED}
     for kind in ("passed_checks", "failed_checks"):
         for check in report["results"][kind]:
             reports[str(check["file_path"]).strip("/").split("/")[0]][kind].append(check)
@@ -100,7 +105,7 @@ def allowlist() -> list[Entry]:
     return entries
 
 
-@pytest.mark.parametrize("label", CONFIGURATIONS)
+@pytest.mark.parametrize("label", SCANNED)
 def test_scan_ran_checks_on_every_stack(checkov_reports: dict[str, dict[str, Any]], label: str) -> None:
     report = checkov_reports[label]
     ran = {stack_of(check) for kind in ("passed_checks", "failed_checks") for check in report[kind]}
@@ -108,7 +113,7 @@ def test_scan_ran_checks_on_every_stack(checkov_reports: dict[str, dict[str, Any
     assert len(report["passed_checks"]) > 500
 
 
-@pytest.mark.parametrize("label", CONFIGURATIONS)
+@pytest.mark.parametrize("label", SCANNED)
 def test_no_finding_outside_the_allowlist(checkov_reports: dict[str, dict[str, Any]], label: str) -> None:
     entries = allowlist()
     unexpected = sorted((f for f in findings(checkov_reports[label]) if not any(e.allows(f) for e in entries)), key=str)

@@ -353,7 +353,10 @@ def test_a_class_the_price_list_has_no_single_price_for_is_named(tmp_path: Path)
 @pytest.mark.parametrize(
     ("code", "hint"),
     [
-        ("AccessDeniedException", "these credentials may not do this: use the role for this step (README, Prerequisites)"),
+        (
+            "AccessDeniedException",
+            "these credentials may not do this: use the role for this step (docs/runbook.md#prerequisites-for-real-deployments)",
+        ),
         ("ExpiredTokenException", "your session expired: sign in again (e.g. aws sso login) and run this again"),
         ("ThrottlingException", "AWS is throttling the account: wait a minute and run this again"),
     ],
@@ -396,8 +399,8 @@ def test_live_prices_without_credentials_or_network_are_one_line(
 
 
 def test_readme_cost_table_is_the_estimate_of_the_defaults(defaults_build: Build) -> None:
-    block = reference.readme_block(reference.README.read_text(), reference.COST_START, reference.COST_END)
-    assert block == estimate.markdown(estimate.estimate_all(defaults_build.outdir)), "run `pipenv run docs` and commit README.md"
+    block = reference.readme_block(reference.COST_DOC.read_text(), reference.COST_START, reference.COST_END)
+    assert block == estimate.markdown(estimate.estimate_all(defaults_build.outdir)), "run `pipenv run docs` and commit docs/cost.md"
 
 
 def test_command_without_synth_output_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

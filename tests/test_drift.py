@@ -117,7 +117,7 @@ ALARM_CREATE = {
 }
 
 NO_DRIFT = "### wallet-prod: no drift\n\nThe account matches the code.\n"
-WHAT_TO_DO = 'What to do: README, "Reading a drift report".\n'
+WHAT_TO_DO = "What to do: docs/pipeline.md#reading-a-drift-report.\n"
 
 
 @pytest.mark.parametrize(

@@ -160,7 +160,7 @@ def test_a_release_moves_the_migrations_first_then_the_service(record: dict[str,
 
 
 def test_destroy_follows_the_tier(record: dict[str, Any], env_stack: str) -> None:
-    """README, Destroy rules: development destroys cleanly; pre-production stops at the database's deletion protection
+    """docs/runbook.md#3-destroy-rules: development destroys cleanly; pre-production stops at the database's deletion protection
     (the rest is destroyed, the database and its data stay); production is refused by Terraform before anything goes."""
     destroy = step(record, env_stack, "destroy")
     left = destroy["facts"]
@@ -349,7 +349,7 @@ def test_a_teams_copy_into_its_backup_account_is_planned_with_that_account_on_th
 
 
 def test_a_sidecar_is_added_by_configuration_alone(record: dict[str, Any]) -> None:
-    """The first environment's release after the README's OpenTelemetry collector was added to its cdktf.json: the
+    """The first environment's release after the OpenTelemetry collector of docs/architecture.md#sidecars was added to its cdktf.json: the
     task runs it from the environment's pull-through cache, the X-Ray endpoint is its network path, the re-plan is
     clean, and the destroy takes the cache rule with it."""
     first = ENV_STACKS[0]
@@ -432,7 +432,7 @@ def test_a_service_on_the_launch_type_is_refused_until_moved(record: dict[str, A
     assert refused["returncode"] == 2, refused["output"][-4000:]
     assert refused["output"].splitlines()[-1] == (
         "error: wallet-dev: its service still has the launch type FARGATE, which this code replaces by a capacity provider "
-        'strategy; move it first (README, "Moving a service off the launch type"), then run this again'
+        'strategy; move it first (docs/runbook.md#4-moving-a-service-off-the-launch-type), then run this again'
     )
     replan = step(record, ENV_STACKS[0], "plan-after-launch-type-refused")
     assert replan["returncode"] == 0, replan["output"][-4000:]
@@ -470,7 +470,7 @@ def test_subnets_are_found_by_an_aws_tag_key(record: dict[str, Any], env_stack: 
 
 
 def test_each_destroy_leaves_a_final_snapshot_of_its_own(record: dict[str, Any]) -> None:
-    """The middle environment (pre-production) after its destroy stopped at deletion protection: the README's console
+    """The middle environment (pre-production) after its destroy stopped at deletion protection: the runbook's console
     step, destroy (a final snapshot), a first deploy again, the console step, destroy again: a second final snapshot,
     of another name (one fixed name would fail the second delete with DBSnapshotAlreadyExists)."""
     env_stack = ENV_STACKS[len(ENV_STACKS) // 2]

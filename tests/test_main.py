@@ -195,7 +195,7 @@ def test_main_prints_a_line_per_stack_and_the_time(main_runs: dict[str, Backgrou
         assert warnings == [
             "warning: state_bucket: not set, so the environment stacks' S3 backends have no bucket; deploy wallet-state "
             "first, then set state_bucket to the name it prints (output state_bucket_name) under the context key 'wallet' "
-            "in cdktf.json (README, Runbook 1)"
+            "in cdktf.json (docs/runbook.md#1-bootstrap-the-state-bucket-once)"
         ]
     else:
         assert warnings == []

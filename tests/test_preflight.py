@@ -155,7 +155,7 @@ def test_subnets_by_route_table_the_way_aws_cdk_looks_them_up() -> None:
           "VpcEndpointType": "Interface"}, {"ServiceName": "com.amazonaws.us-east-1.s3", "VpcEndpointType": "Gateway",
           "RouteTableIds": ["rtb-privat01"]}]}}, (),
          "endpoints", "endpoints      PROBLEM: the VPC already has com.amazonaws.us-east-1.ecr.api, com.amazonaws.us-east-1.s3 on "
-         "rtb-privat01: set vpc_endpoints false (the tasks use those), or import them (README, Troubleshooting)"),
+         "rtb-privat01: set vpc_endpoints false (the tasks use those), or import them (docs/alarms.md#troubleshooting)"),
         ({"describe_images": ("error", "ImageNotFoundException")}, (),
          "image", "image          PROBLEM: wallet-service:v1.2.3 not in ECR (ImageNotFoundException): push it first"),
         ({"describe_certificate": {"Certificate": {"CertificateArn": CERT, "DomainName": "wallet.example.com", "Status": "PENDING_VALIDATION"}}}, (),
@@ -163,7 +163,7 @@ def test_subnets_by_route_table_the_way_aws_cdk_looks_them_up() -> None:
         ({"list_tags_for_certificate": {"Tags": [{"Key": "Name", "Value": "wallet-staging"}]}}, ("describe_certificate",),
          "certificate", "certificate    PROBLEM: no issued certificate tagged Name=wallet-prod: issue one, or set certificate_arn"),
         ({"head_bucket": ("error", "404", 404)}, ("get_bucket_versioning", "get_bucket_encryption"),
-         "state bucket", f"state bucket   PROBLEM: {BUCKET} not found or not yours: bootstrap the wallet-state stack (README, Runbook 1)"),
+         "state bucket", f"state bucket   PROBLEM: {BUCKET} not found or not yours: bootstrap the wallet-state stack (docs/runbook.md#1-bootstrap-the-state-bucket-once)"),
         ({"get_bucket_versioning": {"Status": "Suspended"}}, ("get_bucket_encryption",),
          "state bucket", f"state bucket   PROBLEM: {BUCKET} is not versioned: enable versioning (the wallet-state stack does)"),
         ({"list_subscriptions_by_topic": {"Subscriptions": [{"SubscriptionArn": "PendingConfirmation", "Owner": ACCOUNT, "Protocol": "email",
@@ -193,7 +193,7 @@ def test_an_ecs_exec_endpoint_is_in_the_way_only_where_ecs_exec_is_on() -> None:
     assert (code, problem(lines, "endpoints")) == (
         1,
         "endpoints      PROBLEM: the VPC already has com.amazonaws.us-east-1.ssmmessages: set vpc_endpoints false (the tasks use "
-        "those), or import them (README, Troubleshooting)",
+        "those), or import them (docs/alarms.md#troubleshooting)",
     )
 
 
@@ -289,7 +289,7 @@ ONE_ZONE = [subnet("subnet-0000000a", "us-east-1a"), subnet("subnet-0000000b", "
         ({"describe_images": ("error", "RepositoryNotFoundException")}, (),
          "image          PROBLEM: wallet-service:v1.2.3 not in ECR (RepositoryNotFoundException): push it first"),
         ({"head_bucket": ("error", "403", 403)}, ("get_bucket_versioning", "get_bucket_encryption"),
-         f"state bucket   PROBLEM: {BUCKET} not found or not yours: bootstrap the wallet-state stack (README, Runbook 1)"),
+         f"state bucket   PROBLEM: {BUCKET} not found or not yours: bootstrap the wallet-state stack (docs/runbook.md#1-bootstrap-the-state-bucket-once)"),
         ({"get_bucket_encryption": ("error", "ServerSideEncryptionConfigurationNotFoundError", 404)}, (),
          f"state bucket   PROBLEM: {BUCKET} has no default encryption: bootstrap it with the wallet-state stack"),
         ({"list_subscriptions_by_topic": {"Subscriptions": [{"SubscriptionArn": f"{TOPIC}:0f1e2d3c", "Owner": ACCOUNT,
@@ -442,7 +442,7 @@ def test_a_sidecars_endpoint_is_in_the_way_only_with_that_sidecar() -> None:
     assert (code, problem(lines, "endpoints")) == (
         1,
         "endpoints      PROBLEM: the VPC already has com.amazonaws.us-east-1.xray: set vpc_endpoints false (the tasks use "
-        "those), or import them (README, Troubleshooting)",
+        "those), or import them (docs/alarms.md#troubleshooting)",
     )
 
 

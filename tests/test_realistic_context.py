@@ -1,7 +1,7 @@
 """The suite's core checks hold for a platform team's real configuration, not only for the defaults.
 
 A copy of the project gets a realistic context in its cdktf.json (state bucket, account, VPC and subnet ids, a
-certificate ARN, a bigger production database, alarm e-mails, owner tags, the README's OpenTelemetry collector) and runs the checks that compare or scan
+certificate ARN, a bigger production database, alarm e-mails, owner tags, the OpenTelemetry collector of docs/architecture.md) and runs the checks that compare or scan
 synthesized output there: the guardrails and stack tests, the golden addresses, checkov and the cost estimate. The
 run starts when the session starts (tests/conftest.py) and runs beside the other tests.
 """
@@ -52,7 +52,7 @@ REALISTIC_CONTEXT: dict[str, Any] = {
         "alarm_emails": ["payments-oncall@example.com", "wallet-prod-alerts@example.com"],
         "alarm_db_connections": 400,
         "sidecars": [ADOT_COLLECTOR],
-        # a copy into the team's backup account (its side: README, "Backups that survive the account and the Region")
+        # a copy into the team's backup account (its side: docs/database.md#copies-into-another-account)
         "backup_copy_vault_arn": "arn:aws:backup:us-east-1:210987654321:backup-vault:wallet-copies",
     },
 }

@@ -1,4 +1,4 @@
-"""The GitHub Actions pipeline passes actionlint, and runs what the README says."""
+"""The GitHub Actions pipeline passes actionlint, and runs what the README and docs/pipeline.md say."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """An emulated AWS account for the tests: the server, the account as Runbook 2 expects it, and how the project's own
 commands are pointed at it.
 
-The account is seeded with boto3 the way the README's runbook expects a real one to be before the first plan: per
+The account is seeded with boto3 the way the runbook (docs/runbook.md#2-first-deploy-of-an-environment) expects a real one to be before the first plan: per
 environment a VPC named ``wallet-<env>`` with two public and two private subnets in two Availability Zones (the VPCs of
 alternate environments tag their subnets ``aws-cdk:subnet-type`` as AWS CDK does, and ``aws:cloudformation:stack-name``
 as CloudFormation does to the resources of the stack CDK deploys; the others leave it to the route tables), the ECR

@@ -1,4 +1,4 @@
-"""What an operator does by hand in the console, in the emulated account: README, Destroy rules, pre-production's
+"""What an operator does by hand in the console, in the emulated account: docs/runbook.md#3-destroy-rules, pre-production's
 "switch deletion protection off deliberately, then destroy"; a log group's retention changed outside Terraform (what
 the nightly drift check must name).
 

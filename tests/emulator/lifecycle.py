@@ -15,7 +15,7 @@ bucket becomes `state_bucket`; then each environment, in a project copy of its o
                                                                clean account right after a release)
     deploy-deployed           pipenv run deploy <env> v1.2.4   (first environment: `cdktf deploy` of a deployed stack)
     cdktf-diff                pipenv run cdktf diff <stack>    (first environment: the CLI's own synth, init, plan)
-    sidecar                   pipenv run release <env> v1.2.4  (first environment: the README's OpenTelemetry collector
+    sidecar                   pipenv run release <env> v1.2.4  (first environment: the OpenTelemetry collector of docs/architecture.md
                                                                added to its context: pull-through cache, X-Ray endpoint)
     plan-after-sidecar        terraform plan -detailed-exitcode  (first environment)
     class-change              pipenv run deploy <env> v1.2.4   (first environment: db_instance_class db.t4g.micro, which
@@ -40,7 +40,7 @@ bucket becomes `state_bucket`; then each environment, in a project copy of its o
     drift-without-output      pipenv run drift <env>           (last environment, its state still without the output)
     destroy                   terraform destroy -auto-approve  (what the tier allows: tests/test_emulated_account.py)
     unprotect, destroy-unprotected, redeploy, unprotect-again, destroy-again
-                              (middle environment, after its destroy stopped at deletion protection: the README's
+                              (middle environment, after its destroy stopped at deletion protection: the runbook's
                                console step, destroy, a first deploy again, and a second destroy; each destroy leaves
                                a final snapshot of its own)
 
@@ -303,7 +303,7 @@ FACTS_AFTER = (
 
 
 def facts(emulator: account.Account, environment: config.EnvironmentConfig) -> dict[str, Any]:
-    """What the account holds of an environment, by the names the README gives (None: not there)."""
+    """What the account holds of an environment, by the names the docs give (None: not there)."""
     env, region = environment.environment, environment.region
     cluster, service_name, database = f"wallet-service-cluster-{env}", f"wallet-service-{env}", f"wallet-service-{env}"
     ecs = emulator.client("ecs", region)

@@ -5,7 +5,7 @@ registry or a local mirror has it. This machine reaches no Terraform registry; i
 with 5.100.0. Then the tests use the newest version in the mirror and remove, in the test's copy only, exactly the
 arguments of REMOVALS, which that version's schema lacks (tests/test_emulated_account.py proves both: the mirror's
 provider validates every stack after the removals, and not without them). What the removals take out is verified
-only by a plan with the pinned version (README, "What was verified where").
+only by a plan with the pinned version (docs/verification.md).
 """
 
 from __future__ import annotations

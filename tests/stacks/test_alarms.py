@@ -281,7 +281,7 @@ def test_a_production_plan_fails_when_nobody_would_hear_the_alarms(parsed: dict[
     condition = "${(length(local.alarms_notification_targets) >= 1)}"
     message = (
         f"wallet-service-{c.environment}: the alarms and deployment and backup failures would reach nobody: add "
-        "alarm_emails or alarm_notify_arns for this environment in cdktf.json (README, Alarms)"
+        "alarm_emails or alarm_notify_arns for this environment in cdktf.json (docs/alarms.md#alarms-notifications-dashboard)"
     )
     topic = resources(document, "aws_sns_topic")["alarms_topic"]
     if c.tier == "development":

@@ -122,7 +122,7 @@ def test_replacement_guard(parsed: dict[str, dict[str, Any]], stack: str) -> Non
         "engine": "postgres",
         "storage_encrypted": True,
         # The environment's database key: on an instance created with the AWS-managed key this replaces the
-        # instance (prevent_destroy and deletion protection stop it; README, "Database keys").
+        # instance (prevent_destroy and deletion protection stop it; docs/database.md#keys).
         "kms_key_id": "${aws_kms_key.database_key_key.arn}",
         "db_name": "wallet",
         "username": "wallet_admin",

@@ -1,4 +1,4 @@
-"""Sidecars added by configuration alone: the README's AWS Distro for OpenTelemetry collector, and a sidecar from the
+"""Sidecars added by configuration alone: the AWS Distro for OpenTelemetry collector of docs/architecture.md, and a sidecar from the
 project's own repository, each with its image source, logs, IAM and network path, literal values."""
 
 from __future__ import annotations
@@ -295,12 +295,12 @@ def test_the_sidecars_may_take_all_but_one_unit() -> None:
     assert (staging.sidecars[0].cpu, staging.sidecars[0].memory) == (255, 511)
 
 
-def test_the_readmes_example_is_the_one_tested() -> None:
-    """The README's wallet-prod settings, as written there, synthesize the collector beside the service, from prod's
-    cache, with its X-Ray endpoint; they are ADOT_COLLECTOR, which the emulated account applies."""
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    example = re.search(r"\*\*Example: the AWS Distro for OpenTelemetry collector.*?```json\n(.*?)```", readme, re.DOTALL)
-    assert example is not None, "README: the sidecar example is gone"
+def test_the_docs_example_is_the_one_tested() -> None:
+    """The wallet-prod settings of docs/architecture.md ("Sidecars"), as written there, synthesize the collector beside
+    the service, from prod's cache, with its X-Ray endpoint; they are ADOT_COLLECTOR, which the emulated account applies."""
+    page = (Path(__file__).resolve().parents[2] / "docs" / "architecture.md").read_text()
+    example = re.search(r"\*\*Example: the AWS Distro for OpenTelemetry collector.*?```json\n(.*?)```", page, re.DOTALL)
+    assert example is not None, "docs/architecture.md: the sidecar example is gone"
     settings = json.loads("{" + example.group(1) + "}")["wallet-prod"]
     assert settings["sidecars"] == [ADOT_COLLECTOR]
     document = synth("wallet-prod", settings)
