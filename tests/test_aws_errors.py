@@ -70,8 +70,8 @@ def scripts(tmp_path: Path) -> dict[str, tuple[Callable[[], int], str]]:
     (tmp_path / "rollback.json").write_text(json.dumps(ROLLBACK_OUTPUTS))
     return {
         "preflight": (lambda: preflight.main(["wallet-prod", "v1.2.3"]), "wallet-prod: preflight"),
-        "migrate": (lambda: migrate.main(["wallet-prod", "--outputs", str(tmp_path / "migrate.json"), "--poll", "0"]), "wallet-prod: migrations"),
-        "rollback": (lambda: deployment.main(["rollback", "prod", "--outputs", str(tmp_path / "rollback.json"), "--poll", "0"]),
+        "migrate": (lambda: migrate.main(["wallet-prod", "--outputs", str(tmp_path / "migrate.json"), "--poll", "6"]), "wallet-prod: migrations"),
+        "rollback": (lambda: deployment.main(["rollback", "prod", "--outputs", str(tmp_path / "rollback.json"), "--poll", "6"]),
                      "wallet-prod: rollback"),
         "status": (lambda: deployment.main(["status", "wallet-prod", "--outputs", str(tmp_path / "rollback.json")]), "wallet-prod: status"),
     }  # fmt: skip
