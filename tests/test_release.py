@@ -5,6 +5,7 @@ tests/test_emulated_account.py."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -64,3 +65,33 @@ def test_an_environment_is_named_either_way(name: str, capsys: pytest.CaptureFix
     assert cli.main(["stack", name]) == 0
     assert capsys.readouterr().out == "wallet-prod\n"
     assert config.select(config.load({}), name).stack_name == "wallet-prod"
+
+
+NO_CREDENTIALS = {
+    "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/credentials",
+    "AWS_CONFIG_FILE": "/nonexistent/config",
+    "AWS_EC2_METADATA_DISABLED": "true",  # no instance role either (and no second's wait for one)
+}
+"""An environment in which boto3's credential chain finds nothing (with every AWS_* variable of the caller removed)."""
+
+
+def test_no_credentials_stop_every_action_before_synthesis(tmp_path: Path) -> None:
+    """Terraform said it only after synthesizing every stack and `terraform init`: one line, exit 2, nothing written.
+    The project copy holds what runs before synthesis (and main.py, which must not run)."""
+    project = tmp_path / "project"
+    for folder in ("scripts", "stacks", "release", "constructs_lib"):
+        shutil.copytree(PROJECT_DIR / folder, project / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(PROJECT_DIR / "main.py", project / "main.py")
+    context = {"wallet": {"state_bucket": "wallet-service-terraform-state-123456789012-eu-west-1"}, "wallet-prod": {"region": "eu-west-1"}}
+    (project / "cdktf.json").write_text(json.dumps({"language": "python", "app": "pipenv run python main.py", "context": context}))
+    env = {key: value for key, value in subprocess_environment().items() if not key.startswith("AWS_")} | NO_CREDENTIALS
+    for action in ("plan", "deploy", "release", "drift"):
+        result = subprocess.run(
+            ["bash", "scripts/terraform.sh", action, "prod", "v1.2.4"], cwd=project, env=env, capture_output=True, text=True,
+            check=False, timeout=120,
+        )  # fmt: skip
+        assert (result.returncode, result.stdout, result.stderr) == (2, "", (
+            "error: wallet-prod: credentials (eu-west-1): no AWS credentials (Unable to locate credentials); sign in (e.g. aws "
+            "sso login, or set AWS_PROFILE) and run this again\n"
+        )), action  # fmt: skip
+        assert not (project / "cdktf.out").exists()
