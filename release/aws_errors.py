@@ -111,7 +111,7 @@ class Pages:
 
 
 @contextmanager
-def watching() -> Iterator[Pages]:
+def watching(pages: Pages | None = None) -> Iterator[Pages]:
     """Watches the answers of every client made from boto3's default session meanwhile (botocore's before-parse
     event, emitted with the raw HTTP answer before botocore parses it): a web page is remembered, and one with a
     2xx status raises WebPageError. Error statuses go on to botocore, which retries what it retries (5xx)."""
@@ -120,7 +120,7 @@ def watching() -> Iterator[Pages]:
     if boto3.DEFAULT_SESSION is None:
         boto3.setup_default_session()
     assert boto3.DEFAULT_SESSION is not None
-    events, pages = boto3.DEFAULT_SESSION.events, Pages()
+    events, pages = boto3.DEFAULT_SESSION.events, pages or Pages()
 
     def seen(operation_model: Any, response_dict: dict[str, Any], **_: Any) -> None:
         title = web_page(response_dict.get("body") or b"")
@@ -203,9 +203,10 @@ def guarded(step: str, place: str, call: Callable[[], int], *, report: Callable[
     from botocore.exceptions import BotoCoreError, ClientError
     from botocore.parsers import ResponseParserError  # not a BotoCoreError
 
-    with watching() as pages:
-        try:
+    pages = Pages()
+    try:
+        with watching(pages):  # inside: the default session itself fails on an AWS_PROFILE that does not exist
             return call()
-        except (BotoCoreError, ClientError, ResponseParserError, WebPageError) as error:
-            report(f"error: {describe(step, place, error, pages.last)}")
-            return 2
+    except (BotoCoreError, ClientError, ResponseParserError, WebPageError) as error:
+        report(f"error: {describe(step, place, error, pages.last)}")
+        return 2

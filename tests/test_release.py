@@ -95,3 +95,13 @@ def test_no_credentials_stop_every_action_before_synthesis(tmp_path: Path) -> No
             "sso login, or set AWS_PROFILE) and run this again\n"
         )), action  # fmt: skip
         assert not (project / "cdktf.out").exists()
+    # A profile that does not exist fails already in boto3's session, before any client: the same one line.
+    result = subprocess.run(
+        ["bash", "scripts/terraform.sh", "plan", "prod", "v1.2.4"], cwd=project, env={**env, "AWS_PROFILE": "payments"},
+        capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    assert (result.returncode, result.stderr) == (2, (
+        "error: wallet-prod: credentials (eu-west-1): no AWS credentials (The config profile (payments) could not be found); sign "
+        "in (e.g. aws sso login, or set AWS_PROFILE) and run this again\n"
+    ))  # fmt: skip
+    assert not (project / "cdktf.out").exists()
