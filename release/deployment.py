@@ -4,9 +4,9 @@
     python -m release.deployment status wallet-prod  # what scripts/terraform.sh prints when the service's apply fails
 
 Both read the stack's ``cluster_name`` and ``service_name`` outputs (`terraform output -json` in
-cdktf.out/stacks/<stack>, or ``--outputs`` with that command's output saved) and ask ECS about the service's newest
-service deployment (ListServiceDeployments, DescribeServiceDeployments: docs.aws.amazon.com/AmazonECS/latest/
-developerguide/service-deployment.html).
+cdktf.out/stacks/<stack> once the credentials work, or ``--outputs`` with that command's output saved: release/
+migrate.py's read_outputs) and ask ECS about the service's newest service deployment (ListServiceDeployments,
+DescribeServiceDeployments: docs.aws.amazon.com/AmazonECS/latest/developerguide/service-deployment.html).
 
 ``status`` says which it is, in one line: still deploying (the apply only stopped waiting: ECS carries on, nothing to
 do), succeeded, rolled back (by the circuit breaker or a deployment alarm: the previous revision serves), or failed.
@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from release import aws_errors
-from release.migrate import MigrationError, read_outputs
+from release.migrate import MIN_POLL_SECONDS, MigrationError, read_outputs
 
 PROJECT = Path(__file__).resolve().parent.parent
 RUNNING = ("PENDING", "IN_PROGRESS")
@@ -229,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("environment", help="an environment of the table (dev or wallet-dev)")
     parser.add_argument("--outputs", type=Path, help="`terraform output -json` of the stack, saved (default: run it)")
     parser.add_argument("--timeout", type=int, default=1800, help="rollback: seconds to wait for its end (default 1800)")
-    parser.add_argument("--poll", type=int, default=15, help="rollback: seconds between checks (default 15)")
+    parser.add_argument("--poll", type=int, default=15, help=f"rollback: seconds between checks, at least {MIN_POLL_SECONDS} (default 15)")
     args = parser.parse_args(argv)
     from stacks import config, overrides
     from stacks.errors import ConfigError
@@ -237,9 +237,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         chosen = config.select(config.load(overrides.read_context(PROJECT)), args.environment)
         stack = chosen.stack_name
-        if args.timeout < 1 or args.poll < 0:
-            raise DeploymentError(f"--timeout {args.timeout}, --poll {args.poll}: expected at least 1 and 0")
-        service = Service.from_outputs(stack, chosen.environment, read_outputs(stack, args.outputs))
+        if args.timeout < 1 or args.poll < MIN_POLL_SECONDS:
+            raise DeploymentError(
+                f"--timeout {args.timeout}, --poll {args.poll}: expected at least 1 and {MIN_POLL_SECONDS} (--poll: ECS's own "
+                f"waiters check every {MIN_POLL_SECONDS} s at the shortest)"
+            )
+        service = Service.from_outputs(stack, chosen.environment, read_outputs(chosen, args.outputs))
     except (ConfigError, MigrationError, DeploymentError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -1,7 +1,8 @@
-"""`pipenv run migrate <stack>`: run an environment's database migrations and say how they ended.
+"""`pipenv run migrate <environment>`: run an environment's database migrations and say how they ended.
 
-    pipenv run migrate wallet-prod                      # reads the stack's outputs with `terraform output -json`
-    pipenv run migrate wallet-prod --outputs out.json   # or from that command's output saved in a file
+    pipenv run migrate prod                             # or wallet-prod: reads the stack's outputs with `terraform
+                                                        # output -json` in cdktf.out/stacks/wallet-prod
+    pipenv run migrate prod --outputs out.json          # or from that command's output saved in a file
 
 Starts the migration task definition of the last apply (its image is migration_image_tag, or image_tag when that is empty) once, on
 on-demand Fargate, in the private subnets with the migration task's security group, all read from the stack's
@@ -10,8 +11,10 @@ of the task's CloudWatch log stream (found from the task definition's awslogs op
 
 Exit status: 0 when the migration container exited 0; 1 when it failed, did not start (e.g. the image could not be
 pulled) or did not stop in time (the task is left running: stopping a migration halfway is worse; the message says
-how to stop it); 2 for bad input or missing outputs. The release order (docs/releases.md#releasing-a-new-image) runs this between the apply that
-moves the migration task to the new image and the apply that moves the service.
+how to stop it); 2 for bad input or missing outputs, each in one line saying which: no working credentials (checked
+before `terraform output`), a stack never synthesized or initialized in this checkout, a stack never deployed. The
+release order (docs/releases.md#releasing-a-new-image) runs this between the apply that moves the migration task to the new image and the apply
+that moves the service.
 """
 
 from __future__ import annotations
@@ -26,9 +29,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from stacks.config import MIGRATION_MINUTES
+from stacks.config import MIGRATION_MINUTES, EnvironmentConfig
 
 PROJECT = Path(__file__).resolve().parent.parent
+MIN_POLL_SECONDS = 6
+"""The shortest --poll of migrate and rollback: the shortest delay of ECS's own waiters (botocore's
+data/ecs/2014-11-13/waiters-2.json: TasksStopped and TasksRunning 6 s, ServicesStable 15 s). Every check is an ECS
+read that draws on the account's per-Region token bucket, shared with the ECS console, the pipeline and everything
+else in the account (docs.aws.amazon.com/AmazonECS/latest/APIReference/request-throttling.html); a task or a
+rollback does not change faster than that."""
 OUTPUTS = ("cluster_name", "migration_task_definition_arn", "private_subnet_ids", "migration_security_group_id")
 STARTED_BY = "pipenv-run-migrate"
 
@@ -61,13 +70,32 @@ class Target:
         )
 
 
-def read_outputs(stack: str, outputs_file: Path | None) -> dict[str, Any]:
+def stack_folder(stack: str) -> Path:
+    """Where synthesis writes the stack and Terraform runs: cdktf.out/stacks/<stack> (wallet-prod, whichever way the
+    environment was named on the command line)."""
+    return PROJECT / "cdktf.out" / "stacks" / stack
+
+
+def read_outputs(config: EnvironmentConfig, outputs_file: Path | None) -> dict[str, Any]:
+    """The stack's outputs: from ``outputs_file``, or `terraform output -json` in :func:`stack_folder`. Before
+    Terraform runs, the folder must hold a synthesized stack and the credentials must work (release/credentials.py);
+    then Terraform's own refusals are told apart: a folder never initialized here (`terraform init` never ran in this
+    checkout), a state without outputs (the stack was never deployed). Each a MigrationError of one line."""
     if outputs_file is not None:
         try:
             return dict(json.loads(outputs_file.read_text()))
         except (OSError, ValueError) as error:
             raise MigrationError(f"--outputs: {outputs_file}: {error}") from None
-    folder = PROJECT / "cdktf.out" / "stacks" / stack
+    from release import credentials
+
+    stack, environment = config.stack_name, config.environment
+    folder = stack_folder(stack)
+    relative = folder.relative_to(PROJECT)
+    first_plan = f"run `pipenv run plan {environment} <the tag it runs>` once (it synthesizes and runs terraform init)"
+    if not (folder / "cdk.tf.json").is_file():
+        raise MigrationError(f"{stack}: {relative} was never synthesized in this checkout: {first_plan}, then run this again")
+    if (line := credentials.problem(config)) is not None:
+        raise MigrationError(line)
     try:
         result = subprocess.run(
             ["terraform", f"-chdir={folder}", "output", "-json", "-no-color"], capture_output=True, text=True, check=False
@@ -76,8 +104,16 @@ def read_outputs(stack: str, outputs_file: Path | None) -> dict[str, Any]:
         raise MigrationError("terraform is not on the PATH (or pass --outputs with `terraform output -json` saved)") from None
     if result.returncode != 0:
         errors = [line.strip() for line in result.stderr.splitlines() if line.strip().startswith("Error:")] or ["no message"]
-        raise MigrationError(f"{stack}: terraform output failed in {folder}: {errors[0]}")
-    return dict(json.loads(result.stdout or "{}"))
+        if any("Backend initialization required" in error for error in errors):
+            raise MigrationError(f"{stack}: {relative} is not initialized in this checkout (terraform init never ran here): {first_plan}")
+        raise MigrationError(f"{stack}: terraform output failed in {relative}: {errors[0]}")
+    outputs = dict(json.loads(result.stdout or "{}"))
+    if not outputs:
+        raise MigrationError(
+            f"{stack}: its state has no outputs: the stack was never deployed (or was destroyed); deploy it first: "
+            f"pipenv run deploy {environment} <tag>"
+        )
+    return outputs
 
 
 def run(ecs: Any, logs: Any, target: Target, *, timeout_seconds: int, poll_seconds: int, tail: int, out: TextIO) -> int:
@@ -159,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--outputs", type=Path, help="`terraform output -json` of the stack, saved (default: run it)")
     default = MIGRATION_MINUTES * 60
     parser.add_argument("--timeout", type=int, default=default, help=f"seconds to wait for the task to stop (default {default})")
-    parser.add_argument("--poll", type=int, default=15, help="seconds between checks (default 15)")
+    parser.add_argument("--poll", type=int, default=15, help=f"seconds between checks, at least {MIN_POLL_SECONDS} (default 15)")
     parser.add_argument("--tail", type=int, default=50, help="log lines to print (default 50)")
     args = parser.parse_args(argv)
     from stacks import config, overrides
@@ -167,9 +203,12 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         chosen = config.select(config.load(overrides.read_context(PROJECT)), args.stack)
-        if args.timeout < 1 or args.poll < 0 or args.tail < 1:
-            raise MigrationError(f"--timeout {args.timeout}, --poll {args.poll}, --tail {args.tail}: expected at least 1, 0 and 1")
-        target = Target.from_outputs(args.stack, read_outputs(args.stack, args.outputs))
+        if args.timeout < 1 or args.poll < MIN_POLL_SECONDS or args.tail < 1:
+            raise MigrationError(
+                f"--timeout {args.timeout}, --poll {args.poll}, --tail {args.tail}: expected at least 1, {MIN_POLL_SECONDS} and 1 "
+                f"(--poll: ECS's own waiters check every {MIN_POLL_SECONDS} s at the shortest)"
+            )
+        target = Target.from_outputs(chosen.stack_name, read_outputs(chosen, args.outputs))
     except (ConfigError, MigrationError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -179,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
 
     region = chosen.region
     return aws_errors.guarded(
-        f"{args.stack}: migrations",
+        f"{chosen.stack_name}: migrations",
         aws_errors.where(chosen),
         lambda: run(
             boto3.client("ecs", region_name=region),

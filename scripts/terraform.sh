@@ -21,10 +21,12 @@ environment=${2:-}
 tag=${3:-}
 case "$action" in plan | deploy | release | drift) ;; *) echo "error: action: '$action' is not valid; expected plan, deploy, release or drift ($usage)" >&2; exit 2 ;; esac
 if [ -z "$environment" ] || { [ -z "$tag" ] && [ "$action" != drift ]; }; then echo "$usage" >&2; exit 2; fi
-# Each: one error line and exit 2 (an environment not in the table, a malformed tag, no state bucket set yet).
+# Each: one error line and exit 2 (an environment not in the table, a malformed tag, no state bucket set yet, no
+# working AWS credentials or those of an account not allowed: release/credentials.py, before anything is synthesized).
 stack=$(python -m stacks.cli stack "$environment")
 if [ -n "$tag" ]; then python -m stacks.cli image-tag "$tag"; fi
 python -m stacks.cli state-bucket >/dev/null
+python -m release.credentials "$stack"
 folder="cdktf.out/stacks/$stack"
 python main.py
 terraform -chdir="$folder" init -input=false

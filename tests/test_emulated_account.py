@@ -197,12 +197,18 @@ def test_a_failed_migration_leaves_the_service_on_the_current_release(record: di
     assert item["facts"]["migration_image"] == image(emulator, FIRST)
 
 
-def test_a_state_that_cannot_be_read_stops_the_deploy(record: dict[str, Any]) -> None:
-    """AWS unreachable: `pipenv run deploy` stops with Terraform's error, never taking the stack for a new one (whose
-    first deploy would start the service without tasks)."""
+def test_an_unreachable_aws_stops_the_deploy_before_synthesis(record: dict[str, Any]) -> None:
+    """AWS unreachable: `pipenv run deploy` stops at the credentials check (release/credentials.py) with one line,
+    before synthesis, and so never takes the stack for a new one (whose first deploy would start the service without
+    tasks). A state that AWS answers but denies: the next test."""
     item = step(record, ENV_STACKS[-1], "deploy-unreachable")
-    assert item["returncode"] != 0
-    assert "Error" in item["output"] and "first deploy" not in item["output"] and "Apply complete" not in item["output"]
+    assert item["returncode"] == 2
+    last = item["output"].splitlines()[-1]
+    assert last.startswith(f"error: {ENV_STACKS[-1]}: credentials (") and last.endswith(
+        '): AWS cannot be reached (Could not connect to the endpoint URL: "http://127.0.0.1:9/"); check the network, proxy or '
+        "AWS_ENDPOINT_URL, then run this again"
+    )
+    assert "first deploy" not in item["output"] and "Apply complete" not in item["output"]
 
 
 def test_a_state_that_exists_but_cannot_be_read_is_never_taken_for_a_new_stack(record: dict[str, Any]) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -205,6 +207,184 @@ def test_main_runs_with_the_regions_clients(
     monkeypatch.setattr(boto3, "client", client)
     aws.ecs_stub.add_response("run_task", {"tasks": [], "failures": [{"reason": "MISSING"}]}, RUN_TASK)
     with aws.ecs_stub:
-        assert migrate.main(["wallet-prod", "--outputs", str(tmp_path / "outputs.json"), "--poll", "0"]) == 1
+        assert migrate.main(["wallet-prod", "--outputs", str(tmp_path / "outputs.json"), "--poll", "6"]) == 1
     assert made == [("ecs", "us-east-1"), ("logs", "us-east-1")]
     assert capsys.readouterr().out == "migration did not start: MISSING\n"
+
+
+# Where the outputs come from: the stack's folder, whichever way the environment is named, and what stops the read
+# before or at Terraform, for migrate and rollback alike (both read them with migrate.read_outputs). The context is the
+# test's own (prod in eu-west-1, one allowed account), so the lines are literal whatever cdktf.json holds.
+CONTEXT = {"wallet-prod": {"region": "eu-west-1", "allowed_account_ids": ["123456789012"]}}
+IDENTITY = {"UserId": "AROAEXAMPLE:ci", "Account": "123456789012", "Arn": "arn:aws:sts::123456789012:assumed-role/deploy/ci"}
+FAKE_TERRAFORM = """#!/bin/sh
+echo "$@" >> "{calls}"
+cat "{answer}"
+"""
+
+
+def run_command(name: str, argv: list[str]) -> int:
+    from release import deployment
+
+    return migrate.main(argv) if name == "migrate" else deployment.main(["rollback", *argv])
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty checkout (nothing synthesized) that both commands read, with the test's context."""
+    from release import deployment
+
+    monkeypatch.setattr(migrate, "PROJECT", tmp_path)
+    monkeypatch.setattr(deployment, "PROJECT", tmp_path)
+    monkeypatch.setenv("CDKTF_CONTEXT_JSON", json.dumps(CONTEXT))
+    return tmp_path
+
+
+def synthesized(project: Path, document: dict[str, Any]) -> Path:
+    folder = project / "cdktf.out" / "stacks" / "wallet-prod"
+    folder.mkdir(parents=True)
+    (folder / "cdk.tf.json").write_text(json.dumps(document))
+    return folder
+
+
+def fake_terraform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, answer: dict[str, Any]) -> Path:
+    """A `terraform` first on the PATH that records its arguments in the returned file and prints ``answer``."""
+    bin_dir, calls = tmp_path / "bin", tmp_path / "terraform-calls.txt"
+    bin_dir.mkdir()
+    (tmp_path / "answer.json").write_text(json.dumps(answer))
+    (bin_dir / "terraform").write_text(FAKE_TERRAFORM.format(calls=calls, answer=tmp_path / "answer.json"))
+    (bin_dir / "terraform").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    return calls
+
+
+def clients(monkeypatch: pytest.MonkeyPatch, aws: Aws, identity: dict[str, str] = IDENTITY) -> Stubber:
+    """boto3.client answering from the stubs: STS (GetCallerIdentity once), ECS and Logs; the STS stubber, active."""
+    session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="eu-west-1")
+    sts = session.client("sts")
+    stub = Stubber(sts)
+    stub.add_response("get_caller_identity", identity, {})
+    stub.activate()
+    monkeypatch.setattr(boto3, "client", lambda service, region_name: {"sts": sts, "ecs": aws.ecs, "logs": aws.logs}[service])
+    return stub
+
+
+@pytest.mark.parametrize("name", ["prod", "wallet-prod"])
+def test_migrate_reads_the_stacks_folder_whichever_way_the_environment_is_named(
+    name: str, project: Path, aws: Aws, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`pipenv run migrate prod` ran `terraform output` in cdktf.out/stacks/prod, which does not exist."""
+    synthesized(project, {"output": {}})
+    calls = fake_terraform(project, monkeypatch, OUTPUTS)
+    sts = clients(monkeypatch, aws)
+    aws.ecs_stub.add_response("run_task", {"tasks": [], "failures": [{"reason": "MISSING"}]}, RUN_TASK)
+    with aws.ecs_stub:
+        assert migrate.main([name]) == 1
+    sts.assert_no_pending_responses()
+    assert calls.read_text() == f"-chdir={project}/cdktf.out/stacks/wallet-prod output -json -no-color\n"
+    assert capsys.readouterr().out == "migration did not start: MISSING\n"
+
+
+@pytest.mark.parametrize("name", ["migrate", "rollback"])
+def test_a_stack_never_synthesized_here_says_so_before_asking_anyone(
+    name: str, project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls = fake_terraform(project, monkeypatch, {})
+    monkeypatch.setattr(boto3, "client", lambda *args, **kwargs: pytest.fail("asked AWS"))
+    assert run_command(name, ["prod"]) == 2
+    assert capsys.readouterr().err == (
+        "error: wallet-prod: cdktf.out/stacks/wallet-prod was never synthesized in this checkout: run `pipenv run plan prod "
+        "<the tag it runs>` once (it synthesizes and runs terraform init), then run this again\n"
+    )
+    assert not calls.exists()
+
+
+@pytest.mark.parametrize("name", ["migrate", "rollback"])
+def test_no_credentials_are_named_before_terraform_runs(
+    name: str, project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without credentials Terraform's S3 backend cannot be initialized, and `terraform output` then asked for
+    `terraform init`: the credentials are checked first, with boto3's own chain (here: finding nothing)."""
+    synthesized(project, {"output": {}})
+    calls = fake_terraform(project, monkeypatch, {})
+    for variable in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE",
+                     "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"):  # fmt: skip
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(project / "no-credentials"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(project / "no-config"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)  # a session of its own, which reads the environment above
+    assert run_command(name, ["wallet-prod"]) == 2
+    assert capsys.readouterr().err == (
+        "error: wallet-prod: credentials (account 123456789012, eu-west-1): no AWS credentials (Unable to locate credentials); "
+        "sign in (e.g. aws sso login, or set AWS_PROFILE) and run this again\n"
+    )
+    assert not calls.exists()
+
+
+def test_credentials_of_another_account_are_named(
+    project: Path, aws: Aws, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    synthesized(project, {"output": {}})
+    calls = fake_terraform(project, monkeypatch, {})
+    clients(monkeypatch, aws, {**IDENTITY, "Account": "210987654321", "Arn": "arn:aws:sts::210987654321:assumed-role/dev/me"})
+    assert migrate.main(["prod"]) == 2
+    assert capsys.readouterr().err == (
+        "error: wallet-prod: credentials (account 123456789012, eu-west-1): they are for account 210987654321, which "
+        "allowed_account_ids does not name; sign in to 123456789012 (e.g. another AWS_PROFILE) and run this again\n"
+    )
+    assert not calls.exists()
+
+
+@pytest.mark.parametrize("name", ["migrate", "rollback"])
+def test_a_folder_terraform_init_never_ran_in_is_named(
+    name: str, project: Path, aws: Aws, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Real Terraform, on a synthesized stack with an S3 backend never initialized: it refuses before any request."""
+    backend = {"s3": {"bucket": "wallet-service-terraform-state-123456789012-eu-west-1", "key": "wallet-prod", "region": "eu-west-1"}}
+    synthesized(project, {"terraform": {"backend": backend}, "output": {"cluster_name": {"value": "wallet-service-cluster-prod"}}})
+    clients(monkeypatch, aws)
+    assert run_command(name, ["prod"]) == 2
+    assert capsys.readouterr().err == (
+        "error: wallet-prod: cdktf.out/stacks/wallet-prod is not initialized in this checkout (terraform init never ran here): "
+        "run `pipenv run plan prod <the tag it runs>` once (it synthesizes and runs terraform init)\n"
+    )
+
+
+@pytest.mark.parametrize("name", ["migrate", "rollback"])
+def test_a_stack_without_state_is_named_never_deployed(
+    name: str, project: Path, aws: Aws, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Real Terraform, initialized (a local backend: the same answer as an S3 key that holds no state yet)."""
+    folder = synthesized(project, {"output": {"cluster_name": {"value": "wallet-service-cluster-prod"}}})
+    subprocess.run(["terraform", f"-chdir={folder}", "init", "-input=false", "-no-color"], capture_output=True, check=True)
+    clients(monkeypatch, aws)
+    assert run_command(name, ["prod"]) == 2
+    assert capsys.readouterr().err == (
+        "error: wallet-prod: its state has no outputs: the stack was never deployed (or was destroyed); deploy it first: "
+        "pipenv run deploy prod <tag>\n"
+    )
+
+
+@pytest.mark.parametrize(("poll", "accepted"), [(6, True), (5, False), (0, False)])
+@pytest.mark.parametrize("name", ["migrate", "rollback"])
+def test_poll_below_6_seconds_is_refused(
+    name: str, *, poll: int, accepted: bool, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """6 s, ECS's own shortest waiter delay, is the last value accepted; 5 and 0 are refused in one line, exit 2."""
+    monkeypatch.setenv("CDKTF_CONTEXT_JSON", json.dumps(CONTEXT))
+    (tmp_path / "outputs.json").write_text(json.dumps({}))  # accepted: goes on to the outputs, which are missing
+    assert run_command(name, ["prod", "--outputs", str(tmp_path / "outputs.json"), "--poll", str(poll)]) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    if accepted:
+        assert line.startswith("error: wallet-prod: output cluster_name")
+    elif name == "migrate":
+        assert line == (
+            f"error: --timeout 1800, --poll {poll}, --tail 50: expected at least 1, 6 and 1 (--poll: ECS's own waiters check "
+            "every 6 s at the shortest)"
+        )
+    else:
+        assert (
+            line
+            == f"error: --timeout 1800, --poll {poll}: expected at least 1 and 6 (--poll: ECS's own waiters check every 6 s at the shortest)"
+        )

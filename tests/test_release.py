@@ -5,6 +5,7 @@ tests/test_emulated_account.py."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -89,3 +90,43 @@ def test_the_projects_cdktf_does_not_phone_home(tmp_path: Path) -> None:
     script = (PROJECT_DIR / "scripts" / "terraform.sh").read_text()
     [deploy] = [line.strip() for line in script.splitlines() if "node_modules/.bin/cdktf" in line]
     assert deploy.startswith("service_apply env CHECKPOINT_DISABLE=1 DISABLE_VERSION_CHECK=1 tools/cdktf/node_modules/.bin/cdktf deploy ")
+
+
+NO_CREDENTIALS = {
+    "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/credentials",
+    "AWS_CONFIG_FILE": "/nonexistent/config",
+    "AWS_EC2_METADATA_DISABLED": "true",  # no instance role either (and no second's wait for one)
+}
+"""An environment in which boto3's credential chain finds nothing (with every AWS_* variable of the caller removed)."""
+
+
+def test_no_credentials_stop_every_action_before_synthesis(tmp_path: Path) -> None:
+    """Terraform said it only after synthesizing every stack and `terraform init`: one line, exit 2, nothing written.
+    The project copy holds what runs before synthesis (and main.py, which must not run)."""
+    project = tmp_path / "project"
+    for folder in ("scripts", "stacks", "release", "constructs_lib"):
+        shutil.copytree(PROJECT_DIR / folder, project / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(PROJECT_DIR / "main.py", project / "main.py")
+    context = {"wallet": {"state_bucket": "wallet-service-terraform-state-123456789012-eu-west-1"}, "wallet-prod": {"region": "eu-west-1"}}
+    (project / "cdktf.json").write_text(json.dumps({"language": "python", "app": "pipenv run python main.py", "context": context}))
+    env = {key: value for key, value in subprocess_environment().items() if not key.startswith("AWS_")} | NO_CREDENTIALS
+    for action in ("plan", "deploy", "release", "drift"):
+        result = subprocess.run(
+            ["bash", "scripts/terraform.sh", action, "prod", "v1.2.4"], cwd=project, env=env, capture_output=True, text=True,
+            check=False, timeout=120,
+        )  # fmt: skip
+        assert (result.returncode, result.stdout, result.stderr) == (2, "", (
+            "error: wallet-prod: credentials (eu-west-1): no AWS credentials (Unable to locate credentials); sign in (e.g. aws "
+            "sso login, or set AWS_PROFILE) and run this again\n"
+        )), action  # fmt: skip
+        assert not (project / "cdktf.out").exists()
+    # A profile that does not exist fails already in boto3's session, before any client: the same one line.
+    result = subprocess.run(
+        ["bash", "scripts/terraform.sh", "plan", "prod", "v1.2.4"], cwd=project, env={**env, "AWS_PROFILE": "payments"},
+        capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    assert (result.returncode, result.stderr) == (2, (
+        "error: wallet-prod: credentials (eu-west-1): no AWS credentials (The config profile (payments) could not be found); sign "
+        "in (e.g. aws sso login, or set AWS_PROFILE) and run this again\n"
+    ))  # fmt: skip
+    assert not (project / "cdktf.out").exists()
