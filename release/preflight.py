@@ -185,8 +185,9 @@ def endpoint_service_names(config: EnvironmentConfig) -> list[str]:
 def check_endpoint_zones(clients: Clients, config: EnvironmentConfig, vpc_id: str | None, private: Sequence[Subnet]) -> Result:
     """Each interface endpoint service the stack creates is offered in every AZ of the subnets that get its network
     interfaces. An interface endpoint takes subnets only "in different Availability Zones (as supported by the
-    service)" (docs.aws.amazon.com/vpc/latest/userguide/vpce-interface.html); DescribeVpcEndpointServices names, per
-    service, the AZs it is offered in, by the caller's AZ names, the ones DescribeSubnets gives
+    service)" (docs.aws.amazon.com/vpc/latest/userguide/vpce-interface.html; else CreateVpcEndpoint's InvalidParameter
+    "does not support the availability zone of the subnet"). DescribeVpcEndpointServices names, per service, the AZs it
+    is offered in, by the AZ names of the asking account, as DescribeSubnets does
     (docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeVpcEndpointServices.html). Paginated (NextToken)."""
     if not config.vpc_endpoints:
         return Result("endpoint AZs", detail="vpc_endpoints off")
@@ -209,8 +210,7 @@ def check_endpoint_zones(clients: Clients, config: EnvironmentConfig, vpc_id: st
     # Where each service is missing (the Region, or some of the AZs) -> those services, in the order asked.
     missing: dict[str, list[str]] = {}
     for service in wanted:
-        lacking = ", ".join(zone for zone in zones if zone not in offered.get(service, zones))
-        where = config.region if service not in offered else lacking
+        where = config.region if service not in offered else ", ".join(zone for zone in zones if zone not in offered[service])
         if where:
             missing.setdefault(where, []).append(service)
     if missing:
