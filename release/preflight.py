@@ -11,6 +11,9 @@ reads (Describe/Get/List/Head calls): nothing is created or changed. The checks,
                  a subnet public), the way AWS CDK's Vpc.fromLookup does
   endpoints      with vpc_endpoints on: no interface endpoint of the same services with private DNS in the VPC, no S3
                  gateway endpoint on the private subnets' route tables (either makes the apply fail)
+  endpoint AZs   with vpc_endpoints on: each interface endpoint service the stack creates is offered in every AZ that
+                 gets its network interfaces (the private subnets one per AZ; the first vpc_endpoint_azs of them)
+  VPC DNS        with vpc_endpoints on: the VPC has DNS support and DNS hostnames on (the endpoints' private DNS)
   image          the ECR repository holds the image tag
   database class RDS offers db_instance_class (and the restore tests' class) for PostgreSQL's major version in the
                  stack's Region (not every class is in every Region)
@@ -23,7 +26,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -98,8 +101,13 @@ def _selected(
     return [s for s in subnets if by_route[s["SubnetId"]] == kind], "route tables"
 
 
-def check_network(clients: Clients, config: EnvironmentConfig) -> tuple[Result, str | None, list[str]]:
-    """The network check, the VPC's id (None: not found) and the private subnets' route table ids."""
+Subnet = Mapping[str, Any]
+"""A subnet as DescribeSubnets gives it (SubnetId, AvailabilityZone, ...)."""
+
+
+def check_network(clients: Clients, config: EnvironmentConfig) -> tuple[Result, str | None, list[str], list[Subnet]]:
+    """The network check, the VPC's id (None: not found), the private subnets' route table ids and the private subnets
+    selected (both empty when the check found a problem)."""
     ec2 = clients["ec2"]
     filters = (
         [{"Name": "vpc-id", "Values": [config.vpc_id]}]
@@ -109,7 +117,7 @@ def check_network(clients: Clients, config: EnvironmentConfig) -> tuple[Result, 
     vpcs = ec2.describe_vpcs(Filters=filters)["Vpcs"]
     if not vpcs:
         wanted = config.vpc_id or f"a VPC tagged Name=wallet-{config.environment}"
-        return Result("network", f"{wanted} not found; set vpc_id or tag the VPC"), None, []
+        return Result("network", f"{wanted} not found; set vpc_id or tag the VPC"), None, [], []
     vpc = vpcs[0]["VpcId"]
     in_vpc = [{"Name": "vpc-id", "Values": [vpc]}]
     subnets = ec2.describe_subnets(Filters=in_vpc)["Subnets"]
@@ -125,10 +133,11 @@ def check_network(clients: Clients, config: EnvironmentConfig) -> tuple[Result, 
                 f"{len(chosen)} {kind} subnets in {len(zones)} AZs by {how} (need 2 in 2 AZs): tag them, or set {kind}_subnet_ids"
             )
     if problems:
-        return Result("network", "; ".join(problems)), vpc, []
-    table_of = route_tables_of(found["private"][0], tables)
-    detail = f"{vpc}: {len(found['private'][0])} private by {found['private'][1]}, {len(found['public'][0])} public by {found['public'][1]}"
-    return Result("network", detail=detail), vpc, sorted({table["RouteTableId"] for table in table_of.values() if table})
+        return Result("network", "; ".join(problems)), vpc, [], []
+    private = found["private"][0]
+    table_of = route_tables_of(private, tables)
+    detail = f"{vpc}: {len(private)} private by {found['private'][1]}, {len(found['public'][0])} public by {found['public'][1]}"
+    return Result("network", detail=detail), vpc, sorted({table["RouteTableId"] for table in table_of.values() if table}), private
 
 
 def check_endpoints(clients: Clients, config: EnvironmentConfig, vpc_id: str | None, route_table_ids: list[str]) -> Result:
@@ -137,10 +146,7 @@ def check_endpoints(clients: Clients, config: EnvironmentConfig, vpc_id: str | N
     if vpc_id is None:
         return Result("endpoints", detail="not checked: no VPC")
     existing = clients["ec2"].describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["VpcEndpoints"]
-    ours = {
-        f"com.amazonaws.{config.region}.{service}"
-        for service in interface_services(ecs_exec=config.enable_ecs_exec, extra=config.sidecar_aws_services).values()
-    }
+    ours = set(endpoint_service_names(config))
     clashes = [e["ServiceName"] for e in existing if e["ServiceName"] in ours and e.get("PrivateDnsEnabled")]
     s3 = f"com.amazonaws.{config.region}.s3"
     clashes += [
@@ -157,6 +163,91 @@ def check_endpoints(clients: Clients, config: EnvironmentConfig, vpc_id: str | N
             "(docs/alarms.md#troubleshooting)",
         )
     return Result("endpoints", detail="none in the way")
+
+
+def endpoint_subnets(private: Iterable[Subnet], az_count: int | None) -> list[Subnet]:
+    """The private subnets that get a network interface of each interface endpoint, chosen as the stack chooses them:
+    the first (by id) of each AZ's (constructs_lib/network.py, private_subnets_one_per_zone), then, with
+    ``az_count`` (vpc_endpoint_azs), the first ``az_count`` of those by id (constructs_lib/vpc_endpoints.py)."""
+    first: dict[str, Subnet] = {}
+    for subnet in sorted(private, key=lambda s: str(s["SubnetId"])):
+        first.setdefault(str(subnet["AvailabilityZone"]), subnet)
+    chosen = sorted(first.values(), key=lambda s: str(s["SubnetId"]))
+    return chosen if az_count is None else chosen[:az_count]
+
+
+def endpoint_service_names(config: EnvironmentConfig) -> list[str]:
+    """The interface endpoint services the stack creates (constructs_lib/endpoint_services.py), sorted."""
+    services = interface_services(ecs_exec=config.enable_ecs_exec, extra=config.sidecar_aws_services).values()
+    return sorted(f"com.amazonaws.{config.region}.{service}" for service in services)
+
+
+def check_endpoint_zones(clients: Clients, config: EnvironmentConfig, vpc_id: str | None, private: Sequence[Subnet]) -> Result:
+    """Each interface endpoint service the stack creates is offered in every AZ of the subnets that get its network
+    interfaces. An interface endpoint takes subnets only "in different Availability Zones (as supported by the
+    service)" (docs.aws.amazon.com/vpc/latest/userguide/vpce-interface.html; else CreateVpcEndpoint's InvalidParameter
+    "does not support the availability zone of the subnet"). DescribeVpcEndpointServices names, per service, the AZs it
+    is offered in, by the AZ names of the asking account, as DescribeSubnets does
+    (docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeVpcEndpointServices.html). Paginated (NextToken)."""
+    if not config.vpc_endpoints:
+        return Result("endpoint AZs", detail="vpc_endpoints off")
+    if vpc_id is None:
+        return Result("endpoint AZs", detail="not checked: no VPC")
+    if not private:
+        return Result("endpoint AZs", detail="not checked: no private subnets selected")
+    subnets = endpoint_subnets(private, config.vpc_endpoint_azs)
+    if config.vpc_endpoint_azs is not None and config.vpc_endpoint_azs > len(subnets):
+        return Result(
+            "endpoint AZs",
+            f"vpc_endpoint_azs is {config.vpc_endpoint_azs}, more than the {len(subnets)} AZs of the private subnets: "
+            f"set it to {len(subnets)} or less, or null",
+        )
+    wanted = endpoint_service_names(config)
+    interface = [{"Name": "service-name", "Values": wanted}, {"Name": "service-type", "Values": ["Interface"]}]
+    pages = clients["ec2"].get_paginator("describe_vpc_endpoint_services").paginate(Filters=interface)
+    offered = {detail["ServiceName"]: set(detail.get("AvailabilityZones", [])) for page in pages for detail in page["ServiceDetails"]}
+    zones = sorted({str(subnet["AvailabilityZone"]) for subnet in subnets})
+    # Where each service is missing (the Region, or some of the AZs) -> those services, in the order asked.
+    missing: dict[str, list[str]] = {}
+    for service in wanted:
+        where = config.region if service not in offered else ", ".join(zone for zone in zones if zone not in offered[service])
+        if where:
+            missing.setdefault(where, []).append(service)
+    if missing:
+        problems = "; ".join(f"{', '.join(services)} not offered in {where}" for where, services in missing.items())
+        return Result(
+            "endpoint AZs",
+            f"{problems}: choose private subnets in AZs that offer them (private_subnet_ids), or set vpc_endpoints false",
+        )
+    return Result("endpoint AZs", detail=f"{len(wanted)} services in {', '.join(zones)}")
+
+
+def check_vpc_dns(clients: Clients, config: EnvironmentConfig, vpc_id: str | None) -> Result:
+    """DNS support (enableDnsSupport) and DNS hostnames (enableDnsHostnames) on in the VPC: the interface endpoints
+    have private DNS, and "to use a private hosted zone, you must set the following VPC attributes to true:
+    enableDnsHostnames and enableDnsSupport" (docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVpcEndpoint.html,
+    PrivateDnsEnabled; DescribeVpcAttribute answers one attribute per call)."""
+    if not config.vpc_endpoints:
+        return Result("VPC DNS", detail="vpc_endpoints off")
+    if vpc_id is None:
+        return Result("VPC DNS", detail="not checked: no VPC")
+    ec2, off = clients["ec2"], []
+    for attribute, key, flag in (
+        ("enableDnsSupport", "EnableDnsSupport", "--enable-dns-support"),
+        ("enableDnsHostnames", "EnableDnsHostnames", "--enable-dns-hostnames"),
+    ):
+        if not ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute=attribute).get(key, {}).get("Value"):
+            off.append((attribute, flag))
+    if off:
+        # ModifyVpcAttribute changes one attribute per request, and DNS hostnames only once DNS support is on
+        # (docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyVpcAttribute.html): hence one command each, in order.
+        commands = "; ".join(f"aws ec2 modify-vpc-attribute --vpc-id {vpc_id} {flag}" for _, flag in off)
+        return Result(
+            "VPC DNS",
+            f"{' and '.join(name for name, _ in off)} off in {vpc_id}: the endpoints' private DNS needs both; turn on ({commands}), "
+            "or set vpc_endpoints false",
+        )
+    return Result("VPC DNS", detail="DNS support and DNS hostnames on")
 
 
 def check_image(clients: Clients, config: EnvironmentConfig, image_tag: str) -> Result:
@@ -264,11 +355,13 @@ def run(clients: Clients, config: EnvironmentConfig, image_tag: str, out: Callab
         out(account.line())
         out(f"{config.stack_name}: 1 problem(s)")
         return 1
-    network, vpc_id, private_route_tables = check_network(clients, config)
+    network, vpc_id, private_route_tables, private_subnets = check_network(clients, config)
     results = [
         account,
         network,
         check_endpoints(clients, config, vpc_id, private_route_tables),
+        check_endpoint_zones(clients, config, vpc_id, private_subnets),
+        check_vpc_dns(clients, config, vpc_id),
         check_image(clients, config, image_tag),
         check_database_class(clients, config),
         check_certificate(clients, config),

@@ -755,29 +755,78 @@ def load(context: Mapping[str, Any]) -> list[EnvironmentConfig]:
     """Build and validate every environment's configuration from the cdktf context.
 
     ``context`` is the cdktf context: stack name -> {field: value}. The key ``wallet`` applies to
-    every environment first (e.g. the shared ``state_bucket``). Keys whose value is not an object
-    are cdktf's own feature flags and are left alone.
-    Raises ConfigError naming the stack, the field and the rule.
+    every environment first (e.g. the shared ``state_bucket``). cdktf's own keys (overrides.CDKTF_KEYS) are left
+    alone; any other key is refused (a setting at the top level, a stack not in the table), since nothing reads it.
+    Raises ConfigError naming where the mistake is (the stack's key, or ``wallet``), the field and the rule.
     """
     hints = get_type_hints(EnvironmentConfig)
     field_types = {f.name: hints[f.name] for f in dataclasses.fields(EnvironmentConfig) if f.name not in FIXED_FIELDS}
-    stack_overrides = overrides.select(context, allowed_keys=(SHARED_KEY, *DEFAULTS), prefix=SHARED_KEY)
+    stack_overrides = overrides.select(context, allowed_keys=(SHARED_KEY, *DEFAULTS), unknown=_unknown_context_key)
     shared = stack_overrides.get(SHARED_KEY, {})
-    configs = []
-    for stack_name, default in DEFAULTS.items():
-        for name in FIXED_FIELDS & {*shared, *stack_overrides.get(stack_name, {})}:
+    for stack_name in (SHARED_KEY, *DEFAULTS):
+        for name in sorted(FIXED_FIELDS & set(stack_overrides.get(stack_name, {}))):
             raise ConfigError(f"{stack_name}: {name}: cannot be overridden; the environment table in stacks/config.py fixes it")
+    try:
+        overrides.coerce(shared, field_types)  # its types once, under its own name
+    except ConfigError as error:
+        raise ConfigError(f"{SHARED_KEY}: {error}") from None
+    configs, errors = [], {}
+    for stack_name, default in DEFAULTS.items():
         try:
             changes = overrides.coerce({**shared, **stack_overrides.get(stack_name, {})}, field_types)
             configs.append(dataclasses.replace(default, **changes))
         except ConfigError as error:
-            raise ConfigError(f"{stack_name}: {error}") from None
+            errors[stack_name] = str(error)
+    if errors:
+        raise ConfigError(_where(errors, shared, stack_overrides))
     _check_shared(configs)
     account = state_account(configs)
     if configs[0].state_bucket is None and account is not None:
         name = state_bucket_name(account, configs[0].state_region)
         configs = [dataclasses.replace(config, state_bucket=name) for config in configs]
     return configs
+
+
+def _where(errors: Mapping[str, str], shared: Mapping[str, Any], stack_overrides: Mapping[str, Mapping[str, Any]]) -> str:
+    """The first environment's refusal, named after where its value is set: the stack's key; ``wallet`` when the field
+    comes from there and every environment that takes it from there is refused alike; else ``wallet (for <stack>)``."""
+    stack, message = next(iter(errors.items()))
+    field_name = message.split(":", 1)[0].split("[", 1)[0].split(".", 1)[0].split(" ", 1)[0]
+    if field_name not in shared or field_name in stack_overrides.get(stack, {}):
+        return f"{stack}: {message}"
+    inheriting = [name for name in DEFAULTS if field_name not in stack_overrides.get(name, {})]
+    if all(errors.get(name) == message for name in inheriting):
+        return f"{SHARED_KEY}: {message}"
+    return f"{SHARED_KEY} (for {stack}): {message}"
+
+
+def _unknown_context_key(key: str, value: Any) -> str:
+    """The refusal of a top-level context key that is neither a stack's nor cdktf's own."""
+    stacks = ", ".join(STACK_NAMES)
+    if key in _SETTING_NAMES:
+        return (
+            f"context: {key}: a setting at the top level is not read; move it into the key of its stack ({stacks}), or into "
+            f"'{SHARED_KEY}' for every environment"
+        )
+    if key.startswith(SHARED_KEY) or isinstance(value, dict):
+        environments = ", ".join(config.environment for config in ENVIRONMENTS)
+        # 'wallet-qa' is no typo of 'wallet' or 'wallet-dev': only a close environment name is suggested.
+        close = (
+            overrides.suggest(key.removeprefix(STACK_PREFIX), [c.environment for c in ENVIRONMENTS]).replace("'", f"'{STACK_PREFIX}", 1)
+            if key.startswith(STACK_PREFIX)
+            else overrides.suggest(key, (SHARED_KEY, *STACK_NAMES))
+        )
+        return (
+            f"context: unknown stack {key!r}; the environments are {environments} (keys {stacks}, and '{SHARED_KEY}' for all "
+            f"of them); to add one, add it to ENVIRONMENTS in stacks/config.py (docs/configuration.md){close}"
+        )
+    return (
+        f"context: unknown key {key!r}; the top level holds the stacks' keys ({SHARED_KEY}, {stacks}) and cdktf's own "
+        f"(CDKTF_KEYS in stacks/overrides.py){overrides.suggest(key, (SHARED_KEY, *STACK_NAMES, *_SETTING_NAMES))}"
+    )
+
+
+_SETTING_NAMES = frozenset(f.name for f in dataclasses.fields(EnvironmentConfig))
 
 
 def stack_name_of(name: str) -> str:

@@ -12,7 +12,7 @@ import json
 import os
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -70,24 +70,43 @@ def _parse(source: str, raw: str) -> Any:
         raise ConfigError(f"{source}: malformed JSON: {error.msg} at line {error.lineno} column {error.colno}") from None
 
 
-def _suggest(name: str, choices: typing.Iterable[str]) -> str:
+def suggest(name: str, choices: typing.Iterable[str]) -> str:
+    """``; did you mean 'x'?`` for the closest of ``choices``, or "" when none is close."""
     close = difflib.get_close_matches(name, list(choices), n=1)
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
-def select(context: Mapping[str, Any], allowed_keys: tuple[str, ...], prefix: str) -> dict[str, dict[str, Any]]:
+# The top-level context keys that are cdktf's own, not ours. cdktf 0.21 reads cdktfJsonPath (terraform-asset.ts),
+# cdktfRelativeModules and cdktfStaticModuleAssetHash (terraform-module-asset.ts), cdktfVersion (terraform-stack.ts) and
+# @cdktf/disable_stack_trace_in_metadata (annotations.ts; app.ts sets the last two); its CLI adds cdktfRelativeModules to
+# CDKTF_CONTEXT_JSON when it runs the app (@cdktf/cli-core, synth-stack.ts). The feature flags `cdktf init` wrote into
+# cdktf.json before 0.15 (features.ts, FUTURE_FLAGS: excludeStackIdFromLogicalIds, allowSepCharsInLogicalIds) are no
+# longer read (0.21's FUTURE_FLAGS is empty) but stay in older projects' cdktf.json, harmless.
+CDKTF_KEYS = frozenset(
+    {
+        "cdktfJsonPath",
+        "cdktfRelativeModules",
+        "cdktfStaticModuleAssetHash",
+        "cdktfVersion",
+        "@cdktf/disable_stack_trace_in_metadata",
+        "excludeStackIdFromLogicalIds",
+        "allowSepCharsInLogicalIds",
+    }
+)
+
+
+def select(context: Mapping[str, Any], allowed_keys: tuple[str, ...], unknown: Callable[[str, Any], str]) -> dict[str, dict[str, Any]]:
     """The override objects of the context, keyed by stack name.
 
-    Keys starting with ``prefix`` are ours: each must be one of ``allowed_keys`` and hold an object. Other keys
-    (cdktf's own feature flags, such as ``excludeStackIdFromLogicalIds``, and ``cdktfRelativeModules``) are not
-    ours and are left alone.
+    Each key of ``allowed_keys`` holds an object; cdktf's own keys (CDKTF_KEYS) are left alone; any other key is a
+    mistake (nothing would read it): a ConfigError with ``unknown(key, value)``.
     """
     selected = {}
     for key, value in context.items():
-        if key not in allowed_keys and (key.startswith(prefix) or isinstance(value, dict)):
-            raise ConfigError(f"context: unknown stack {key!r}; expected one of {', '.join(allowed_keys)}{_suggest(key, allowed_keys)}")
-        if key not in allowed_keys:
+        if key in CDKTF_KEYS:
             continue
+        if key not in allowed_keys:
+            raise ConfigError(unknown(key, value))
         if not isinstance(value, dict):
             raise ConfigError(f'{key}: {value!r} is not valid; expected an object of field -> value, such as {{"max_capacity": 4}}')
         selected[key] = value
@@ -99,7 +118,7 @@ def coerce(values: Mapping[str, Any], field_types: Mapping[str, Any]) -> dict[st
     result = {}
     for name, value in values.items():
         if name not in field_types:
-            raise ConfigError(f"unknown field {name!r}{_suggest(name, field_types)}")
+            raise ConfigError(f"unknown field {name!r}{suggest(name, field_types)}")
         result[name] = _coerce_value(name, value, field_types[name])
     return result
 

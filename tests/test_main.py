@@ -90,6 +90,11 @@ BAD_INPUTS: list[tuple[str, str, str | None, str | None]] = [
         ),
         None,
     ),
+    # A setting beside the stacks' keys instead of inside one: nothing would read it.
+    ("top-level-setting", "vpc_id", None, cdktf_json({"vpc_id": "vpc-0123456789abcdef0", "wallet-dev": {"max_capacity": 2}})),
+    ("top-level-setting-in-variable", "vpc_id", context({"vpc_id": "vpc-0123456789abcdef0", "wallet-dev": {}}), None),
+    ("unknown-environment", "wallet-qa", context({"wallet-qa": {"max_capacity": 3}}), None),
+    ("shared-key", "wallet: max_capacity", context({"wallet": {"max_capacity": "3"}}), None),
 ]
 
 
@@ -145,6 +150,16 @@ def test_context_messages_are_the_configuration_rules_own(bad_input_runs: dict[s
         with pytest.raises(ConfigError) as raised:
             config.load(parsed_context)
         assert bad_input_runs[case_id][1].stderr == f"error: {raised.value}\n", case_id
+
+
+def test_a_top_level_setting_in_cdktf_json_names_where_it_belongs(
+    bad_input_runs: dict[str, tuple[Path, subprocess.CompletedProcess[str]]],
+) -> None:
+    stacks = ", ".join(EXPECTED)
+    assert bad_input_runs["top-level-setting"][1].stderr == (
+        f"error: context: vpc_id: a setting at the top level is not read; move it into the key of its stack ({stacks}), or into "
+        "'wallet' for every environment\n"
+    )
 
 
 def test_malformed_json_names_the_position(bad_input_runs: dict[str, tuple[Path, subprocess.CompletedProcess[str]]]) -> None:

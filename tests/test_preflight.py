@@ -20,6 +20,27 @@ CERT = "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0
 TOPIC = "arn:aws:sns:us-east-1:123456789012:wallet-service-prod-alarms"
 BUCKET = "acme-wallet-terraform-state"
 IN_VPC = [{"Name": "vpc-id", "Values": [VPC]}]
+ECR_API, ECR_DKR, LOGS, SECRETS = (f"com.amazonaws.us-east-1.{name}" for name in ("ecr.api", "ecr.dkr", "logs", "secretsmanager"))
+
+
+def offered(*services: str, zones: tuple[str, ...] = ("us-east-1a", "us-east-1b", "us-east-1c")) -> dict[str, Any]:
+    """DescribeVpcEndpointServices' answer: ``services`` as interface endpoint services offered in ``zones``."""
+    return {
+        "ServiceDetails": [
+            {"ServiceName": name, "ServiceType": [{"ServiceType": "Interface"}], "AvailabilityZones": list(zones), "Owner": "amazon"}
+            for name in services
+        ]
+    }
+
+
+def asked_for(*services: str) -> dict[str, Any]:
+    """DescribeVpcEndpointServices' request for ``services``, interface endpoints only."""
+    return {"Filters": [{"Name": "service-name", "Values": list(services)}, {"Name": "service-type", "Values": ["Interface"]}]}
+
+
+def dns(support: bool, hostnames: bool) -> dict[str, Any]:
+    """DescribeVpcAttribute's answer, with both attributes (the model allows either; the command reads the one asked)."""
+    return {"VpcId": VPC, "EnableDnsSupport": {"Value": support}, "EnableDnsHostnames": {"Value": hostnames}}
 
 
 def prod(**shared: Any) -> config.EnvironmentConfig:
@@ -38,6 +59,9 @@ READY: list[tuple[str, str, Any, dict[str, Any]]] = [
     ("ec2", "describe_subnets", {"Subnets": SUBNETS}, {"Filters": IN_VPC}),
     ("ec2", "describe_route_tables", {"RouteTables": ROUTE_TABLES}, {"Filters": IN_VPC}),
     ("ec2", "describe_vpc_endpoints", {"VpcEndpoints": []}, {"Filters": IN_VPC}),
+    ("ec2", "describe_vpc_endpoint_services", offered(ECR_API, ECR_DKR, LOGS, SECRETS), asked_for(ECR_API, ECR_DKR, LOGS, SECRETS)),
+    ("ec2", "describe_vpc_attribute", dns(True, True), {"VpcId": VPC, "Attribute": "enableDnsSupport"}),
+    ("ec2", "describe_vpc_attribute", dns(True, True), {"VpcId": VPC, "Attribute": "enableDnsHostnames"}),
     ("ecr", "describe_images", {"imageDetails": [{"imageTags": ["v1.2.3"]}]}, {"repositoryName": "wallet-service", "imageIds": [{"imageTag": "v1.2.3"}]}),
     ("acm", "list_certificates", {"CertificateSummaryList": [{"CertificateArn": CERT, "DomainName": "wallet.example.com"}]},
      {"CertificateStatuses": ["ISSUED"]}),
@@ -51,6 +75,8 @@ READY: list[tuple[str, str, Any, dict[str, Any]]] = [
     ("sns", "list_subscriptions_by_topic", {"Subscriptions": [{"SubscriptionArn": f"{TOPIC}:0f1e2d3c", "Owner": ACCOUNT, "Protocol": "email",
      "Endpoint": "oncall@example.com", "TopicArn": TOPIC}]}, {"TopicArn": TOPIC}),
 ]  # fmt: skip
+VPC_CHECKS = ("describe_vpc_endpoint_services", "describe_vpc_attribute")
+"""What the endpoint AZs and VPC DNS checks ask, neither with vpc_endpoints off nor without a VPC."""
 
 
 ORDERABLE = "describe_orderable_db_instance_options"
@@ -84,8 +110,9 @@ def preflight_with(
             continue
         answer = (changes or {}).get(operation, ready)
         if isinstance(answer, tuple):
-            status = answer[2] if len(answer) > 2 else 400  # ("error", code) or ("error", code, HTTP status)
-            stubs[client].add_client_error(operation, service_error_code=answer[1], http_status_code=status)
+            status = answer[2] if len(answer) > 2 else 400  # ("error", code), ("error", code, HTTP status[, message])
+            message = answer[3] if len(answer) > 3 else ""
+            stubs[client].add_client_error(operation, service_error_code=answer[1], service_message=message, http_status_code=status)
         else:
             expected = (params or {}).get(operation, {"Bucket": bucket} if client == "s3" else expected_params)
             stubs[client].add_response(operation, answer, expected)
@@ -119,6 +146,8 @@ def test_a_ready_account_passes_every_check() -> None:
         "account        ok (123456789012)",
         f"network        ok ({VPC}: 2 private by route tables, 2 public by route tables)",
         "endpoints      ok (none in the way)",
+        "endpoint AZs   ok (4 services in us-east-1a, us-east-1b)",
+        "VPC DNS        ok (DNS support and DNS hostnames on)",
         "image          ok (wallet-service:v1.2.3)",
         "database class ok (db.t3.small, db.t4g.micro, PostgreSQL 17)",
         "certificate    ok (wallet.example.com)",
@@ -147,15 +176,26 @@ def test_subnets_by_route_table_the_way_aws_cdk_looks_them_up() -> None:
         ({"get_caller_identity": {"UserId": "AIDAEXAMPLE", "Account": "210987654321", "Arn": "arn:aws:iam::210987654321:user/x"}},
          (*(operation for _, operation, _, _ in READY[1:]), ORDERABLE),  # nothing else is looked at in the wrong account
          "account", "account        PROBLEM: the credentials are for 210987654321; allowed_account_ids: 123456789012"),
-        ({"describe_vpcs": {"Vpcs": []}}, ("describe_subnets", "describe_route_tables", "describe_vpc_endpoints"),
+        ({"describe_vpcs": {"Vpcs": []}}, ("describe_subnets", "describe_route_tables", "describe_vpc_endpoints", *VPC_CHECKS),
          "network", f"network        PROBLEM: {VPC} not found; set vpc_id or tag the VPC"),
-        ({"describe_route_tables": {"RouteTables": ROUTE_TABLES[:1]}}, (),
+        ({"describe_route_tables": {"RouteTables": ROUTE_TABLES[:1]}}, ("describe_vpc_endpoint_services",),
          "network", "network        PROBLEM: 0 public subnets in 0 AZs by route tables (need 2 in 2 AZs): tag them, or set public_subnet_ids"),
         ({"describe_vpc_endpoints": {"VpcEndpoints": [{"ServiceName": "com.amazonaws.us-east-1.ecr.api", "PrivateDnsEnabled": True,
           "VpcEndpointType": "Interface"}, {"ServiceName": "com.amazonaws.us-east-1.s3", "VpcEndpointType": "Gateway",
           "RouteTableIds": ["rtb-privat01"]}]}}, (),
          "endpoints", "endpoints      PROBLEM: the VPC already has com.amazonaws.us-east-1.ecr.api, com.amazonaws.us-east-1.s3 on "
          "rtb-privat01: set vpc_endpoints false (the tasks use those), or import them (docs/alarms.md#troubleshooting)"),
+        ({"describe_vpc_endpoint_services": {"ServiceDetails": [*offered(ECR_API, LOGS, SECRETS)["ServiceDetails"],
+          *offered(ECR_DKR, zones=("us-east-1a", "us-east-1c"))["ServiceDetails"]]}}, (),
+         "endpoint AZs", "endpoint AZs   PROBLEM: com.amazonaws.us-east-1.ecr.dkr not offered in us-east-1b: choose private subnets in "
+         "AZs that offer them (private_subnet_ids), or set vpc_endpoints false"),
+        ({"describe_vpc_endpoint_services": offered(ECR_API, ECR_DKR, SECRETS)}, (),
+         "endpoint AZs", "endpoint AZs   PROBLEM: com.amazonaws.us-east-1.logs not offered in us-east-1: choose private subnets in AZs "
+         "that offer them (private_subnet_ids), or set vpc_endpoints false"),
+        ({"describe_vpc_attribute": dns(False, False)}, (),
+         "VPC DNS", f"VPC DNS        PROBLEM: enableDnsSupport and enableDnsHostnames off in {VPC}: the endpoints' private DNS needs "
+         f"both; turn on (aws ec2 modify-vpc-attribute --vpc-id {VPC} --enable-dns-support; aws ec2 modify-vpc-attribute --vpc-id "
+         f"{VPC} --enable-dns-hostnames), or set vpc_endpoints false"),
         ({"describe_images": ("error", "ImageNotFoundException")}, (),
          "image", "image          PROBLEM: wallet-service:v1.2.3 not in ECR (ImageNotFoundException): push it first"),
         ({"describe_certificate": {"Certificate": {"CertificateArn": CERT, "DomainName": "wallet.example.com", "Status": "PENDING_VALIDATION"}}}, (),
@@ -170,7 +210,8 @@ def test_subnets_by_route_table_the_way_aws_cdk_looks_them_up() -> None:
           "Endpoint": "oncall@example.com", "TopicArn": TOPIC}]}}, (),
          "alarm e-mails", "alarm e-mails  PROBLEM: not confirmed: oncall@example.com: click the link in AWS's e-mail"),
     ],
-    ids=["other-account", "no-vpc", "no-public-subnets", "endpoints-in-the-way", "no-image", "certificate-pending", "certificate-not-tagged",
+    ids=["other-account", "no-vpc", "no-public-subnets", "endpoints-in-the-way", "endpoint-service-not-in-an-az",
+         "endpoint-service-not-in-the-region", "vpc-dns-off", "no-image", "certificate-pending", "certificate-not-tagged",
          "no-state-bucket", "bucket-not-versioned", "e-mail-unconfirmed"],
 )  # fmt: skip
 def test_each_problem_is_one_line_and_fails_the_command(changes: dict[str, Any], drop: tuple[str, ...], check: str, line: str) -> None:
@@ -187,8 +228,11 @@ def test_an_ecs_exec_endpoint_is_in_the_way_only_where_ecs_exec_is_on() -> None:
     }
     code, lines = preflight_with({"describe_vpc_endpoints": ssm})
     assert (code, problem(lines, "endpoints")) == (0, "endpoints      ok (none in the way)")
+    ssm_too = "com.amazonaws.us-east-1.ssmmessages"
     code, lines = preflight_with(
-        {"describe_vpc_endpoints": ssm}, target=prod(state_bucket=BUCKET, allowed_account_ids=[ACCOUNT], enable_ecs_exec=True)
+        {"describe_vpc_endpoints": ssm, "describe_vpc_endpoint_services": offered(ECR_API, ECR_DKR, LOGS, SECRETS, ssm_too)},
+        target=prod(state_bucket=BUCKET, allowed_account_ids=[ACCOUNT], enable_ecs_exec=True),
+        params={"describe_vpc_endpoint_services": asked_for(ECR_API, ECR_DKR, LOGS, SECRETS, ssm_too)},
     )
     assert (code, problem(lines, "endpoints")) == (
         1,
@@ -245,6 +289,8 @@ CHECKS = {
     "check_account": "account",
     "check_network": "network",
     "check_endpoints": "endpoints",
+    "check_endpoint_zones": "endpoint AZs",
+    "check_vpc_dns": "VPC DNS",
     "check_image": "image",
     "check_database_class": "database class",
     "check_certificate": "certificate",
@@ -278,13 +324,13 @@ ONE_ZONE = [subnet("subnet-0000000a", "us-east-1a"), subnet("subnet-0000000b", "
 @pytest.mark.parametrize(
     ("changes", "drop", "line"),
     [
-        ({"describe_subnets": {"Subnets": ONE_ZONE}}, (),
+        ({"describe_subnets": {"Subnets": ONE_ZONE}}, ("describe_vpc_endpoint_services",),
          "network        PROBLEM: 2 private subnets in 1 AZs by route tables (need 2 in 2 AZs): tag them, or set private_subnet_ids"),
-        ({"describe_subnets": {"Subnets": [SUBNETS[0], SUBNETS[2]]}}, (),
+        ({"describe_subnets": {"Subnets": [SUBNETS[0], SUBNETS[2]]}}, ("describe_vpc_endpoint_services",),
          "network        PROBLEM: 1 private subnets in 1 AZs by route tables (need 2 in 2 AZs): tag them, or set private_subnet_ids; "
          "1 public subnets in 1 AZs by route tables (need 2 in 2 AZs): tag them, or set public_subnet_ids"),
         ({"describe_route_tables": {"RouteTables": [ROUTE_TABLES[0], ROUTE_TABLES[1],
-          {**ROUTE_TABLES[2], "Routes": [{"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "igw-0123abcd"}]}]}}, (),
+          {**ROUTE_TABLES[2], "Routes": [{"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "igw-0123abcd"}]}]}}, ("describe_vpc_endpoint_services",),
          "network        PROBLEM: 0 private subnets in 0 AZs by route tables (need 2 in 2 AZs): tag them, or set private_subnet_ids"),
         ({"describe_images": ("error", "RepositoryNotFoundException")}, (),
          "image          PROBLEM: wallet-service:v1.2.3 not in ECR (RepositoryNotFoundException): push it first"),
@@ -387,13 +433,15 @@ def test_the_vpc_is_found_by_its_name_tag_without_vpc_id() -> None:
         {"describe_vpcs": {"Vpcs": []}},
         target=target,
         params=by_tag,
-        drop=("describe_subnets", "describe_route_tables", "describe_vpc_endpoints", "list_subscriptions_by_topic"),
+        drop=("describe_subnets", "describe_route_tables", "describe_vpc_endpoints", *VPC_CHECKS, "list_subscriptions_by_topic"),
     )
     assert (code, problem(lines, "network")) == (
         1,
         "network        PROBLEM: a VPC tagged Name=wallet-prod not found; set vpc_id or tag the VPC",
     )
     assert problem(lines, "endpoints") == "endpoints      ok (not checked: no VPC)"
+    assert problem(lines, "endpoint AZs") == "endpoint AZs   ok (not checked: no VPC)"
+    assert problem(lines, "VPC DNS") == "VPC DNS        ok (not checked: no VPC)"
 
 
 def test_subnets_by_tags_before_route_tables_and_by_ids_before_tags() -> None:
@@ -408,7 +456,8 @@ def test_subnets_by_tags_before_route_tables_and_by_ids_before_tags() -> None:
     assert (code, problem(lines, "network")) == (0, f"network        ok ({VPC}: 2 private by ids, 2 public by ids)")
     # Ids not in the VPC are not found there.
     elsewhere = prod(state_bucket=BUCKET, allowed_account_ids=[ACCOUNT], private_subnet_ids=["subnet-0000000a", "subnet-0000000f"])
-    code, lines = preflight_with(target=elsewhere)
+    code, lines = preflight_with(target=elsewhere, drop=("describe_vpc_endpoint_services",))
+    assert problem(lines, "endpoint AZs") == "endpoint AZs   ok (not checked: no private subnets selected)"
     assert (code, problem(lines, "network")) == (
         1,
         "network        PROBLEM: 1 private subnets in 1 AZs by ids (need 2 in 2 AZs): tag them, or set private_subnet_ids",
@@ -429,8 +478,15 @@ def test_endpoints_not_in_the_way() -> None:
     code, lines = preflight_with({"describe_vpc_endpoints": harmless})
     assert (code, problem(lines, "endpoints")) == (0, "endpoints      ok (none in the way)")
     off = prod(state_bucket=BUCKET, allowed_account_ids=[ACCOUNT], vpc_endpoints=False)
-    code, lines = preflight_with(target=off, drop=("describe_vpc_endpoints",))
+    code, lines = preflight_with(target=off, drop=("describe_vpc_endpoints", *VPC_CHECKS))
     assert (code, problem(lines, "endpoints")) == (0, "endpoints      ok (vpc_endpoints off)")
+    assert (problem(lines, "endpoint AZs"), problem(lines, "VPC DNS")) == (
+        "endpoint AZs   ok (vpc_endpoints off)",
+        "VPC DNS        ok (vpc_endpoints off)",
+    )
+
+
+XRAY = "com.amazonaws.us-east-1.xray"
 
 
 def test_a_sidecars_endpoint_is_in_the_way_only_with_that_sidecar() -> None:
@@ -438,7 +494,11 @@ def test_a_sidecars_endpoint_is_in_the_way_only_with_that_sidecar() -> None:
     code, lines = preflight_with({"describe_vpc_endpoints": xray})
     assert (code, problem(lines, "endpoints")) == (0, "endpoints      ok (none in the way)")
     collector = prod(state_bucket=BUCKET, allowed_account_ids=[ACCOUNT], sidecars=[ADOT_COLLECTOR])
-    code, lines = preflight_with({"describe_vpc_endpoints": xray}, target=collector)
+    code, lines = preflight_with(
+        {"describe_vpc_endpoints": xray, "describe_vpc_endpoint_services": offered(ECR_API, ECR_DKR, LOGS, SECRETS, XRAY)},
+        target=collector,
+        params={"describe_vpc_endpoint_services": asked_for(ECR_API, ECR_DKR, LOGS, SECRETS, XRAY)},
+    )
     assert (code, problem(lines, "endpoints")) == (
         1,
         "endpoints      PROBLEM: the VPC already has com.amazonaws.us-east-1.xray: set vpc_endpoints false (the tasks use "
@@ -479,7 +539,8 @@ def test_the_tagged_certificate_is_picked_among_others() -> None:
 def test_without_certificate_or_e_mails_nothing_is_looked_up() -> None:
     """Where a tier may serve plain HTTP (not production) and no e-mail is configured, those checks pass unasked."""
     tier = next(e.tier for e in EXPECTED.values() if e.tier != "production")
-    target = of_tier(tier, certificate_arn=None, certificate_tags={}, alarm_emails=[])
+    # ECS Exec off: the endpoint services asked for are READY's four whatever the tier's default.
+    target = of_tier(tier, certificate_arn=None, certificate_tags={}, alarm_emails=[], enable_ecs_exec=False)
     code, lines = preflight_with(target=target, drop=("list_certificates", "list_tags_for_certificate", "describe_certificate",
                                                       "list_subscriptions_by_topic"))  # fmt: skip
     assert code == 0
@@ -498,8 +559,18 @@ def test_without_certificate_or_e_mails_nothing_is_looked_up() -> None:
         ({"get_bucket_encryption": ("error", "AccessDenied", 403)}, ()),
         ({"list_subscriptions_by_topic": ("error", "AuthorizationError", 403)}, ()),
         ({ORDERABLE: ("error", "AccessDenied")}, ()),
+        ({"describe_vpc_endpoint_services": ("error", "UnauthorizedOperation", 403)}, ()),
+        ({"describe_vpc_attribute": ("error", "UnauthorizedOperation", 403)}, ()),
     ],
-    ids=["image-access-denied", "bucket-server-error", "encryption-access-denied", "topic-access-denied", "orderable-access-denied"],
+    ids=[
+        "image-access-denied",
+        "bucket-server-error",
+        "encryption-access-denied",
+        "topic-access-denied",
+        "orderable-access-denied",
+        "endpoint-services-unauthorized",
+        "vpc-attribute-unauthorized",
+    ],
 )
 def test_other_aws_errors_are_not_mistaken_for_the_problem(changes: dict[str, Any], drop: tuple[str, ...]) -> None:
     """Only the error codes that mean the problem become its line; any other AWS error ends the command (exit 2 with
@@ -507,3 +578,108 @@ def test_other_aws_errors_are_not_mistaken_for_the_problem(changes: dict[str, An
     code = next(iter(changes.values()))[1]
     with pytest.raises(ClientError, match=code):
         preflight_with(changes, drop=drop)
+
+
+def stubbed_ec2(calls: list[tuple[str, dict[str, Any], dict[str, Any]]]) -> tuple[dict[str, Any], Stubber]:
+    """Clients with an EC2 client that answers ``calls`` (operation, answer, expected request) in order."""
+    client = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1").client("ec2")
+    stub = Stubber(client)
+    for operation, answer, request in calls:
+        stub.add_response(operation, answer, request)
+    stub.activate()
+    return {"ec2": client}, stub
+
+
+@pytest.mark.parametrize(
+    ("support", "hostnames", "line"),
+    [
+        (True, False, f"VPC DNS        PROBLEM: enableDnsHostnames off in {VPC}: the endpoints' private DNS needs both; turn on "
+                      f"(aws ec2 modify-vpc-attribute --vpc-id {VPC} --enable-dns-hostnames), or set vpc_endpoints false"),
+        (False, True, f"VPC DNS        PROBLEM: enableDnsSupport off in {VPC}: the endpoints' private DNS needs both; turn on "
+                      f"(aws ec2 modify-vpc-attribute --vpc-id {VPC} --enable-dns-support), or set vpc_endpoints false"),
+    ],
+    ids=["hostnames-off", "support-off"],
+)  # fmt: skip
+def test_private_dns_needs_both_vpc_attributes(support: bool, hostnames: bool, line: str) -> None:
+    """Each attribute is asked for on its own (DescribeVpcAttribute takes one) and read from its own key."""
+    clients, stub = stubbed_ec2(
+        [
+            ("describe_vpc_attribute", {"VpcId": VPC, "EnableDnsSupport": {"Value": support}}, {"VpcId": VPC, "Attribute": "enableDnsSupport"}),
+            ("describe_vpc_attribute", {"VpcId": VPC, "EnableDnsHostnames": {"Value": hostnames}},
+             {"VpcId": VPC, "Attribute": "enableDnsHostnames"}),
+        ]
+    )  # fmt: skip
+    assert preflight.check_vpc_dns(clients, PROD, VPC).line() == line
+    stub.assert_no_pending_responses()
+
+
+def test_every_page_of_the_endpoint_services_is_read() -> None:
+    """EC2 answers DescribeVpcEndpointServices in pages (NextToken): services on the second page count."""
+    first = {**offered(ECR_API, ECR_DKR), "NextToken": "page-2"}
+    clients, stub = stubbed_ec2(
+        [
+            ("describe_vpc_endpoint_services", first, asked_for(ECR_API, ECR_DKR, LOGS, SECRETS)),
+            ("describe_vpc_endpoint_services", offered(LOGS, SECRETS), {**asked_for(ECR_API, ECR_DKR, LOGS, SECRETS), "NextToken": "page-2"}),
+        ]
+    )  # fmt: skip
+    assert (
+        preflight.check_endpoint_zones(clients, PROD, VPC, SUBNETS[:2]).line() == "endpoint AZs   ok (4 services in us-east-1a, us-east-1b)"
+    )
+    stub.assert_no_pending_responses()
+
+
+# Private subnets (tagged) a and e in us-east-1b, b in us-east-1a: one per AZ is a (1b) and b (1a); by id a comes first,
+# so with vpc_endpoint_azs 1 the endpoints are in us-east-1b, though us-east-1a sorts first.
+FIRST_BY_ID = [subnet("subnet-0000000a", "us-east-1b", **{"aws-cdk:subnet-type": "Private"}),
+               subnet("subnet-0000000b", "us-east-1a", **{"aws-cdk:subnet-type": "Private"}),
+               subnet("subnet-0000000e", "us-east-1b", **{"aws-cdk:subnet-type": "Private"}),
+               *TAGGED[2:]]  # fmt: skip
+
+
+def test_with_vpc_endpoint_azs_only_the_first_subnets_by_id_count() -> None:
+    assert [s["SubnetId"] for s in preflight.endpoint_subnets(FIRST_BY_ID[:3], None)] == ["subnet-0000000a", "subnet-0000000b"]
+    assert [s["SubnetId"] for s in preflight.endpoint_subnets(FIRST_BY_ID[:3], 1)] == ["subnet-0000000a"]
+    one = prod(state_bucket=BUCKET, allowed_account_ids=[ACCOUNT], vpc_endpoint_azs=1)
+    services = (ECR_API, ECR_DKR, LOGS, SECRETS)
+    code, lines = preflight_with(
+        {"describe_subnets": {"Subnets": FIRST_BY_ID}, "describe_vpc_endpoint_services": offered(*services, zones=("us-east-1b",))},
+        target=one,
+    )
+    assert (code, problem(lines, "endpoint AZs")) == (0, "endpoint AZs   ok (4 services in us-east-1b)")
+    code, lines = preflight_with(
+        {"describe_subnets": {"Subnets": FIRST_BY_ID}, "describe_vpc_endpoint_services": offered(*services, zones=("us-east-1a",))},
+        target=one,
+    )
+    assert (code, problem(lines, "endpoint AZs")) == (
+        1,
+        "endpoint AZs   PROBLEM: com.amazonaws.us-east-1.ecr.api, com.amazonaws.us-east-1.ecr.dkr, com.amazonaws.us-east-1.logs, "
+        "com.amazonaws.us-east-1.secretsmanager not offered in us-east-1b: choose private subnets in AZs that offer them "
+        "(private_subnet_ids), or set vpc_endpoints false",
+    )
+
+
+def test_more_endpoint_azs_than_the_private_subnets_have_is_one_line() -> None:
+    """The plan would stop at the endpoints' precondition; the command says so first and asks EC2 nothing more."""
+    three = prod(state_bucket=BUCKET, allowed_account_ids=[ACCOUNT], vpc_endpoint_azs=3)
+    code, lines = preflight_with(target=three, drop=("describe_vpc_endpoint_services",))
+    assert (code, problem(lines, "endpoint AZs"), lines[-1]) == (
+        1,
+        "endpoint AZs   PROBLEM: vpc_endpoint_azs is 3, more than the 2 AZs of the private subnets: set it to 2 or less, or null",
+        "wallet-prod: 1 problem(s)",
+    )
+
+
+def test_an_unauthorized_endpoint_check_ends_the_command_with_one_line() -> None:
+    """The way main() runs the checks: an AWS error in them is the command's one line and exit 2."""
+    from release import aws_errors
+
+    def checks() -> int:
+        denied = ("error", "UnauthorizedOperation", 403, "You are not authorized to perform this operation.")
+        return preflight_with({"describe_vpc_attribute": denied})[0]
+
+    lines: list[str] = []
+    assert aws_errors.guarded("wallet-prod: preflight", aws_errors.where(PROD), checks, report=lines.append) == 2
+    assert lines == [
+        "error: wallet-prod: preflight (account 123456789012, us-east-1): AWS said UnauthorizedOperation: You are not authorized to "
+        "perform this operation.; these credentials may not do this: use the role for this step (docs/runbook.md#prerequisites-for-real-deployments)"
+    ]

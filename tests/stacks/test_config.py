@@ -517,12 +517,95 @@ def test_each_rule_names_field_value_and_what_is_allowed(stack: str, override: d
     assert str(raised.value) == message
 
 
-def test_unknown_stack_suggests_the_closest() -> None:
-    with pytest.raises(
-        ConfigError,
-        match=rf"^context: unknown stack 'walet-prod'; expected one of wallet, {', '.join(config.STACK_NAMES)}; did you mean 'wallet-prod'\?$",
-    ):
-        config.load({"walet-prod": {"max_capacity": 3}})
+STACKS = ", ".join(EXPECTED)  # the stacks' keys, in table order (tests/expected.py)
+UNKNOWN_STACK = (
+    "the environments are {environments} (keys {stacks}, and 'wallet' for all of them); to add one, add it to ENVIRONMENTS in "
+    "stacks/config.py (docs/configuration.md)"
+).format(environments=", ".join(e.environment for e in EXPECTED.values()), stacks=STACKS)
+
+
+@pytest.mark.parametrize(
+    ("key", "suggestion"),
+    [
+        ("wallet-qa", ""),  # no environment is close to qa: neither 'wallet' nor 'wallet-dev' is suggested
+        ("wallet-prd", "; did you mean 'wallet-prod'?"),
+        ("walet-prod", "; did you mean 'wallet-prod'?"),
+        ("walet", "; did you mean 'wallet'?"),
+    ],
+)
+def test_an_unknown_stack_says_which_environments_exist_and_how_one_is_added(key: str, suggestion: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        config.load({key: {"max_capacity": 3}})
+    assert str(raised.value) == f"context: unknown stack {key!r}; {UNKNOWN_STACK}{suggestion}"
+
+
+@pytest.mark.parametrize(
+    ("context", "setting"),
+    [
+        ({"vpc_id": "vpc-0123456789abcdef0", "wallet-dev": {"max_capacity": 2}}, "vpc_id"),
+        ({"max_capacity": 4}, "max_capacity"),
+        ({"certificate_tags": {"Name": "wallet-prod"}}, "certificate_tags"),  # an object, yet a setting, not a stack
+    ],
+    ids=["vpc-id-beside-wallet-dev", "number", "object"],
+)
+def test_a_setting_at_the_top_level_is_refused_naming_where_it_belongs(context: dict[str, Any], setting: str) -> None:
+    """Nothing reads the context's top level but for the stacks' keys: a setting there was silently ignored."""
+    with pytest.raises(ConfigError) as raised:
+        config.load(context)
+    assert str(raised.value) == (
+        f"context: {setting}: a setting at the top level is not read; move it into the key of its stack ({STACKS}), or into "
+        "'wallet' for every environment"
+    )
+
+
+def test_a_top_level_key_neither_ours_nor_cdktfs_is_refused() -> None:
+    with pytest.raises(ConfigError) as raised:
+        config.load({"vpcid": "vpc-0123456789abcdef0"})
+    assert str(raised.value) == (
+        f"context: unknown key 'vpcid'; the top level holds the stacks' keys (wallet, {STACKS}) and cdktf's own (CDKTF_KEYS in "
+        "stacks/overrides.py); did you mean 'vpc_id'?"
+    )
+
+
+def test_cdktfs_own_keys_stay_allowed() -> None:
+    """What cdktf 0.21 reads or sets in the context (the CLI adds cdktfRelativeModules), and the feature flags older
+    `cdktf init`s wrote into cdktf.json, with the values cdktf gives them: nothing of ours, so nothing changes."""
+    cdktf_keys = {
+        "excludeStackIdFromLogicalIds": "true",
+        "allowSepCharsInLogicalIds": "true",
+        "cdktfRelativeModules": [],
+        "cdktfStaticModuleAssetHash": "static",
+        "cdktfJsonPath": "/work/project/cdktf.json",
+        "cdktfVersion": "0.21.0",
+        "@cdktf/disable_stack_trace_in_metadata": True,
+    }
+    assert config.load(cdktf_keys) == config.load({})
+
+
+@pytest.mark.parametrize(
+    ("context", "message"),
+    [
+        ({"wallet": {"max_capacity": "3"}}, "wallet: max_capacity: '3' has the wrong type; expected a whole number"),
+        ({"wallet": {"max_capcity": 3}}, "wallet: unknown field 'max_capcity'; did you mean 'max_capacity'?"),
+        ({"wallet": {"environment": "qa"}}, "wallet: environment: cannot be overridden; the environment table in stacks/config.py fixes it"),
+        ({"wallet": {"state_bucket": "ab"}},
+         "wallet: state_bucket: 'ab' is not valid; expected an S3 bucket name: 3-63 lowercase letters, digits, hyphens"),
+        # Every environment that takes the value from 'wallet' refuses it alike: 'wallet' is where to fix it.
+        ({"wallet": {"region": "mars-1"}, "wallet-dev": {"region": "us-east-2"}},
+         "wallet: region: 'mars-1' is not valid; expected an AWS region such as 'us-east-1'"),
+        # Refused by one environment only: 'wallet', and which.
+        ({"wallet": {"desired_count": 3}},
+         "wallet (for wallet-dev): desired_count: 3 is not valid; expected from min_capacity (1) to max_capacity (2)"),
+        # The stack's own value is the stack's.
+        ({"wallet": {"max_capacity": 101}, "wallet-dev": {"max_capacity": 102}},
+         "wallet-dev: max_capacity: 102 is not valid; expected a whole number from 1 to 100"),
+    ],
+    ids=["type", "unknown-field", "fixed-field", "rule", "rule-everywhere-it-applies", "rule-of-one-environment", "stack-overrides"],
+)  # fmt: skip
+def test_a_mistake_in_the_shared_key_names_wallet(context: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        config.load(context)
+    assert str(raised.value) == message
 
 
 def test_every_literal_field_is_checked_even_when_the_table_is_edited() -> None:

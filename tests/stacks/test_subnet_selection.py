@@ -93,6 +93,11 @@ def test_subnets_by_tags_else_by_route_table(parsed: dict[str, dict[str, Any]], 
     assert values["private_route_tables"] == sorted(
         {t["RouteTableId"] for t in preflight.route_tables_of(chosen, scenario.tables).values()}
     )
+    # The subnets whose AZs preflight checks for the endpoint services are the endpoints' own (a synthesized list has
+    # vpc_endpoint_azs elements; a reference means every one per AZ).
+    if "endpoints" in outputs:
+        az_count = len(outputs["endpoints"]) if isinstance(outputs["endpoints"], list) else None
+        assert values["endpoints"] == [s["SubnetId"] for s in preflight.endpoint_subnets(chosen, az_count)]
 
 
 def test_a_short_selection_stops_the_plan_with_what_to_do(parsed: dict[str, dict[str, Any]]) -> None:
