@@ -385,11 +385,12 @@ def _fargate_containers_without_memory() -> None:
 def _ecs_services_keep_their_settings() -> None:
     """moto 5.2.5's CreateService keeps a few of the request's fields and drops the rest (capacity provider strategy,
     health check grace period, managed tags, ECS Exec, deployment configuration, zone rebalancing), and reports launch
-    type EC2 for a service that has a capacity provider strategy. The provider reads them back after the create, finds
+    type EC2 for a service that has a capacity provider strategy, and has no createdAt. The provider reads them back after the create, finds
     them changed and plans to replace the service on every apply. DescribeServices returns what CreateService was given
     (docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Service.html); here the service keeps every field of the
     request under the name DescribeServices answers with (UpdateService already does)."""
     from botocore import xform_name
+    from moto.core.utils import utcnow
     from moto.ecs.responses import EC2ContainerServiceResponse
 
     create = EC2ContainerServiceResponse.create_service
@@ -399,6 +400,7 @@ def _ecs_services_keep_their_settings() -> None:
         result: Any = create(self)
         service = result.result["service"]
         service.launch_type = self._get_param("launchType")  # none with a capacity provider strategy, as in AWS
+        service.created_at = utcnow()  # AWS's Service has createdAt (API_Service.html); moto 5.2.5 keeps none
         for key, value in self._get_params().items():
             if key not in handled:
                 setattr(service, xform_name(key), value)
