@@ -192,8 +192,8 @@ class LoadBalancer(Construct):
         resourceServiceRead, expandServiceLoadBalancers in resourceServiceUpdate; the block is a set, so ignore_changes
         could only drop all of it, port and rules too). A fixed pair would be reported as drift after every other
         release and sent back, putting the next revision behind the live group. So the pair follows the rule's
-        weights, read at plan time (the group weighted more is live; the first group on a tie and before the rule
-        exists): the plan after a release is clean, and a change of the block (a port) keeps the live group live."""
+        weights, read at plan time (the group weighted more is live; the first group on a tie and while the rule
+        is not read yet): the plan after a release is clean, and a change of the block (a port) keeps the live group live."""
         rule = DataAwsLbListenerRule(self, "live_rule_weights", arn=live_rule.arn)
         weights = (
             # flatten: the forward block is a single block in provider 5.100.0's schema and a list in 6.25.0's.
@@ -201,7 +201,9 @@ class LoadBalancer(Construct):
             ".target_group : group.arn => group.weight}"
         )
         first, second = (f"{group.terraform_resource_type}.{group.friendly_unique_id}.arn" for group in target_groups)
-        swapped = f"lookup({weights}, {second}, 0) > lookup({weights}, {first}, 0)"
+        # try: before the rule exists (the first plan, or a plan that replaces it) the data source is read at apply and
+        # its action is planned as an empty list; the first group is then live, as the new rule forwards to it.
+        swapped = f"try(lookup({weights}, {second}, 0) > lookup({weights}, {first}, 0), false)"
         return f"${{{swapped} ? {second} : {first}}}", f"${{{swapped} ? {first} : {second}}}"
 
     def _shifted_rule(self, id_: str, listener: LbListener, target_groups: list[LbTargetGroup]) -> LbListenerRule:

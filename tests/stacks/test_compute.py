@@ -41,7 +41,7 @@ WEIGHTS = (
     " : group.arn => group.weight}"
 )
 PRIMARY, ALTERNATE = "aws_lb_target_group.load_balancer_target_group.arn", "aws_lb_target_group.load_balancer_alternate_target_group.arn"
-SWAPPED = f"lookup({WEIGHTS}, {ALTERNATE}, 0) > lookup({WEIGHTS}, {PRIMARY}, 0)"
+SWAPPED = f"try(lookup({WEIGHTS}, {ALTERNATE}, 0) > lookup({WEIGHTS}, {PRIMARY}, 0), false)"
 LIVE, STANDBY = f"${{{SWAPPED} ? {ALTERNATE} : {PRIMARY}}}", f"${{{SWAPPED} ? {PRIMARY} : {ALTERNATE}}}"
 SHIFT = {
     "alternate_target_group_arn": STANDBY,

@@ -56,3 +56,34 @@ def test_alarm_targets_precondition(parsed: dict[str, dict[str, Any]], tmp_path:
         "one_email": condition.replace("local.alarms_notification_targets", '["oncall@example.com"]'),
     }
     assert evaluate(tmp_path, {}, {}, outputs) == {"none": False, "one_email": True}
+
+
+def test_the_service_names_the_group_the_live_rule_weights_more(parsed: dict[str, dict[str, Any]], tmp_path: Path) -> None:
+    """Prod's service (canary by the table) names as its target group the one the live rule sends most traffic to, as
+    ECS reports it after each deployment, and the other as the alternate; the first group while the rule is not read
+    yet (the first plan: a data source read at apply has an empty action list) and on a tie."""
+    resources = parsed["wallet-prod"]["resource"]
+    [service] = resources["aws_ecs_service"].values()
+    [block] = service["load_balancer"]
+    groups = {
+        "aws_lb_target_group.load_balancer_target_group.arn": '"blue"',
+        "aws_lb_target_group.load_balancer_alternate_target_group.arn": '"green"',
+    }
+    pair = {}
+    for name, expression in (("live", block["target_group_arn"]), ("standby", block["advanced_configuration"]["alternate_target_group_arn"])):
+        for reference, literal in groups.items():
+            expression = expression.replace(reference, literal)
+        pair[name] = expression
+    cases = {"not_read": [], "blue_live": (100, 0), "green_live": (0, 100), "canary_on_green": (90, 10), "tie": (50, 50)}
+    values = {}
+    for case, weights in cases.items():
+        action = [{"forward": [{"target_group": [{"arn": "blue", "weight": weights[0]}, {"arn": "green", "weight": weights[1]}]}]}] if weights else []
+        fixtures = {"data.aws_lb_listener_rule.load_balancer_live_rule_weights": {"action": action}}
+        values[case] = evaluate(tmp_path / case, {}, fixtures, pair)
+    assert values == {
+        "not_read": {"live": "blue", "standby": "green"},
+        "blue_live": {"live": "blue", "standby": "green"},
+        "green_live": {"live": "green", "standby": "blue"},
+        "canary_on_green": {"live": "blue", "standby": "green"},
+        "tie": {"live": "blue", "standby": "green"},
+    }
