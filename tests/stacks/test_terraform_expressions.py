@@ -69,15 +69,17 @@ def test_the_service_names_the_group_the_live_rule_weights_more(parsed: dict[str
         "aws_lb_target_group.load_balancer_target_group.arn": '"blue"',
         "aws_lb_target_group.load_balancer_alternate_target_group.arn": '"green"',
     }
-    pair = {}
-    for name, expression in (("live", block["target_group_arn"]), ("standby", block["advanced_configuration"]["alternate_target_group_arn"])):
-        for reference, literal in groups.items():
-            expression = expression.replace(reference, literal)
-        pair[name] = expression
+    pair = {"live": block["target_group_arn"], "standby": block["advanced_configuration"]["alternate_target_group_arn"]}
+    for reference, literal in groups.items():
+        pair = {name: expression.replace(reference, literal) for name, expression in pair.items()}
     cases = {"not_read": [], "blue_live": (100, 0), "green_live": (0, 100), "canary_on_green": (90, 10), "tie": (50, 50)}
     values = {}
     for case, weights in cases.items():
-        action = [{"forward": [{"target_group": [{"arn": "blue", "weight": weights[0]}, {"arn": "green", "weight": weights[1]}]}]}] if weights else []
+        action = (
+            [{"forward": [{"target_group": [{"arn": "blue", "weight": weights[0]}, {"arn": "green", "weight": weights[1]}]}]}]
+            if weights
+            else []
+        )
         fixtures = {"data.aws_lb_listener_rule.load_balancer_live_rule_weights": {"action": action}}
         values[case] = evaluate(tmp_path / case, {}, fixtures, pair)
     assert values == {
