@@ -172,6 +172,7 @@ def test_destroy_follows_the_tier(record: dict[str, Any], env_stack: str) -> Non
                 "final_snapshots": [],  # development: no final snapshot
                 "pull_through_cache": [],  # the first environment's sidecar step made one; no environment keeps one
                 "ssl_policies": [],  # no load balancer left
+                "service_target_group": None, "rule_weights": [],  # no service, no live rule
             }  # fmt: skip
         case "pre-production":
             assert destroy["returncode"] == 1
