@@ -439,7 +439,7 @@ def test_a_service_on_the_launch_type_is_refused_until_moved(record: dict[str, A
     assert refused["returncode"] == 2, refused["output"][-4000:]
     assert refused["output"].splitlines()[-1] == (
         "error: wallet-dev: its service still has the launch type FARGATE, which this code replaces by a capacity provider "
-        'strategy; move it first (docs/runbook.md#4-moving-a-service-off-the-launch-type), then run this again'
+        "strategy; move it first (docs/runbook.md#4-moving-a-service-off-the-launch-type), then run this again"
     )
     replan = step(record, ENV_STACKS[0], "plan-after-launch-type-refused")
     assert replan["returncode"] == 0, replan["output"][-4000:]
