@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from release import aws_errors
-from release.migrate import MIN_POLL_SECONDS, MigrationError, read_outputs
+from release.migrate import MIN_POLL_SECONDS, MigrationError, read_outputs, wait_option_problem
 
 PROJECT = Path(__file__).resolve().parent.parent
 RUNNING = ("PENDING", "IN_PROGRESS")
@@ -237,11 +237,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         chosen = config.select(config.load(overrides.read_context(PROJECT)), args.environment)
         stack = chosen.stack_name
-        if args.timeout < 1 or args.poll < MIN_POLL_SECONDS:
-            raise DeploymentError(
-                f"--timeout {args.timeout}, --poll {args.poll}: expected at least 1 and {MIN_POLL_SECONDS} (--poll: ECS's own "
-                f"waiters check every {MIN_POLL_SECONDS} s at the shortest)"
-            )
+        if problem := wait_option_problem(timeout=args.timeout, poll=args.poll):
+            raise DeploymentError(problem)
         service = Service.from_outputs(stack, chosen.environment, read_outputs(chosen, args.outputs))
     except (ConfigError, MigrationError, DeploymentError) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -38,6 +38,19 @@ data/ecs/2014-11-13/waiters-2.json: TasksStopped and TasksRunning 6 s, ServicesS
 read that draws on the account's per-Region token bucket, shared with the ECS console, the pipeline and everything
 else in the account (docs.aws.amazon.com/AmazonECS/latest/APIReference/request-throttling.html); a task or a
 rollback does not change faster than that."""
+
+
+def wait_option_problem(**options: int) -> str | None:
+    """The first of ``options`` (``timeout``, ``poll``, ``tail``: the command's values) below its least, as one line
+    naming it; None when all are valid. --timeout and --tail: at least 1; --poll: MIN_POLL_SECONDS."""
+    for name, value in options.items():
+        least = MIN_POLL_SECONDS if name == "poll" else 1
+        if value < least:
+            why = f" (ECS's own waiters check every {MIN_POLL_SECONDS} s at the shortest)" if name == "poll" else ""
+            return f"--{name} {value}: expected at least {least}{why}"
+    return None
+
+
 OUTPUTS = ("cluster_name", "migration_task_definition_arn", "private_subnet_ids", "migration_security_group_id")
 STARTED_BY = "pipenv-run-migrate"
 
@@ -203,11 +216,8 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         chosen = config.select(config.load(overrides.read_context(PROJECT)), args.stack)
-        if args.timeout < 1 or args.poll < MIN_POLL_SECONDS or args.tail < 1:
-            raise MigrationError(
-                f"--timeout {args.timeout}, --poll {args.poll}, --tail {args.tail}: expected at least 1, {MIN_POLL_SECONDS} and 1 "
-                f"(--poll: ECS's own waiters check every {MIN_POLL_SECONDS} s at the shortest)"
-            )
+        if problem := wait_option_problem(timeout=args.timeout, poll=args.poll, tail=args.tail):
+            raise MigrationError(problem)
         target = Target.from_outputs(chosen.stack_name, read_outputs(chosen, args.outputs))
     except (ConfigError, MigrationError) as error:
         print(f"error: {error}", file=sys.stderr)

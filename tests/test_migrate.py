@@ -366,25 +366,42 @@ def test_a_stack_without_state_is_named_never_deployed(
     )
 
 
-@pytest.mark.parametrize(("poll", "accepted"), [(6, True), (5, False), (0, False)])
+@pytest.mark.parametrize(
+    ("option", "value", "refusal"),
+    [
+        ("--poll", 6, None),
+        ("--poll", 5, "--poll 5: expected at least 6 (ECS's own waiters check every 6 s at the shortest)"),
+        ("--poll", 0, "--poll 0: expected at least 6 (ECS's own waiters check every 6 s at the shortest)"),
+        ("--timeout", 1, None),
+        ("--timeout", 0, "--timeout 0: expected at least 1"),
+    ],
+)
 @pytest.mark.parametrize("name", ["migrate", "rollback"])
 def test_poll_below_6_seconds_is_refused(
-    name: str, *, poll: int, accepted: bool, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """6 s, ECS's own shortest waiter delay, is the last value accepted; 5 and 0 are refused in one line, exit 2."""
+    name: str, *, option: str, value: int, refusal: str | None, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """6 s, ECS's own shortest waiter delay, is the last --poll accepted, 1 the last --timeout; below them, one line
+    naming the option, exit 2."""
     monkeypatch.setenv("CDKTF_CONTEXT_JSON", json.dumps(CONTEXT))
     (tmp_path / "outputs.json").write_text(json.dumps({}))  # accepted: goes on to the outputs, which are missing
-    assert run_command(name, ["prod", "--outputs", str(tmp_path / "outputs.json"), "--poll", str(poll)]) == 2
+    assert run_command(name, ["prod", "--outputs", str(tmp_path / "outputs.json"), option, str(value)]) == 2
     [line] = capsys.readouterr().err.splitlines()
-    if accepted:
+    if refusal is None:
         assert line.startswith("error: wallet-prod: output cluster_name")
-    elif name == "migrate":
-        assert line == (
-            f"error: --timeout 1800, --poll {poll}, --tail 50: expected at least 1, 6 and 1 (--poll: ECS's own waiters check "
-            "every 6 s at the shortest)"
-        )
     else:
-        assert (
-            line
-            == f"error: --timeout 1800, --poll {poll}: expected at least 1 and 6 (--poll: ECS's own waiters check every 6 s at the shortest)"
-        )
+        assert line == f"error: {refusal}"
+
+
+@pytest.mark.parametrize(("value", "refusal"), [(1, None), (0, "--tail 0: expected at least 1")])
+def test_migrate_tail_below_one_line_is_refused(
+    value: int, refusal: str | None, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CDKTF_CONTEXT_JSON", json.dumps(CONTEXT))
+    (tmp_path / "outputs.json").write_text(json.dumps({}))
+    assert run_command("migrate", ["prod", "--outputs", str(tmp_path / "outputs.json"), "--tail", str(value)]) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    if refusal is None:
+        assert line.startswith("error: wallet-prod: output cluster_name")
+    else:
+        assert line == f"error: {refusal}"
