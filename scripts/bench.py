@@ -5,7 +5,7 @@ Times, each in a fresh process:
   synth   `python main.py`: validate, build and synthesize all four stacks (lazy bindings, Python and Node side)
   eager   the same with WALLET_EAGER_AWS_IMPORT=1 (eager on both sides), to show what the lazy loaders save
   tests   the pytest suite (`python -m pytest -q`)
-  offline the suite without the emulated AWS account's tests (tests/test_emulated_account.py), to show what real
+  offline the suite without the emulated AWS account's tests (tests/test_emulated_*.py), to show what real
           Terraform against the emulator adds to the suite's wall time
 and prints the ratios synth/import and tests/import, the emulator's share, and the peak memory of the largest process
 of each. Targets on a 2-core machine: synth/import <= 0.2; the emulated account adds <= 180 s.
@@ -57,7 +57,7 @@ def main() -> int:
             "synth": [sys.executable, "main.py"],
             "eager": ["env", f"{runtime.EAGER_ENV}=1", sys.executable, "main.py"],
             "tests": PYTEST,
-            "offline": ["env", "WALLET_TEST_EMULATOR=0", *PYTEST, "--ignore", "tests/test_emulated_account.py"],
+            "offline": ["env", "WALLET_TEST_EMULATOR=0", *PYTEST, "--ignore-glob", "tests/test_emulated_*.py"],
         }
         env["CDKTF_OUTDIR"] = outdir
         samples: dict[str, list[tuple[float, int]]] = {name: [] for name in commands}

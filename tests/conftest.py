@@ -31,9 +31,9 @@ from stacks import runtime
 
 runtime.prepare()  # before anything imports cdktf: supported Node, lazy AWS bindings
 
+from sandbox.account import Account, Emulator  # noqa: E402
 from stacks import config, overrides  # noqa: E402
 from stacks.errors import ConfigError  # noqa: E402
-from tests.emulator.account import Account, Emulator  # noqa: E402
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 ENV_STACKS = list(config.STACK_NAMES)
@@ -45,7 +45,7 @@ EMULATOR_ENV = "WALLET_TEST_EMULATOR"
 """0: no emulated account (its tests then fail and say so); for measuring what it adds (scripts/bench.py)."""
 # What a project copy needs to synthesize (main.py) and to run the suite's core checks.
 PROJECT_FILES = ("main.py", "cdktf.json", "pyproject.toml")
-PROJECT_FOLDERS = ("stacks", "constructs_lib", "tests", "security", "costs", "release", "docs")
+PROJECT_FOLDERS = ("stacks", "constructs_lib", "tests", "security", "costs", "release", "docs", "sandbox")
 
 
 def effective_context() -> dict[str, Any]:
@@ -120,7 +120,14 @@ class Background:
 BACKGROUND = pytest.StashKey[dict[str, Background]]()
 SUMMARY = pytest.StashKey[list[str]]()
 """Lines for the end of the session's report (e.g. what checkov scanned)."""
-FIXTURE_OF_RUN = {"lazy": "main_runs", "eager": "main_runs", "synth": "cli_runs", "realistic": "realistic_run", "emulated": "emulated_run"}
+FIXTURE_OF_RUN = {
+    "lazy": "main_runs",
+    "eager": "main_runs",
+    "synth": "cli_runs",
+    "realistic": "realistic_run",
+    "emulated": "emulated_run",
+    "sandbox": "sandbox_run",
+}
 EMULATOR = pytest.StashKey["Emulator | None"]()
 NODE_DEBUG = {"NODE_DEBUG": "wallet"}  # the Node load hook says on stderr what it did (stacks/lazy_aws_bindings.cjs)
 
@@ -146,7 +153,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     * ``synth``: `cdktf synth` of the real CLI as users run it (app `pipenv run python main.py`), at lower priority;
     * ``realistic``: the suite's core checks in a copy of the project with a realistic team context in cdktf.json;
     * ``emulated``: every stack's life in the emulated AWS account (tests/emulator/lifecycle.py), whose server runs
-      until the session ends.
+      until the session ends;
+    * ``sandbox``: `pipenv run sandbox` as a user drives it, with a first deploy of dev (tests/emulator/sandbox_run.py).
     """
     session.config.stash[EMULATOR] = None
     if os.environ.get(BACKGROUND_ENV) == "0":
@@ -172,6 +180,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     emulator.wait_until_up()
     lifecycle = [sys.executable, "-m", "tests.emulator.lifecycle", emulator.account.endpoint, str(base / "emulated")]
     runs["emulated"] = Background(lifecycle, base / "emulated", subprocess_environment())
+    sandbox = [sys.executable, "-m", "tests.emulator.sandbox_run", str(base / "sandbox")]
+    runs["sandbox"] = Background(sandbox, base / "sandbox", subprocess_environment())
     session.config.stash[BACKGROUND] = runs
 
 
@@ -229,8 +239,15 @@ def emulated_run(request: pytest.FixtureRequest) -> Background:
 
 
 @pytest.fixture(scope="session")
+def sandbox_run(request: pytest.FixtureRequest) -> Background:
+    runs = request.config.stash[BACKGROUND]
+    assert "sandbox" in runs, f"the sandbox run was not started ({BACKGROUND_ENV}=0 or {EMULATOR_ENV}=0)"
+    return runs["sandbox"]
+
+
+@pytest.fixture(scope="session")
 def emulator(request: pytest.FixtureRequest) -> Account:
-    """The emulated AWS account the lifecycle ran in (tests/emulator/account.py)."""
+    """The emulated AWS account the lifecycle ran in (sandbox/account.py)."""
     running = request.config.stash[EMULATOR]
     assert running is not None, f"the emulator was not started ({BACKGROUND_ENV}=0 or {EMULATOR_ENV}=0)"
     return running.account

@@ -1,12 +1,12 @@
 """Terraform itself, with a real AWS provider, against an emulated AWS account, through the project's own commands.
 
-The session starts the emulator (moto in server mode, tests/emulator/server.py) and, in the background, the life of
+The session starts the emulator (moto in server mode, sandbox/server.py) and, in the background, the life of
 every stack there (tests/emulator/lifecycle.py, whose docstring lists the steps): the state bucket as Runbook 1 says,
 then per environment a plan with nothing but the tag, the first deploy, a re-plan, a release, a re-plan and the
 destroy; on one environment `cdktf deploy` and `cdktf diff`, on the last what goes wrong (a failed migration, AWS out
 of reach, state without the tag output); plans of a team's context beside them. These tests read what each step did
 and what the account holds, and run a few of their own: the state lock, and `terraform validate` with the provider
-under test. What the emulator cannot show is in tests/emulator/allowlist.toml.
+under test. What the emulator cannot show is in sandbox/allowlist.toml.
 """
 
 from __future__ import annotations
@@ -24,17 +24,17 @@ from typing import Any
 
 import pytest
 
+from sandbox import account, provider
 from stacks import config
 from tests import backup_events
-from tests.conftest import ENV_STACKS, SUMMARY, Build
-from tests.emulator import account, provider
+from tests.conftest import ENV_STACKS, PROJECT_DIR, SUMMARY, Build
 from tests.emulator.lifecycle import FIRST, NEXT, PLANNED_JSON
 from tests.expected import EXPECTED
 from tests.golden import GOLDEN_DIR
 from tests.helpers import workflow_steps
 from tests.test_realistic_context import REALISTIC_CONTEXT
 
-ALLOWLIST = Path(__file__).resolve().parent / "emulator" / "allowlist.toml"
+ALLOWLIST = PROJECT_DIR / "sandbox" / "allowlist.toml"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -96,7 +96,7 @@ def planned_to_add_everything(output: str, synthesized: Path) -> bool:
 def test_the_state_bucket_is_bootstrapped_as_runbook_1_says(record: dict[str, Any], emulator: account.Account) -> None:
     for item in record[config.STATE_STACK]:
         succeeded(item)
-    bucket = step(record, config.STATE_STACK, "output")["output"].strip()
+    bucket = step(record, config.STATE_STACK, "state-output")["output"].strip()
     assert bucket == "wallet-service-terraform-state-123456789012-us-east-1"
     s3 = emulator.client("s3", "us-east-1")
     assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
@@ -495,7 +495,7 @@ def test_native_state_locking_runs_for_real(record: dict[str, Any], emulated_run
     """A lock object at <key>.tflock (what use_lockfile writes) stops a plan; once it is gone the same plan runs."""
     stack = ENV_STACKS[-1]  # the last environment: production in the table, never destroyed
     succeeded(step(record, stack, "plan"))
-    bucket, key = step(record, config.STATE_STACK, "output")["output"].strip(), state_key(stack)
+    bucket, key = step(record, config.STATE_STACK, "state-output")["output"].strip(), state_key(stack)
     s3 = emulator.client("s3", DEFAULTS.state_region)
     lock = {"ID": "4d0f6b5e-0000-4000-8000-000000000000", "Operation": "OperationTypeApply", "Who": "someone@elsewhere"}
     folder = emulated_run.outdir / stack / "cdktf.out" / "stacks" / stack
@@ -520,7 +520,7 @@ def test_the_pull_request_diff_takes_no_lock(record: dict[str, Any], emulated_ru
     [diff] = [item for item in workflow_steps("infra.yml", "diff") if item.get("name") == "cdktf diff"]
     assert diff["env"]["TF_CLI_ARGS_plan"] == "-lock=false"
     assert diff["run"] == 'pipenv run cdktf diff "$TARGET" --var "image_tag=$IMAGE_TAG"'
-    bucket, key = step(record, config.STATE_STACK, "output")["output"].strip(), state_key(stack)
+    bucket, key = step(record, config.STATE_STACK, "state-output")["output"].strip(), state_key(stack)
     s3 = emulator.client("s3", DEFAULTS.state_region)
     lock = json.dumps({"ID": "5e1f7c6f-0000-4000-8000-000000000000", "Operation": "OperationTypeApply", "Who": "deploy@pipeline"})
     env = {

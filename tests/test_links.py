@@ -16,12 +16,12 @@ from tests.conftest import PROJECT_DIR
 README = PROJECT_DIR / "README.md"
 DOCS = [
     "alarms.md", "architecture.md", "configuration.md", "cost.md", "database.md", "development.md", "pipeline.md",
-    "releases.md", "runbook.md", "verification.md",
+    "releases.md", "runbook.md", "sandbox.md", "verification.md",
 ]  # fmt: skip
 FENCE = re.compile(r"^(```|~~~)")
 LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)\)")
 CODE_REFERENCE = re.compile(r"\bdocs/([a-z]+\.md)(?:#([a-z0-9_-]+))?")
-SOURCES = ("stacks", "constructs_lib", "release", "costs", "scripts", "tests", ".github", "security", ".ci")
+SOURCES = ("stacks", "constructs_lib", "release", "costs", "scripts", "tests", ".github", "security", ".ci", "sandbox")
 
 
 def prose(text: str) -> list[str]:

@@ -2,7 +2,7 @@
 
     python -m tests.emulator.lifecycle <endpoint> <work folder>     # writes <work folder>/record.json
 
-In order: the account is seeded (tests/emulator/account.py); `wallet-state` is applied as Runbook 1 says and its
+In order: the account is seeded (sandbox/account.py); `wallet-state` is applied as Runbook 1 says and its
 bucket becomes `state_bucket`; then each environment, in a project copy of its own and in parallel with the others:
 
     plan                      pipenv run plan <env> v1.2.3     (scripts/terraform.sh: synth, init, plan)
@@ -57,89 +57,25 @@ import json
 import os
 import shutil
 import signal
-import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from sandbox import account, provider, steps
+from sandbox.steps import PROJECT_DIR, STATE_FOLDER, project_copy, run_step
 from stacks import config
-from tests.conftest import PROJECT_DIR, copy_project
-from tests.emulator import account, provider
 from tests.expected import ADOT_COLLECTOR
 from tests.test_realistic_context import REALISTIC_CONTEXT
 
-STEP_TIMEOUT_SECONDS = 900
 FIRST, NEXT = account.RELEASES
-STATE_FOLDER = Path("cdktf.out") / "stacks" / config.STATE_STACK
-Record = dict[str, Any]
-RUNNING: set[subprocess.Popen[bytes]] = set()
-"""The steps running now, each in a process group of its own (so that a timeout ends all it started)."""
+Record = steps.Record
 
 
 def stop_running_steps(signum: int, frame: Any) -> None:
     """SIGTERM (the test session stopping this run early): end every running step's process group, then this."""
-    for process in list(RUNNING):
-        os.killpg(process.pid, signal.SIGKILL)
+    steps.stop_all()
     os._exit(1)
-
-
-def run_step(name: str, command: list[str], cwd: Path, env: dict[str, str]) -> Record:
-    """Runs one command to its end (or STEP_TIMEOUT_SECONDS), its output written as it comes to <cwd>/<name>.log
-    (and with TF_LOG set, Terraform's log to <cwd>/<name>.tf.log)."""
-    log = cwd / f"{name}.log"
-    if "TF_LOG" in env:
-        env = {**env, "TF_LOG_PATH": str(cwd / f"{name}.tf.log")}
-    started = time.monotonic()
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        RUNNING.add(process)
-        try:
-            returncode = process.wait(timeout=STEP_TIMEOUT_SECONDS)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-            output.write(f"\n[timed out after {STEP_TIMEOUT_SECONDS} s]")
-            returncode = -1
-        finally:
-            RUNNING.discard(process)
-    seconds = round(time.monotonic() - started, 1)
-    return {"name": name, "command": command, "returncode": returncode, "seconds": seconds, "output": log.read_text()}
-
-
-def project_copy(target: Path, context: dict[str, Any]) -> Path:
-    """A copy with the scripts, and the cdktf CLI of this project (linked, not copied)."""
-    copy_project(target, context)
-    shutil.copytree(PROJECT_DIR / "scripts", target / "scripts", ignore=shutil.ignore_patterns("__pycache__"))
-    (target / "tools").mkdir()
-    (target / "tools" / "cdktf").symlink_to(PROJECT_DIR / "tools" / "cdktf")
-    return target
-
-
-def synthesize_state_copy(work: Path, context: dict[str, Any]) -> tuple[Path, Record]:
-    """Runbook 1's first step, `python main.py`, in a copy of its own; the copy and the step."""
-    project = project_copy(work / config.STATE_STACK, context)
-    plain = {key: value for key, value in os.environ.items() if key not in ("CDKTF_CONTEXT_JSON", "CDKTF_OUTDIR")}
-    return project, run_step("synth", [sys.executable, "main.py"], project, plain)
-
-
-def bootstrap_state(project: Path, env: dict[str, str]) -> tuple[list[Record], str | None]:
-    """The rest of Runbook 1 on the synthesized copy: init, apply and the bucket's name in cdktf.out/stacks/wallet-state."""
-    folder = f"-chdir={STATE_FOLDER}"
-    steps = [
-        ("init", ["terraform", folder, "init", "-input=false"]),
-        ("apply", ["terraform", folder, "apply", "-input=false", "-auto-approve"]),
-        ("output", ["terraform", folder, "output", "-raw", "state_bucket_name"]),
-    ]
-    records = []
-    for name, command in steps:
-        records.append(run_step(name, command, project, env))
-        if records[-1]["returncode"] != 0:
-            return records, None
-    return records, records[-1]["output"].strip()
 
 
 def environment_lifecycle(
@@ -171,7 +107,7 @@ def environment_lifecycle(
             *spot_and_scaling(pipenv, short, folder, replan),
         ]
     if role == "last":
-        retention = f"{sys.executable} -m tests.emulator.console log-retention {environment.region} /aws/ecs/wallet-service/{short}"
+        retention = f"{sys.executable} -m sandbox.console log-retention {environment.region} /aws/ecs/wallet-service/{short}"
         outside = f"days=$({retention} 1) && {{ {pipenv} run drift {short}; status=$?; {retention} $days >/dev/null; exit $status; }}"
         steps += [
             ("drift-outside-change", ["bash", "-c", outside], False),
@@ -185,7 +121,7 @@ def environment_lifecycle(
     destroy = ["terraform", f"-chdir={folder}", "destroy", "-input=false", "-auto-approve", "-no-color", "-var", f"image_tag={NEXT}"]
     steps.append(("destroy", destroy, role != "middle"))
     if role == "middle":
-        unprotect = [sys.executable, "-m", "tests.emulator.console", "unprotect-database", environment.region, f"wallet-service-{short}"]
+        unprotect = [sys.executable, "-m", "sandbox.console", "unprotect-database", environment.region, f"wallet-service-{short}"]
         steps += [
             ("unprotect", unprotect, True),
             ("destroy-unprotected", destroy, True),
@@ -269,7 +205,7 @@ def what_goes_wrong(pipenv: str, short: str, folder: Path, state: tuple[str, str
     """On the released stack: a release whose migration fails (the emulator's `false` exits 1: server.py), a deploy
     that cannot reach AWS, one whose state exists but cannot be read (``state``: its bucket and key), a release of
     a stack whose state lacks the service_image_tag output, and a drift check of it without a tag."""
-    access = f"{sys.executable} -m tests.emulator.state_access {{}} {state[0]} {state[1]}"
+    access = f"{sys.executable} -m sandbox.state_access {{}} {state[0]} {state[1]}"
     unreadable = f"{access.format('deny')} && {{ {pipenv} run deploy {short} {NEXT}; status=$?; {access.format('allow')}; exit $status; }}"
     without_output = (
         f"terraform -chdir={folder} state pull"
@@ -394,7 +330,8 @@ def main(argv: list[str]) -> int:
     seeded = account.seed(emulator, configs)
     context = account.context(configs, seeded)
     # The state stack's synthesis, Runbook 1's first step, also tells the provider version the stacks pin.
-    state_project, synth = synthesize_state_copy(work, context)
+    state_project = project_copy(work / config.STATE_STACK, context)
+    synth = steps.synthesize(state_project)
     if synth["returncode"] != 0:
         (work / "record.json").write_text(json.dumps({config.STATE_STACK: [synth]}, indent=1))
         return 0
@@ -411,7 +348,7 @@ def main(argv: list[str]) -> int:
     # `terraform output` printed this very name.
     bucket = config.state_bucket_name(account.ACCOUNT_ID, configs[0].state_region)
     with ThreadPoolExecutor(max_workers=2 * len(configs) + 1) as pool:
-        state = pool.submit(bootstrap_state, state_project, env)
+        state = pool.submit(steps.bootstrap_state, state_project, env)
         if not account.wait_for_bucket(emulator, bucket, configs[0].state_region, until=state.done):
             record[config.STATE_STACK] = [synth, *state.result()[0]]
             (work / "record.json").write_text(json.dumps(record, indent=1))

@@ -1,4 +1,4 @@
-"""The emulator's server (tests/emulator/server.py) on its own: a changing request that an SDK sends again with the
+"""The emulator's server (sandbox/server.py) on its own: a changing request that an SDK sends again with the
 same ``amz-sdk-invocation-id`` gets the answer its earlier attempt got, and is not carried out twice; the same request
 of another invocation is carried out (and refused as a duplicate, as AWS would). A server of its own on a free port,
 so the lifecycle's account is left alone."""
@@ -15,8 +15,8 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from sandbox.account import CREDENTIALS, Account, Emulator
 from tests import backup_events
-from tests.emulator.account import CREDENTIALS, Account, Emulator
 
 TRUST = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "backup.amazonaws.com"}, "Action": "sts:AssumeRole"}]}'
 
@@ -143,3 +143,14 @@ def test_test_event_pattern_answers_with_the_rules_matcher(server: tuple[Account
     with pytest.raises(ClientError) as refused:
         matches({key: value for key, value in backup_events.COMPLETED.items() if key != "id"})
     assert refused.value.response["Error"]["Message"] == "Event is missing the mandatory fields id"
+
+
+def test_endpoint_services_are_filtered_by_service_name(server: tuple[Account, Path]) -> None:
+    """What `pipenv run preflight` asks (release/preflight.py, endpoint AZs): the interface services of these names,
+    with the Availability Zones they are offered in."""
+    account, _ = server
+    wanted = ["com.amazonaws.us-east-1.ecr.api", "com.amazonaws.us-east-1.logs"]
+    filters = [{"Name": "service-name", "Values": wanted}, {"Name": "service-type", "Values": ["Interface"]}]
+    details = account.client("ec2", "us-east-1").describe_vpc_endpoint_services(Filters=filters)["ServiceDetails"]
+    assert sorted(detail["ServiceName"] for detail in details) == wanted
+    assert all("us-east-1a" in detail["AvailabilityZones"] for detail in details)

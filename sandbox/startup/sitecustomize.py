@@ -1,6 +1,6 @@
 """Imported by Python at start-up in the processes of the emulated-account tests, whose PYTHONPATH names this folder
-(tests/emulator/account.py sets it for the project's commands it runs, in a copy of the project). After `main.py`
-synthesizes, it adapts every synthesized stack to the provider and emulator under test (tests/emulator/provider.py,
+(sandbox/account.py sets it for the project's commands it runs, in a copy of the project). After `main.py`
+synthesizes, it adapts every synthesized stack to the provider and emulator under test (sandbox/provider.py,
 ``adapt``), so that `pipenv run plan|deploy|release` and `cdktf diff` run unchanged on that copy. It does nothing in
 any other process, and nothing at all where the variable PROVIDER_ENV is unset."""
 
@@ -18,7 +18,7 @@ PROVIDER_ENV = "WALLET_EMULATOR_PROVIDER"
 def _adapt_synthesized_stacks() -> None:
     if Path(sys.argv[0]).name != "main.py":
         return
-    from tests.emulator.provider import ProviderChoice, adapt
+    from sandbox.provider import ProviderChoice, adapt
 
     version, _, mirror = os.environ[PROVIDER_ENV].partition("@")
     choice = ProviderChoice(version, Path(mirror) if mirror else None)

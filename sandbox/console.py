@@ -2,8 +2,8 @@
 "switch deletion protection off deliberately, then destroy"; a log group's retention changed outside Terraform (what
 the nightly drift check must name).
 
-    python -m tests.emulator.console unprotect-database <region> <identifier>   # AWS_ENDPOINT_URL, test credentials set
-    python -m tests.emulator.console log-retention <region> <log group> <days>  # prints the retention it had
+    python -m sandbox.console unprotect-database <region> <identifier>   # AWS_ENDPOINT_URL, test credentials set
+    python -m sandbox.console log-retention <region> <log group> <days>  # prints the retention it had
 """
 
 from __future__ import annotations

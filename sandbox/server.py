@@ -1,9 +1,9 @@
 """The emulated AWS account's server: moto (the version Pipfile.lock pins) in server mode on 127.0.0.1.
 
-    python -m tests.emulator.server <port>      # serves until killed; GET /moto-api/ answers once it is up
+    python -m sandbox.server <port>      # serves until killed; GET /moto-api/ answers once it is up
 
 moto is used as it is, with the settings below, corrections where moto 5.2.5 lacks an API the stacks use or answers
-unlike AWS, and one stand-in (a container's exit code), each with its reason and the AWS page it follows. What moto cannot do at all is in tests/emulator/allowlist.toml.
+unlike AWS, and one stand-in (a container's exit code), each with its reason and the AWS page it follows. What moto cannot do at all is in sandbox/allowlist.toml.
 """
 
 from __future__ import annotations
@@ -472,6 +472,23 @@ def _security_group_rule_descriptions() -> None:
     SecurityGroupRule.description = property(lambda self: self.ip_range.get("Description") or getattr(self, "other_description", None))  # type: ignore[method-assign,assignment]
 
 
+def _endpoint_service_name_filters() -> None:
+    """moto 5.2.5's DescribeVpcEndpointServices reads a ``service-name`` filter's values from a key "Value" that no
+    request has, and answers HTTP 500 (KeyError) to any such filter. AWS filters by Name and Values
+    (docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeVpcEndpointServices.html, Filter.N); here each filter
+    also carries its Values as "Value", the key moto reads. `pipenv run preflight` filters by service name."""
+    from moto.ec2.models.vpcs import VPCBackend
+
+    describe = VPCBackend.describe_vpc_endpoint_services
+
+    def describe_vpc_endpoint_services(self: Any, *args: Any, **kwargs: Any) -> Any:
+        filters = kwargs.get("filters") or []
+        kwargs["filters"] = [{"Value": item.get("Values", []), **item} for item in filters]
+        return describe(self, *args, **kwargs)
+
+    VPCBackend.describe_vpc_endpoint_services = describe_vpc_endpoint_services  # type: ignore[method-assign]
+
+
 def _database_insights_settings() -> None:
     """moto 5.2.5 ignores a DB instance's Performance Insights and Database Insights settings (CreateDBInstance,
     ModifyDBInstance) and answers none, so every plan would enable them again. AWS returns what was set
@@ -631,6 +648,7 @@ def main(argv: list[str]) -> None:
     _ecs_services_keep_their_settings()
     _traffic_shifts_swap_the_target_groups()
     _security_group_rule_descriptions()
+    _endpoint_service_name_filters()
     _database_insights_settings()
     _exit_code_of_false()
     # As moto's own server.main serves, with one_request_at_a_time around the application.

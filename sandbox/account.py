@@ -1,5 +1,5 @@
-"""An emulated AWS account for the tests: the server, the account as Runbook 2 expects it, and how the project's own
-commands are pointed at it.
+"""An emulated AWS account, for the tests and the sandbox: the server, the account as Runbook 2 expects it, and how the
+project's own commands are pointed at it.
 
 The account is seeded with boto3 the way the runbook (docs/runbook.md#2-first-deploy-of-an-environment) expects a real one to be before the first plan: per
 environment a VPC named ``wallet-<env>`` with two public and two private subnets in two Availability Zones (the VPCs of
@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sandbox import provider
 from stacks import config
 from stacks.config import EnvironmentConfig
-from tests.emulator import provider
 
 ACCOUNT_ID = "123456789012"  # moto's account for any access key it does not know
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
@@ -52,19 +52,28 @@ class Account:
         return boto3.client(service, endpoint_url=self.endpoint, region_name=region, **keys)
 
 
-class Emulator:
-    """The server (tests/emulator/server.py) on 127.0.0.1 and a free port, as a process of its own."""
+class PortTakenError(Exception):
+    """The port asked for is in use."""
 
-    def __init__(self, log: Path) -> None:
+
+class Emulator:
+    """The server (sandbox/server.py) on 127.0.0.1 and ``port`` (None: a free one), as a process of its own (a session
+    of its own: it outlives the process that started it until stopped). Raises PortTakenError where ``port`` is in use."""
+
+    def __init__(self, log: Path, port: int | None = None) -> None:
         with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
+            try:
+                probe.bind(("127.0.0.1", port or 0))
+            except OSError:
+                raise PortTakenError(port) from None
             port = probe.getsockname()[1]
+        self.port = port
         self.account = Account(f"http://127.0.0.1:{port}")
         self.log = log
         with log.open("w") as output:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "tests.emulator.server", str(port)],
-                cwd=Path(__file__).resolve().parent.parent.parent,
+                [sys.executable, "-m", "sandbox.server", str(port)],
+                cwd=Path(__file__).resolve().parent.parent,
                 stdout=output,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
@@ -172,14 +181,16 @@ def _manifest(tag: str) -> str:
     )
 
 
-def context(configs: list[EnvironmentConfig], seeded: dict[str, SeededEnvironment]) -> dict[str, Any]:
-    """The defaults' context plus what the emulated account needs: alarm e-mails for every environment, and the seeded
-    VPC's id where the environment names a VPC by id (the table's ids are of accounts the emulator is not); where the
-    subnets carry tags, they are selected by both of cdk_subnet_tags, the aws: key among them."""
-    result: dict[str, Any] = {}
+def context(configs: list[EnvironmentConfig], seeded: dict[str, SeededEnvironment], base: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``base`` (default: none, the table alone) plus what the emulated account needs: alarm e-mails for every
+    environment where it names none, and the seeded VPC's id where the environment names a VPC by id (the table's ids
+    are of accounts the emulator is not); where the subnets carry tags, they are selected by both of cdk_subnet_tags,
+    the aws: key among them."""
+    result: dict[str, Any] = {key: dict(value) if isinstance(value, dict) else value for key, value in (base or {}).items()}
     for environment in configs:
         settings = result.setdefault(environment.stack_name, {})
-        settings.setdefault("alarm_emails", [f"wallet-{environment.environment}-alerts@example.com"])
+        if not environment.alarm_emails:
+            settings["alarm_emails"] = [f"wallet-{environment.environment}-alerts@example.com"]
         _use_seeded_ids(settings, environment, seeded[environment.stack_name])
         if seeded[environment.stack_name].by_tags and not environment.private_subnet_ids:
             # a team selecting its subnets by the CloudFormation stack too (issue 22, item 8): lookups take aws: keys
@@ -210,39 +221,75 @@ def realistic(context: dict[str, Any], seeded: dict[str, SeededEnvironment], emu
     for environment in config.load(context):
         settings = result.setdefault(environment.stack_name, {})
         _use_seeded_ids(settings, environment, seeded[environment.stack_name])
-        if environment.certificate_arn is not None:
-            acm = emulator.client("acm", environment.region)
-            arn = acm.request_certificate(DomainName=f"{environment.stack_name}.wallet.example.com", ValidationMethod="DNS")[
-                "CertificateArn"
-            ]
-            acm.describe_certificate(CertificateArn=arn)  # issued: server.py SETTINGS
-            settings["certificate_arn"] = arn
+        _use_own_account(settings, environment, emulator)
     return result
 
 
-def command_environment(emulator: Account, choice: provider.ProviderChoice, work: Path, pipfile: Path) -> dict[str, str]:
-    """The environment the project's commands run in: AWS is the emulator, Terraform installs ``choice``."""
+def _use_own_account(settings: dict[str, Any], environment: EnvironmentConfig, emulator: Account) -> None:
+    """Where the context names a certificate by ARN or the accounts allowed, the emulated account's: a certificate
+    requested there (issued at once: server.py SETTINGS) and ACCOUNT_ID."""
+    if environment.certificate_arn is not None:
+        acm = emulator.client("acm", environment.region)
+        arn = acm.request_certificate(DomainName=f"{environment.stack_name}.wallet.example.com", ValidationMethod="DNS")["CertificateArn"]
+        acm.describe_certificate(CertificateArn=arn)  # issued: server.py SETTINGS
+        settings["certificate_arn"] = arn
+    if environment.allowed_account_ids:
+        settings["allowed_account_ids"] = [ACCOUNT_ID]
+
+
+def sandbox_context(
+    base: dict[str, Any], configs: list[EnvironmentConfig], seeded: dict[str, SeededEnvironment], emulator: Account
+) -> dict[str, Any]:
+    """A project's own context (``base``, whose environments are ``configs``) made true of the emulated account for the
+    sandbox: context() on it, and its certificate ARNs and allowed account ids the account's (the state bucket is
+    added once Runbook 1 has made it)."""
+    result = context(configs, seeded, base)
+    for environment in configs:
+        _use_own_account(result[environment.stack_name], environment, emulator)
+    return result
+
+
+def command_environment(
+    emulator: Account, choice: provider.ProviderChoice, work: Path, pipfile: Path, startup_dir: Path = STARTUP_DIR
+) -> dict[str, str]:
+    """The environment the project's commands run in: the caller's without AWS_SETTINGS (and without an output folder
+    or context of its own), and emulator_variables."""
+    env = {key: value for key, value in os.environ.items() if key not in (*AWS_SETTINGS, "CDKTF_OUTDIR", "CDKTF_CONTEXT_JSON")}
+    return {**env, **emulator_variables(emulator, choice, work, pipfile, startup_dir)}
+
+
+def emulator_variables(
+    emulator: Account,
+    choice: provider.ProviderChoice,
+    work: Path,
+    pipfile: Path,
+    startup_dir: Path = STARTUP_DIR,
+    *,
+    shared: bool = True,
+) -> dict[str, str]:
+    """What points the project's commands at the emulator: AWS is the emulator, Terraform installs ``choice`` (the CLI
+    configuration file written to ``work``), Python starts with ``startup_dir``'s sitecustomize, pipenv uses
+    ``pipfile``'s environment. ``shared``: several projects apply against the one emulator at once (the tests), so
+    Terraform makes fewer requests at once; the sandbox's one user keeps Terraform's default of 10."""
     cli_config = work / "terraform.rc"
     cli_config.write_text(choice.cli_config())
-    env = {key: value for key, value in os.environ.items() if key not in AWS_SETTINGS and key != "CDKTF_OUTDIR"}
-    env.pop("CDKTF_CONTEXT_JSON", None)
-    return {
-        **env,
+    variables = {
         **CREDENTIALS,
         "AWS_ENDPOINT_URL": emulator.endpoint,  # the provider, the S3 backend and boto3 (the scripts) all read it
         "TF_CLI_CONFIG_FILE": str(cli_config),
         "TF_IN_AUTOMATION": "1",
         "CHECKPOINT_DISABLE": "1",
-        "PYTHONPATH": str(STARTUP_DIR),  # tests/emulator/startup/sitecustomize.py adapts what main.py synthesizes
+        "PYTHONPATH": str(startup_dir),  # sandbox/startup/sitecustomize.py adapts what main.py synthesizes
         "WALLET_EMULATOR_PROVIDER": f"{choice.version}@{choice.mirror}" if choice.mirror else choice.version,
         "PIPENV_PIPFILE": str(pipfile),
         "PIPENV_VERBOSITY": "-1",
+    }
+    if shared:
         # Fewer requests at once against the one emulator process that all environments share: with Terraform's 10,
         # two runs on 2 cores saw a create answered "already exists" (DBParameterGroupAlreadyExists for a name
         # Terraform had just generated, InvalidPermission.Duplicate), that is, one request carried out twice under load.
-        "TF_CLI_ARGS_apply": "-parallelism=4",
-        "TF_CLI_ARGS_destroy": "-parallelism=4",
-    }
+        variables |= {"TF_CLI_ARGS_apply": "-parallelism=4", "TF_CLI_ARGS_destroy": "-parallelism=4"}
+    return variables
 
 
 def wait_for_bucket(emulator: Account, bucket: str, region: str, *, until: Callable[[], bool], timeout_seconds: float = 300) -> bool:

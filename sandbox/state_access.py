@@ -1,7 +1,7 @@
 """Takes read access to one state object away, and gives it back, in the emulated account: a state that exists but
 cannot be read (a missing permission).
 
-    python -m tests.emulator.state_access deny|allow <bucket> <key>     # AWS_ENDPOINT_URL and test credentials set
+    python -m sandbox.state_access deny|allow <bucket> <key>     # AWS_ENDPOINT_URL and test credentials set
 
 deny adds to the bucket policy a statement that denies s3:GetObject on the key to everyone; allow removes it.
 """
