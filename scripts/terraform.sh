@@ -93,7 +93,9 @@ if [ -z "$current" ] && [ "$action" = release ]; then
 fi
 # A service deployed with the launch type FARGATE (before every service had a capacity provider strategy) is moved to
 # one by hand first, as docs/runbook.md#4-moving-a-service-off-the-launch-type says: an apply could replace it (release/deployment.py, launch_type_form).
-if [ "$(python -m release.deployment launch-type <<<"$state")" = 1 ]; then
+# An assignment, so that set -e stops on a check that cannot run (inside `[ "$(...)" = 1 ]` its failure would read as 0).
+launch_type=$(python -m release.deployment launch-type <<<"$state")
+if [ "$launch_type" = 1 ]; then
   echo "error: $stack: its service still has the launch type FARGATE, which this code replaces by a capacity provider strategy; move it first (docs/runbook.md#4-moving-a-service-off-the-launch-type), then run this again" >&2
   exit 2
 fi
