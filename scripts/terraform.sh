@@ -70,9 +70,11 @@ service_apply() {
   return "$status"
 }
 # `state pull`, not `state list`: on a stack without state, `state list` fails ("No state file was found!") where
-# `state pull` prints an empty state. Not inside the test: set -e must stop on a state that cannot be read.
+# `state pull` prints an empty state, or nothing at all where there is no state file (internal/command/state_pull.go:
+# "no output if the statefile is nil"); strip(): the here-string adds a newline to that nothing. Not inside the test:
+# set -e must stop on a state that cannot be read.
 state=$(terraform -chdir="$folder" state pull)
-resources=$(python -c 'import json, sys; print(len(json.loads(sys.stdin.read() or "{}").get("resources", [])))' <<<"$state")
+resources=$(python -c 'import json, sys; print(len(json.loads(sys.stdin.read().strip() or "{}").get("resources", [])))' <<<"$state")
 if [ "$resources" = 0 ]; then
   echo "first deploy of $stack at $tag"
   echo "1/3 everything, the service without tasks (bootstrap)"
@@ -91,7 +93,9 @@ if [ -z "$current" ] && [ "$action" = release ]; then
 fi
 # A service deployed with the launch type FARGATE (before every service had a capacity provider strategy) is moved to
 # one by hand first, as docs/runbook.md#4-moving-a-service-off-the-launch-type says: an apply could replace it (release/deployment.py, launch_type_form).
-if [ "$(python -m release.deployment launch-type <<<"$state")" = 1 ]; then
+# An assignment, so that set -e stops on a check that cannot run (inside `[ "$(...)" = 1 ]` its failure would read as 0).
+launch_type=$(python -m release.deployment launch-type <<<"$state")
+if [ "$launch_type" = 1 ]; then
   echo "error: $stack: its service still has the launch type FARGATE, which this code replaces by a capacity provider strategy; move it first (docs/runbook.md#4-moving-a-service-off-the-launch-type), then run this again" >&2
   exit 2
 fi

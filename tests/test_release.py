@@ -1,7 +1,8 @@
 """The release script's refusals that come before Terraform runs: bad arguments, and no state bucket set yet. What it
 does with Terraform (the first deploy, the release order, a failed migration, a state that cannot be read, a state
 without the service_image_tag output, `cdktf deploy` of a deployed stack) runs for real in the emulated AWS account:
-tests/test_emulated_account.py."""
+tests/test_emulated_account.py; every branch of it, with stand-ins for Terraform and the release modules, in seconds:
+tests/test_scripts.py."""
 
 from __future__ import annotations
 
