@@ -409,6 +409,17 @@ def _ecs_services_keep_their_settings() -> None:
     EC2ContainerServiceResponse.create_service = create_service  # type: ignore[method-assign]
 
 
+def _starts_deployment(backend: Any, service_properties: dict[str, Any]) -> bool:
+    """Whether an UpdateService starts a deployment: a new task definition, load balancers, or force_new_deployment
+    (docs.aws.amazon.com/AmazonECS/latest/APIReference/API_UpdateService.html)."""
+    before = backend._get_service(service_properties.get("cluster", "default"), service_properties["service"].split("/")[-1])
+    return (
+        service_properties.get("task_definition") not in (None, before.task_definition)
+        or service_properties.get("load_balancers") is not None
+        or bool(service_properties.get("force_new_deployment"))
+    )
+
+
 def _traffic_shifts_swap_the_target_groups() -> None:
     """What ECS does in a canary, linear or blue/green deployment that moto 5.2.5 does not: the new revision starts in
     the target group that is not serving, the production rule's forward weights move to it (the infrastructure role's
@@ -434,12 +445,7 @@ def _traffic_shifts_swap_the_target_groups() -> None:
                             yield groups
 
     def update_service(self: Any, service_properties: dict[str, Any]) -> Any:
-        before = self._get_service(service_properties.get("cluster", "default"), service_properties["service"].split("/")[-1])
-        deploys = (
-            service_properties.get("task_definition") not in (None, before.task_definition)
-            or service_properties.get("load_balancers") is not None
-            or bool(service_properties.get("force_new_deployment"))
-        )
+        deploys = _starts_deployment(self, service_properties)
         service = update(self, service_properties)
         balancers = service.load_balancers or []
         if deploys and len(balancers) == 1 and balancers[0].get("targetGroupArn"):
@@ -452,6 +458,115 @@ def _traffic_shifts_swap_the_target_groups() -> None:
         return service
 
     EC2ContainerServiceBackend.update_service = update_service  # type: ignore[method-assign]
+
+
+def _service_deployments() -> None:
+    """ECS's ListServiceDeployments and DescribeServiceDeployments, which moto 5.2.5 does not implement (HTTP 500):
+    `pipenv run rollback` and the report after a failed service apply (release/deployment.py) read them. Each
+    CreateService, and each UpdateService that starts a deployment (as in _traffic_shifts_swap_the_target_groups),
+    records one service deployment, SUCCESSFUL at once as moto's deployments are (allowlist: the deployment strategy),
+    with the fields those commands read (docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ServiceDeployment.html,
+    API_ServiceDeploymentBrief.html); the list filters by status as ListServiceDeployments does."""
+    import time
+    import uuid
+
+    from moto.ecs.models import EC2ContainerServiceBackend
+    from moto.ecs.responses import EC2ContainerServiceResponse
+
+    deployments: dict[str, list[dict[str, Any]]] = {}  # service ARN -> its service deployments, oldest first
+    create, update = EC2ContainerServiceBackend.create_service, EC2ContainerServiceBackend.update_service
+
+    def record(backend: Any, service: Any) -> None:
+        cluster = service.cluster_arn.rsplit("/", 1)[-1]
+        prefix = f"arn:aws:ecs:{backend.region_name}:{backend.account_id}"
+        now = time.time()
+        identifier = uuid.uuid4().hex[:20]
+        deployments.setdefault(service.arn, []).append(
+            {
+                "serviceDeploymentArn": f"{prefix}:service-deployment/{cluster}/{service.name}/{identifier}",
+                "serviceArn": service.arn,
+                "clusterArn": service.cluster_arn,
+                "createdAt": now,
+                "startedAt": now,
+                "finishedAt": now,
+                "status": "SUCCESSFUL",
+                "targetServiceRevision": {"arn": f"{prefix}:service-revision/{cluster}/{service.name}/{identifier}"},
+            }
+        )
+
+    def create_service(self: Any, *args: Any, **kwargs: Any) -> Any:
+        service = create(self, *args, **kwargs)
+        record(self, service)
+        return service
+
+    def update_service(self: Any, service_properties: dict[str, Any]) -> Any:
+        deploys = _starts_deployment(self, service_properties)
+        service = update(self, service_properties)
+        if deploys:
+            record(self, service)
+        return service
+
+    def list_service_deployments(self: Any) -> str:
+        service = self.ecs_backend._get_service(self._get_param("cluster", "default"), self._get_param("service").split("/")[-1])
+        statuses = self._get_param("status") or []
+        briefs = [
+            {
+                **{key: value for key, value in item.items() if key != "targetServiceRevision"},
+                "targetServiceRevisionArn": item["targetServiceRevision"]["arn"],
+            }
+            for item in deployments.get(service.arn, [])
+            if not statuses or item["status"] in statuses
+        ]
+        return json.dumps({"serviceDeployments": briefs})
+
+    def describe_service_deployments(self: Any) -> str:
+        wanted = self._get_param("serviceDeploymentArns") or []
+        found = {item["serviceDeploymentArn"]: item for items in deployments.values() for item in items}
+        return json.dumps(
+            {
+                "serviceDeployments": [found[arn] for arn in wanted if arn in found],
+                "failures": [{"arn": arn, "reason": "MISSING"} for arn in wanted if arn not in found],
+            }
+        )
+
+    EC2ContainerServiceBackend.create_service = create_service  # type: ignore[method-assign]
+    EC2ContainerServiceBackend.update_service = update_service  # type: ignore[method-assign]
+    EC2ContainerServiceResponse.list_service_deployments = list_service_deployments  # type: ignore[attr-defined]
+    EC2ContainerServiceResponse.describe_service_deployments = describe_service_deployments  # type: ignore[attr-defined]
+
+
+def _orderable_postgresql_classes() -> None:
+    """moto 5.2.5 answers DescribeOrderableDBInstanceOptions only for Aurora PostgreSQL and Neptune: for "postgres" it
+    answers none, and `pipenv run preflight` would find no class offered. Here every class of the project's table of
+    classes RDS for PostgreSQL runs on (stacks/rules.py RDS_POSTGRESQL_CLASSES, from AWS's pages) is offered in a VPC
+    for each major version the configuration accepts, filtered by DBInstanceClass as AWS filters
+    (docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeOrderableDBInstanceOptions.html). Which classes a
+    Region really offers only a real account shows (allowlist: instance class offerings)."""
+    from typing import get_args, get_type_hints
+
+    from moto.rds.responses import RDSResponse
+
+    from stacks.config import EnvironmentConfig
+    from stacks.rules import RDS_POSTGRESQL_CLASSES
+
+    majors = get_args(get_type_hints(EnvironmentConfig)["db_engine_version"])
+    describe = RDSResponse.describe_orderable_db_instance_options
+
+    def describe_orderable_db_instance_options(self: Any) -> Any:
+        if self.params.get("Engine") != "postgres":
+            return describe(self)
+        from moto.core.responses import ActionResult
+
+        wanted = self.params.get("DBInstanceClass")
+        classes = sorted(RDS_POSTGRESQL_CLASSES if wanted is None else RDS_POSTGRESQL_CLASSES & {wanted})
+        options = [
+            {"Engine": "postgres", "EngineVersion": f"{major}.1", "DBInstanceClass": name, "Vpc": True, "MultiAZCapable": True}
+            for name in classes
+            for major in majors
+        ]
+        return ActionResult({"OrderableDBInstanceOptions": options})
+
+    RDSResponse.describe_orderable_db_instance_options = describe_orderable_db_instance_options  # type: ignore[method-assign]
 
 
 def _security_group_rule_descriptions() -> None:
@@ -647,8 +762,10 @@ def main(argv: list[str]) -> None:
     _fargate_containers_without_memory()
     _ecs_services_keep_their_settings()
     _traffic_shifts_swap_the_target_groups()
+    _service_deployments()
     _security_group_rule_descriptions()
     _endpoint_service_name_filters()
+    _orderable_postgresql_classes()
     _database_insights_settings()
     _exit_code_of_false()
     # As moto's own server.main serves, with one_request_at_a_time around the application.

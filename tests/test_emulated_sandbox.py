@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -52,6 +53,19 @@ def test_up_points_a_shell_at_it_and_deploys_dev_through_the_projects_command(re
     status = step(record, "status")
     assert status["returncode"] == 0
     assert "state bucket wallet-service-terraform-state-123456789012-us-east-1: wallet-service/dev/terraform.tfstate" in status["output"]
+
+
+def test_preflight_and_rollback_run_against_it(record: dict[str, Any]) -> None:
+    """The read-only checks before the first plan pass in the seeded account; after the deploy, a rollback finds the
+    deployment finished (the emulator's deployments succeed at once) and says what to do instead."""
+    preflight = step(record, "preflight")
+    assert preflight["returncode"] == 0, preflight["output"][-3000:]
+    for check in ("account", "network", "endpoints", "endpoint AZs", "VPC DNS", "image", "database class", "state bucket"):
+        assert re.search(rf"^{re.escape(check)}\s+ok\b", preflight["output"], re.MULTILINE), (check, preflight["output"])
+    rollback = step(record, "rollback")
+    assert rollback["returncode"] == 2, rollback["output"]
+    assert "nothing to roll back: no deployment of wallet-service-dev is pending or in progress" in rollback["output"]
+    assert "is SUCCESSFUL" in rollback["output"]
 
 
 def test_a_second_up_is_refused_while_one_runs(record: dict[str, Any]) -> None:

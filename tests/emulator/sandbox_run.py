@@ -3,8 +3,9 @@
     python -m tests.emulator.sandbox_run <work folder>     # writes <work folder>/record.json
 
 With WALLET_SANDBOX=<work folder>/sandbox, from the project's folder: `pipenv run sandbox up`, `up` again (refused),
-a first deploy of dev by `pipenv run deploy dev v1.2.3` in a shell that evaluated `pipenv run sandbox env`,
-`status`, `down`, `down` again (refused). After each, the processes that still carry the sandbox's folder in their
+then in shells that evaluated `pipenv run sandbox env`: `pipenv run preflight wallet-dev v1.2.3`, a first deploy of
+dev by `pipenv run deploy dev v1.2.3`, `pipenv run rollback dev` (nothing in progress: refused); then `status`,
+`down`, `down` again (refused). After each, the processes that still carry the sandbox's folder in their
 environment or work in it, and after `up` the server's pid. A failed `up` or deploy ends the sequence (then `down`).
 """
 
@@ -50,11 +51,17 @@ def main(argv: list[str]) -> int:
     env = {key: value for key, value in os.environ.items() if key not in (*account.AWS_SETTINGS, *cli.UNSET)}
     env |= {cli.HOME_ENV: str(folder), "PIPENV_VERBOSITY": "-1"}
     sandbox = [pipenv, "run", "sandbox"]
-    deploy = f'eval "$({pipenv} run sandbox env)" && pwd && AUTO_APPROVE=1 {pipenv} run deploy dev {FIRST}'
+    pointed = f'eval "$({pipenv} run sandbox env)" && pwd && '  # a shell pointed at the sandbox, in its copy
+
+    def shell(command: str) -> list[str]:
+        return ["bash", "-c", pointed + command]
+
     sequence: list[tuple[str, list[str], bool]] = [  # name, command, whether a failure ends the sequence
         ("up", [*sandbox, "up"], True),
         ("up-again", [*sandbox, "up"], False),
-        ("deploy", ["bash", "-c", deploy], True),
+        ("preflight", shell(f"{pipenv} run preflight wallet-dev {FIRST}"), False),
+        ("deploy", shell(f"AUTO_APPROVE=1 {pipenv} run deploy dev {FIRST}"), True),
+        ("rollback", shell(f"{pipenv} run rollback dev"), False),
         ("status", [*sandbox, "status"], False),
         ("down", [*sandbox, "down"], False),
         ("down-again", [*sandbox, "down"], False),

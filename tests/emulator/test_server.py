@@ -6,6 +6,7 @@ so the lifecycle's account is left alone."""
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -154,3 +155,48 @@ def test_endpoint_services_are_filtered_by_service_name(server: tuple[Account, P
     details = account.client("ec2", "us-east-1").describe_vpc_endpoint_services(Filters=filters)["ServiceDetails"]
     assert sorted(detail["ServiceName"] for detail in details) == wanted
     assert all("us-east-1a" in detail["AvailabilityZones"] for detail in details)
+
+
+def test_service_deployments_are_listed_and_described_as_rollback_reads_them(server: tuple[Account, Path]) -> None:
+    """ListServiceDeployments and DescribeServiceDeployments (release/deployment.py): one SUCCESSFUL deployment per
+    CreateService and per UpdateService that deploys; none in progress, so `pipenv run rollback` refuses."""
+    from release.deployment import DeploymentError, Service, newest, rollback
+
+    account, _ = server
+    ecs = account.client("ecs", "us-east-1")
+    ecs.create_cluster(clusterName="wallet-service-cluster-sandbox")
+    family = ecs.register_task_definition(family="wallet-sandbox", containerDefinitions=[{"name": "app", "image": "app:1", "memory": 512}])
+    arn = family["taskDefinition"]["taskDefinitionArn"]
+    ecs.create_service(cluster="wallet-service-cluster-sandbox", serviceName="wallet-service-sandbox", taskDefinition=arn, desiredCount=0)
+    ecs.update_service(cluster="wallet-service-cluster-sandbox", service="wallet-service-sandbox", desiredCount=1)  # no deployment
+    ecs.update_service(cluster="wallet-service-cluster-sandbox", service="wallet-service-sandbox", forceNewDeployment=True)
+    listed = ecs.list_service_deployments(cluster="wallet-service-cluster-sandbox", service="wallet-service-sandbox")["serviceDeployments"]
+    assert [item["status"] for item in listed] == ["SUCCESSFUL", "SUCCESSFUL"]
+    assert (
+        ecs.list_service_deployments(cluster="wallet-service-cluster-sandbox", service="wallet-service-sandbox", status=["IN_PROGRESS"])[
+            "serviceDeployments"
+        ]
+        == []
+    )
+    service = Service(
+        stack="wallet-sandbox", environment="sandbox", cluster="wallet-service-cluster-sandbox", name="wallet-service-sandbox"
+    )
+    latest = newest(ecs, service)
+    assert latest is not None and latest["serviceDeploymentArn"] == listed[-1]["serviceDeploymentArn"]
+    assert latest["targetServiceRevision"]["arn"].startswith("arn:aws:ecs:us-east-1:123456789012:service-revision/")
+    with pytest.raises(DeploymentError, match="nothing to roll back: no deployment of wallet-service-sandbox is pending or in progress"):
+        rollback(ecs, service, timeout_seconds=60, poll_seconds=6, out=sys.stdout)
+
+
+def test_postgresql_classes_are_orderable_by_class(server: tuple[Account, Path]) -> None:
+    """What `pipenv run preflight`'s database class check asks: the PostgreSQL options of one class (AWS filters by it)."""
+    account, _ = server
+    rds = account.client("rds", "us-east-1")
+    options = rds.describe_orderable_db_instance_options(Engine="postgres", DBInstanceClass="db.t4g.micro", Vpc=True)[
+        "OrderableDBInstanceOptions"
+    ]
+    assert sorted((item["DBInstanceClass"], item["EngineVersion"].split(".")[0]) for item in options) == [
+        ("db.t4g.micro", "16"),
+        ("db.t4g.micro", "17"),
+    ]
+    assert rds.describe_orderable_db_instance_options(Engine="postgres", DBInstanceClass="db.z1d.large")["OrderableDBInstanceOptions"] == []
