@@ -35,6 +35,8 @@ CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing
 RELEASES = ("v1.2.3", "v1.2.4")
 """The image tags in ECR: the first deploy's and the next release's."""
 STARTUP_DIR = Path(__file__).resolve().parent / "startup"
+DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+"""Requests to the emulator on 127.0.0.1 never go through a proxy the caller's environment names."""
 # The caller's AWS settings that would point the commands elsewhere than at the emulator.
 AWS_SETTINGS = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE")
 
@@ -83,7 +85,7 @@ class Emulator:
         deadline = time.monotonic() + timeout_seconds
         while True:
             try:
-                with urllib.request.urlopen(f"{self.account.endpoint}/moto-api/", timeout=2):
+                with DIRECT.open(f"{self.account.endpoint}/moto-api/", timeout=2):
                     return
             except OSError:
                 if self.process.poll() is not None or time.monotonic() > deadline:
@@ -283,6 +285,9 @@ def emulator_variables(
         "WALLET_EMULATOR_PROVIDER": f"{choice.version}@{choice.mirror}" if choice.mirror else choice.version,
         "PIPENV_PIPFILE": str(pipfile),
         "PIPENV_VERBOSITY": "-1",
+        # The emulator is on this machine: never through a proxy of the caller's (boto3 and Terraform read both names).
+        "NO_PROXY": no_proxy(),
+        "no_proxy": no_proxy(),
     }
     if shared:
         # Fewer requests at once against the one emulator process that all environments share: with Terraform's 10,
@@ -290,6 +295,12 @@ def emulator_variables(
         # Terraform had just generated, InvalidPermission.Duplicate), that is, one request carried out twice under load.
         variables |= {"TF_CLI_ARGS_apply": "-parallelism=4", "TF_CLI_ARGS_destroy": "-parallelism=4"}
     return variables
+
+
+def no_proxy() -> str:
+    """The caller's NO_PROXY (or no_proxy) with the emulator's host added: 127.0.0.1 and localhost."""
+    given = [item for item in (os.environ.get("NO_PROXY") or os.environ.get("no_proxy") or "").split(",") if item]
+    return ",".join([*given, *(host for host in ("127.0.0.1", "localhost") if host not in given)])
 
 
 def wait_for_bucket(emulator: Account, bucket: str, region: str, *, until: Callable[[], bool], timeout_seconds: float = 300) -> bool:

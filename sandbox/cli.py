@@ -31,7 +31,6 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TypeVar
 
 from sandbox import account, provider, steps
 from sandbox.steps import PROJECT_DIR
@@ -134,6 +133,7 @@ def start(folder: Path, port: int | None, *, log: Callable[[str], None] = lambda
             emulator.wait_until_up()
         except RuntimeError:
             raise SandboxError(f"the emulator did not start; its log: {folder / 'server.log'}") from None
+        os.environ["NO_PROXY"] = os.environ["no_proxy"] = account.no_proxy()  # the seeding's boto3: straight to the emulator
         seeded = account.seed(emulator.account, configs)
         context = account.sandbox_context(overrides.read_context(PROJECT_DIR), configs, seeded, emulator.account)
         project = steps.project_copy(folder / "project", context)
@@ -178,7 +178,7 @@ def _bootstrap(
         ),
         HOME_ENV: str(folder),
     }
-    env = {key: value for key, value in os.environ.items() if key not in (*account.AWS_SETTINGS, *UNSET)} | variables
+    env = command_environment(variables)
     pool = ThreadPoolExecutor(max_workers=1)
     applying = pool.submit(steps.bootstrap_state, project, env, log_dir=logs)
     pool.shutdown(wait=False)
@@ -238,17 +238,23 @@ def cannot_show() -> list[str]:
 def up(port: int | None) -> int:
     folder = home()
     refuse_if_running(folder)
-    started = time.monotonic()
-
-    def work() -> Running:
+    begun = time.monotonic()
+    running: Running | None = None
+    try:
         running, finish = start(folder, port, log=lambda line: print(line, flush=True))
+        running.write(folder)
         finish()
-        return running
-
-    running = _run_interruptible(folder, work)
-    running.write(folder)
+    except SandboxError:  # the server is stopped; the logs the message names stay until `down` or the next `up`
+        steps.stop_all()
+        if running is not None:
+            stop_server_of(running)
+        raise
+    except KeyboardInterrupt:
+        steps.stop_all()
+        stop(folder, running)
+        raise
     print(
-        f"sandbox up in {time.monotonic() - started:.0f} s; image tags in ECR: {', '.join(account.RELEASES)}",
+        f"sandbox up in {time.monotonic() - begun:.0f} s; image tags in ECR: {', '.join(account.RELEASES)}",
         'point a shell at it:   eval "$(pipenv run sandbox env)"   (it then works in the project\'s copy, ' + running.project + ")",
         "then, for example:     pipenv run deploy dev v1.2.3; pipenv run release dev v1.2.4; pipenv run sandbox down",
         "it cannot show (sandbox/allowlist.toml): " + "; ".join(cannot_show()),
@@ -266,20 +272,10 @@ def refuse_if_running(folder: Path) -> None:
         shutil.rmtree(folder)
 
 
-T = TypeVar("T")
-
-
-def _run_interruptible(folder: Path, work: Callable[[], T]) -> T:
-    """``work()``; a SandboxError or a Ctrl-C stops whatever it started and removes ``folder`` before it is raised."""
-    try:
-        return work()
-    except SandboxError:  # the server is stopped; the logs the message names stay until `down` or the next `up`
-        steps.stop_all()
-        raise
-    except KeyboardInterrupt:
-        steps.stop_all()
-        stop(folder, Running.read(folder))
-        raise
+def command_environment(variables: dict[str, str]) -> dict[str, str]:
+    """The caller's environment without the settings that would point the commands elsewhere (AWS_SETTINGS, UNSET),
+    plus the sandbox's ``variables``: what `env` makes of a shell."""
+    return {key: value for key, value in os.environ.items() if key not in (*account.AWS_SETTINGS, *UNSET)} | variables
 
 
 def _require_running() -> tuple[Path, Running]:

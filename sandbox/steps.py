@@ -14,6 +14,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -29,10 +30,14 @@ PROJECT_FOLDERS = ("stacks", "constructs_lib", "costs", "release", "scripts", "s
 Record = dict[str, Any]
 RUNNING: set[subprocess.Popen[bytes]] = set()
 """The steps running now, each in a process group of its own (so that a timeout ends all it started)."""
+STOPPED = threading.Event()
+"""Set by stop_all: a step that would start afterwards (in another thread) does not."""
 
 
 def stop_all() -> None:
-    """Ends every running step's process group at once (SIGKILL: Terraform's own interrupt handling would wait)."""
+    """Ends every running step's process group at once (SIGKILL: Terraform's own interrupt handling would wait), and
+    keeps any other from starting."""
+    STOPPED.set()
     for process in list(RUNNING):
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
@@ -43,6 +48,8 @@ def run_step(name: str, command: list[str], cwd: Path, env: dict[str, str], *, l
     ``<log_dir or cwd>/<name>.log`` (and with TF_LOG set, Terraform's log to ``<name>.tf.log`` beside it). The record:
     name, command, returncode (-1: timed out), seconds, output, log (the log's path)."""
     log = (log_dir or cwd) / f"{name}.log"
+    if STOPPED.is_set():
+        return {"name": name, "command": command, "returncode": -1, "seconds": 0.0, "output": "[not started: stopping]", "log": str(log)}
     if "TF_LOG" in env:
         env = {**env, "TF_LOG_PATH": str(log.with_suffix(".tf.log"))}
     started = time.monotonic()

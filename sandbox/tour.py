@@ -14,7 +14,6 @@ Exit 0: every step as expected; 1: a step failed; 2: wrong input; 130: interrupt
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from collections.abc import Callable
@@ -73,7 +72,7 @@ def tour(environment_name: str) -> int:
 
     def command_step(step: str, command: list[str], ok: Callable[[steps.Record], bool], means: str) -> Outcome:
         assert running is not None
-        env = {**_caller_environment(), **running.variables, "AUTO_APPROVE": "1"}
+        env = {**cli.command_environment(running.variables), "AUTO_APPROVE": "1"}
         record = steps.run_step(step, command, Path(running.project), env, log_dir=folder / "logs")
         passed = ok(record)
         return Outcome(passed, means if passed else f"exit {record['returncode']}, expected: {means}", record["log"])
@@ -140,12 +139,6 @@ def tour(environment_name: str) -> int:
 
 def _exit_0(record: steps.Record) -> bool:
     return bool(record["returncode"] == 0)
-
-
-def _caller_environment() -> dict[str, str]:
-    """The tour's own environment without the AWS settings that would point the commands elsewhere."""
-    drop = {*account.AWS_SETTINGS, *cli.UNSET}
-    return {key: value for key, value in os.environ.items() if key not in drop}
 
 
 def _down(folder: Path, running: cli.Running | None) -> Outcome:

@@ -1,29 +1,20 @@
 """`pipenv run sandbox` (sandbox/cli.py, sandbox/tour.py; docs/sandbox.md): the emulated account for anyone.
 
 The user's sequence (up, a first deploy of dev through `pipenv run deploy` in a shell pointed at it by `sandbox env`,
-status, down) runs in the background (tests/emulator/sandbox_run.py) beside the lifecycle. Two faults that start an
-emulated account run here, each in a sandbox folder of its own: a provider neither mirrored nor installable, and a
-Ctrl-C in the middle of a tour: one line, a non-zero exit, and no process left. The refusals that start nothing are in
-tests/test_sandbox.py.
+status, down) runs in the background (tests/emulator/sandbox_run.py) beside the lifecycle. The faults are in
+tests/test_sandbox.py (those that start nothing) and tests/emulator/test_sandbox_faults.py.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import EMULATOR_ENV, PROJECT_DIR, Background
-from tests.emulator.sandbox_run import processes_of
-from tests.test_sandbox import one_error_line, sandbox
+from tests.conftest import Background
 
 
 @pytest.fixture(scope="module")
@@ -83,47 +74,3 @@ def test_down_leaves_no_process_and_no_folder(record: dict[str, Any]) -> None:
     again = step(record, "down-again")
     assert again["returncode"] == 1
     assert again["output"].strip() == f"error: no sandbox runs here (nothing in {record['folder']}); pipenv run sandbox up starts one"
-
-
-def needs_the_emulator() -> None:
-    assert os.environ.get(EMULATOR_ENV) != "0", f"{EMULATOR_ENV}=0: this test starts an emulated account"
-
-
-def test_a_provider_neither_mirrored_nor_installable_is_one_line(tmp_path: Path) -> None:
-    """No mirror (WALLET_TF_PROVIDER_MIRROR names an empty folder) and no registry (a proxy where nothing listens):
-    Terraform's init fails, and `up` says which provider, where it looked and where the log is; the server is stopped."""
-    needs_the_emulator()
-    empty = tmp_path / "empty-mirror"
-    empty.mkdir()
-    folder = tmp_path / "sandbox"
-    nowhere = {"WALLET_TF_PROVIDER_MIRROR": str(empty), "HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9"}
-    result = sandbox(folder, "up", env=nowhere)
-    assert result.returncode == 1, result.stdout + result.stderr
-    line = one_error_line(result, "hashicorp/aws 6.25.0: Terraform could not install it", "WALLET_TF_PROVIDER_MIRROR")
-    assert Path(line.rsplit("its log: ", 1)[1]).is_file()  # the log it names is kept
-    assert processes_of(folder) == []
-    assert sandbox(folder, "down").returncode == 0
-    assert not folder.exists()
-
-
-def test_ctrl_c_in_the_middle_of_a_tour_leaves_nothing(tmp_path: Path) -> None:
-    """A Ctrl-C (SIGINT to the terminal's process group) while the tour's first step applies Runbook 1 with Terraform."""
-    needs_the_emulator()
-    folder = tmp_path / "sandbox"
-    env = {key: value for key, value in os.environ.items() if key != "AWS_ENDPOINT_URL"}
-    tour = subprocess.Popen(
-        [sys.executable, "-m", "sandbox", "tour"], cwd=PROJECT_DIR, env={**env, "WALLET_SANDBOX": str(folder)},
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
-    )  # fmt: skip
-    deadline = time.monotonic() + 180
-    while not (folder / "logs" / "state-apply.log").exists():
-        assert tour.poll() is None and time.monotonic() < deadline, tour.communicate()
-        time.sleep(0.2)
-    time.sleep(2)  # Terraform is applying
-    os.killpg(tour.pid, signal.SIGINT)
-    stdout, stderr = tour.communicate(timeout=60)
-    assert tour.returncode == 130, stdout + stderr
-    assert stderr.strip().splitlines()[-1] == f"interrupted: stopped the sandbox and removed {folder}"
-    assert not folder.exists()
-    time.sleep(1)
-    assert processes_of(folder) == []

@@ -48,8 +48,7 @@ def main(argv: list[str]) -> int:
     work.mkdir(parents=True, exist_ok=True)
     folder = work / "sandbox"
     pipenv = account.pipenv()
-    env = {key: value for key, value in os.environ.items() if key not in (*account.AWS_SETTINGS, *cli.UNSET)}
-    env |= {cli.HOME_ENV: str(folder), "PIPENV_VERBOSITY": "-1"}
+    env = cli.command_environment({cli.HOME_ENV: str(folder), "PIPENV_VERBOSITY": "-1"})
     sandbox = [pipenv, "run", "sandbox"]
     pointed = f'eval "$({pipenv} run sandbox env)" && pwd && '  # a shell pointed at the sandbox, in its copy
 
