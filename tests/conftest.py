@@ -185,6 +185,21 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     session.config.stash[BACKGROUND] = runs
 
 
+OFFLINE_ONLY_ENV = "WALLET_TEST_OFFLINE_ONLY"
+"""1: deselect (pytest reports how many) the tests that need a background run, for `pipenv run mutate`, whose
+mutants run only what needs no subprocess of the session (scripts/mutate.py); BACKGROUND_ENV is then 0 as well."""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if os.environ.get(OFFLINE_ONLY_ENV) != "1":
+        return
+    background = set(FIXTURE_OF_RUN.values()) | {"emulator"}
+    deselected = [item for item in items if background & set(getattr(item, "fixturenames", ()))]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if item not in deselected]
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Stops the runs no collected test needs (e.g. `pipenv run scan`)."""
     needed = {name for item in session.items for name in getattr(item, "fixturenames", ())}
