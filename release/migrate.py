@@ -168,7 +168,8 @@ def run(ecs: Any, logs: Any, target: Target, *, timeout_seconds: int, poll_secon
     [task] = ecs.describe_tasks(cluster=target.cluster, tasks=[task_arn])["tasks"]
     [container] = task["containers"][:1]
     exit_code = container.get("exitCode")
-    print(f"stopped: {task.get('stopCode', 'unknown')}: {task.get('stoppedReason', '')}", file=out)
+    stopped = ": ".join(part for part in (task.get("stopCode"), task.get("stoppedReason")) if part)
+    print(f"stopped: {stopped or 'no stop code or reason given'}", file=out)
     if exit_code is None:
         print(f"the migration container never ran: {container.get('reason', 'no reason given')}", file=out)
     else:

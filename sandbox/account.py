@@ -21,7 +21,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,18 @@ STARTUP_DIR = Path(__file__).resolve().parent / "startup"
 DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 """Requests to the emulator on 127.0.0.1 never go through a proxy the caller's environment names."""
 # The caller's AWS settings that would point the commands elsewhere than at the emulator.
-AWS_SETTINGS = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE")
+AWS_SETTINGS = (
+    "AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+)  # fmt: skip
+SERVICE_ENDPOINT_PREFIX = "AWS_ENDPOINT_URL_"
+"""AWS_ENDPOINT_URL_<SERVICE> of the caller's would send that service elsewhere than AWS_ENDPOINT_URL: dropped too
+(docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html)."""
+
+
+def aws_settings_in(environment: Mapping[str, str]) -> list[str]:
+    """The names of ``environment`` that would point the commands elsewhere than at the emulator."""
+    return [name for name in environment if name in AWS_SETTINGS or name.startswith(SERVICE_ENDPOINT_PREFIX)]
 
 
 @dataclass(frozen=True)
@@ -256,7 +267,8 @@ def command_environment(
 ) -> dict[str, str]:
     """The environment the project's commands run in: the caller's without AWS_SETTINGS (and without an output folder
     or context of its own), and emulator_variables."""
-    env = {key: value for key, value in os.environ.items() if key not in (*AWS_SETTINGS, "CDKTF_OUTDIR", "CDKTF_CONTEXT_JSON")}
+    dropped = {*aws_settings_in(os.environ), "CDKTF_OUTDIR", "CDKTF_CONTEXT_JSON"}
+    env = {key: value for key, value in os.environ.items() if key not in dropped}
     return {**env, **emulator_variables(emulator, choice, work, pipfile, startup_dir)}
 
 

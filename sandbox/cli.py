@@ -54,7 +54,7 @@ class SandboxError(Exception):
 
 
 def home() -> Path:
-    return Path(os.environ[HOME_ENV]) if os.environ.get(HOME_ENV) else PROJECT_DIR / ".sandbox"
+    return Path(os.environ[HOME_ENV]).absolute() if os.environ.get(HOME_ENV) else PROJECT_DIR / ".sandbox"
 
 
 @dataclass(frozen=True)
@@ -177,6 +177,9 @@ def _bootstrap(
             emulator.account, choice, folder, PROJECT_DIR / "Pipfile", project / "sandbox" / "startup", shared=False
         ),
         HOME_ENV: str(folder),
+        # For the AWS CLI and boto3 by hand (the stack's migration_command output is an `aws ecs run-task`): the first
+        # environment's Region; the project's commands take each environment's own from the configuration.
+        "AWS_DEFAULT_REGION": first.region,
     }
     env = command_environment(variables)
     pool = ThreadPoolExecutor(max_workers=1)
@@ -224,7 +227,7 @@ def shell_lines(running: Running) -> list[str]:
     """The lines `env` prints: unset the caller's AWS settings, export the sandbox's, cd into its copy."""
     return [
         f"# the wallet sandbox at {running.endpoint}: pipenv run sandbox down stops it",
-        f"unset {' '.join((*account.AWS_SETTINGS, *UNSET))}",
+        f"unset {' '.join(dict.fromkeys([*account.AWS_SETTINGS, *account.aws_settings_in(os.environ), *UNSET]))}",
         *(f"export {key}={shlex.quote(value)}" for key, value in sorted(running.variables.items())),
         f"cd {shlex.quote(running.project)}",
     ]
@@ -275,14 +278,15 @@ def refuse_if_running(folder: Path) -> None:
 def command_environment(variables: dict[str, str]) -> dict[str, str]:
     """The caller's environment without the settings that would point the commands elsewhere (AWS_SETTINGS, UNSET),
     plus the sandbox's ``variables``: what `env` makes of a shell."""
-    return {key: value for key, value in os.environ.items() if key not in (*account.AWS_SETTINGS, *UNSET)} | variables
+    dropped = {*account.aws_settings_in(os.environ), *UNSET}
+    return {key: value for key, value in os.environ.items() if key not in dropped} | variables
 
 
 def _require_running() -> tuple[Path, Running]:
     folder = home()
     running = Running.read(folder)
     if running is None:
-        raise SandboxError(f"no sandbox runs here (nothing in {folder}); pipenv run sandbox up starts one")
+        raise SandboxError(f"no sandbox runs here (none recorded in {folder}); pipenv run sandbox up starts one")
     if not running.alive:
         raise SandboxError(
             f"the sandbox in {folder} no longer runs (its server ended: {folder / 'server.log'}); pipenv run sandbox down removes it"
@@ -291,7 +295,11 @@ def _require_running() -> tuple[Path, Running]:
 
 
 def env() -> int:
-    _, running = _require_running()
+    try:
+        _, running = _require_running()
+    except SandboxError:
+        print("false")  # for `eval "$(pipenv run sandbox env)"`: it fails too, and the shell is left as it was
+        raise
     print(*shell_lines(running), sep="\n")
     return 0
 
@@ -305,13 +313,16 @@ def status() -> int:
         contents = s3.list_objects_v2(Bucket=running.state_bucket).get("Contents", [])
     except (BotoCoreError, ClientError) as error:
         raise SandboxError(f"the sandbox at {running.endpoint} does not answer ({error}); its log: {folder / 'server.log'}") from None
-    keys = [item["Key"] for item in contents if item["Key"].endswith(".tfstate")]
+    states = []
+    for key in sorted(item["Key"] for item in contents if item["Key"].endswith(".tfstate")):
+        state = json.loads(s3.get_object(Bucket=running.state_bucket, Key=key)["Body"].read() or b"{}")
+        states.append(f"{key} ({len(state.get('resources', []))} resources)")
     minutes = (time.time() - running.started) / 60
     print(
         f"sandbox up at {running.endpoint} for {minutes:.0f} min (pid {running.pid}, hashicorp/aws {running.provider})",
         f"project copy: {running.project}",
-        f"state bucket {running.state_bucket}: {', '.join(keys) or 'no environment deployed yet'}",
-        f"logs: {folder}",
+        f"state bucket {running.state_bucket}: {', '.join(states) or 'no environment deployed yet'}",
+        f"logs: {folder / 'server.log'}, {folder / 'logs'}/",
         sep="\n",
     )
     return 0
@@ -321,14 +332,27 @@ def down() -> int:
     folder = home()
     running = Running.read(folder)
     if running is None and not folder.exists():
-        raise SandboxError(f"no sandbox runs here (nothing in {folder}); pipenv run sandbox up starts one")
+        raise SandboxError(f"no sandbox runs here (none recorded in {folder}); pipenv run sandbox up starts one")
     inside = Path.cwd().resolve().is_relative_to(folder.resolve())
+    was_running = running is not None and running.alive
     stop(folder, running)
-    print(f"stopped the sandbox{' at ' + running.endpoint if running else ''} and removed {folder}")
+    print(
+        f"stopped the sandbox at {running.endpoint} and removed {folder}"
+        if was_running and running
+        else f"removed {folder} (no sandbox ran there)"
+    )
     if inside:
         checkout = running.checkout if running else PROJECT_DIR
         print(f"this shell's folder is gone and it still points at the sandbox: cd {checkout} and open a new shell")
     return 0
+
+
+def port_number(text: str) -> int:
+    """--port's value: a TCP port, 1-65535 (argparse turns the ValueError into its usage line and exit 2)."""
+    port = int(text)
+    if not 1 <= port <= 65535:
+        raise ValueError(text)
+    return port
 
 
 def main(argv: list[str]) -> int:
@@ -337,7 +361,7 @@ def main(argv: list[str]) -> int:
     )
     commands = parser.add_subparsers(dest="command", required=True)
     up_parser = commands.add_parser("up", help="start it")
-    up_parser.add_argument("--port", type=int, help="the local port (default: a free one)")
+    up_parser.add_argument("--port", type=port_number, help="the local port, 1-65535 (default: a free one)")
     commands.add_parser("env", help="the shell lines that point a shell at it")
     commands.add_parser("status", help="what runs")
     commands.add_parser("down", help="stop it, remove what it wrote")

@@ -94,11 +94,7 @@ def tour(environment_name: str) -> int:
     destroy = ["terraform", f"-chdir={stack_dir}", "destroy", "-input=false", "-auto-approve", "-no-color", "-var", f"image_tag={NEXT}"]
     plan_steps: list[tuple[str, str, Callable[[], Outcome]]] = [
         ("up", "the emulated account, seeded; Runbook 1's state bucket (its apply ends during the deploy)", up),
-        (
-            "deploy",
-            f"pipenv run deploy {short} {FIRST}",
-            lambda: command_step("deploy", [pipenv, "run", "deploy", short, FIRST], _exit_0, f"{stack} at {FIRST}"),
-        ),
+        ("deploy", f"pipenv run deploy {short} {FIRST}", deploy),
         (
             "release",
             f"pipenv run release {short} {NEXT}",

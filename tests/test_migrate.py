@@ -116,6 +116,16 @@ def test_a_successful_migration_exits_0_and_shows_its_log(aws: Aws) -> None:
     ]
 
 
+def test_a_task_stopped_without_a_stop_code_or_reason_says_so(aws: Aws) -> None:
+    """Both fields are optional in DescribeTasks (docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Task.html)."""
+    aws.started()
+    aws.stopped(containers=[{"name": "wallet-service", "exitCode": 0, "lastStatus": "STOPPED"}])
+    aws.log("3 migrations applied")
+    code, out = aws.run()
+    assert code == 0
+    assert out.splitlines()[1] == "stopped: no stop code or reason given"
+
+
 def test_a_failing_migration_exits_1_with_its_exit_code_and_log(aws: Aws) -> None:
     aws.started()
     aws.stopped(

@@ -37,8 +37,8 @@ def one_error_line(result: subprocess.CompletedProcess[str], *parts: str) -> str
 def test_a_command_without_a_sandbox_is_one_line(tmp_path: Path, command: str) -> None:
     result = sandbox(tmp_path / "none", command)
     assert result.returncode == 1
-    one_error_line(result, f"no sandbox runs here (nothing in {tmp_path / 'none'})", "pipenv run sandbox up starts one")
-    assert result.stdout == ""
+    one_error_line(result, f"no sandbox runs here (none recorded in {tmp_path / 'none'})", "pipenv run sandbox up starts one")
+    assert result.stdout == ("false\n" if command == "env" else "")  # `eval "$(pipenv run sandbox env)"` fails too
 
 
 def test_a_tour_of_an_environment_not_in_the_table_is_refused(tmp_path: Path) -> None:
@@ -83,3 +83,23 @@ def test_the_tour_expects_the_destroy_each_tier_allows() -> None:
     _, refused = expected_destroy(config.load({})[2])
     assert refused({"returncode": 1, "output": "Error: Instance cannot be destroyed ... lifecycle.prevent_destroy"})
     assert not refused({"returncode": 0, "output": "Destroy complete!"})
+
+
+@pytest.mark.parametrize("port", ["0", "65536", "-1", "abc"])
+def test_a_port_that_is_no_port_is_the_usage_and_exit_2(tmp_path: Path, port: str) -> None:
+    result = sandbox(tmp_path / "sandbox", "up", "--port", port)
+    assert result.returncode == 2
+    assert f"argument --port: invalid port_number value: '{port}'" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "sandbox").exists()
+
+
+def test_a_relative_sandbox_folder_is_taken_from_where_the_command_runs(tmp_path: Path) -> None:
+    """WALLET_SANDBOX=relative/path: the folder is made absolute at once (Terraform and the commands run elsewhere)."""
+    env = {key: value for key, value in os.environ.items() if key != "AWS_ENDPOINT_URL"}
+    result = subprocess.run(
+        [sys.executable, "-m", "sandbox", "status"], cwd=tmp_path, env={**env, "WALLET_SANDBOX": "relative/sandbox", "PYTHONPATH": str(PROJECT_DIR)},
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 1
+    one_error_line(result, f"(none recorded in {tmp_path / 'relative' / 'sandbox'})")
