@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import boto3
 import botocore.session
 import pytest
 from botocore.stub import Stubber
@@ -383,6 +384,8 @@ def test_live_prices_without_credentials_or_network_are_one_line(
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    # boto3's default session keeps the credentials it found first: another test's, when they ran in this process before.
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
     assert estimate.main(["--outdir", str(defaults_build.outdir), "--live"]) == 2
     assert capsys.readouterr().err == (
         "error: cost --live: Price List API GetProducts (us-east-1): no AWS credentials (Unable to locate credentials); "
