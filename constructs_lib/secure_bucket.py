@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from cdktf import TerraformResourceLifecycle
+from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocument,
     DataAwsIamPolicyDocumentStatement,
@@ -50,6 +51,23 @@ class SecureBucketProps:
     """Principals allowed s3:PutObject under ``writer_prefix`` (e.g. a log delivery service). Default: none."""
     writer_prefix: str = ""
     """Key prefix the writers may put objects under. Default: the whole bucket."""
+    key_grants: tuple[KeyGrant, ...] = ()
+    """Exact keys that exact principals may read or write, and no principal of another account else (the bucket's own
+    account keeps what its IAM policies give). With any, those principals may also list the bucket. Default: none."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class KeyGrant:
+    """IAM principals, in this account or others, allowed exact actions on exact object keys of the bucket; every
+    principal of another account that no grant names for a key is denied the actions granted on it."""
+
+    sid: str
+    principal_arns: tuple[str, ...]
+    """IAM role or user ARNs."""
+    actions: tuple[str, ...]
+    """Object actions, e.g. ("s3:GetObject",)."""
+    keys: tuple[str, ...]
+    """Exact object keys, no wildcards."""
 
 
 class SecureBucket(Construct):
@@ -108,6 +126,7 @@ class SecureBucket(Construct):
                     condition=[DataAwsIamPolicyDocumentStatementCondition(test="Bool", variable="aws:SecureTransport", values=["false"])],
                 ),
                 *self._writer_statements(props, bucket.arn),
+                *self._key_statements(props, bucket.arn),
             ],
         )
         self.policy = S3BucketPolicy(self, "policy", bucket=bucket.id, policy=policy.json)
@@ -123,6 +142,44 @@ class SecureBucket(Construct):
             )
         ]
 
+    def _key_statements(self, props: SecureBucketProps, bucket_arn: str) -> list[DataAwsIamPolicyDocumentStatement]:
+        """Each grant; then, per key, a deny of the actions granted on it to every principal outside the bucket's account
+        that no grant names for it. aws:PrincipalArn is a role's ARN for its sessions too (docs.aws.amazon.com/IAM/latest/
+        UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn)."""
+        if not props.key_grants:
+            return []
+        owner = DataAwsCallerIdentity(self, "owner").account_id
+        everyone = [DataAwsIamPolicyDocumentStatementPrincipals(type="*", identifiers=["*"])]
+        granted: dict[str, tuple[set[str], set[str]]] = {}
+        statements = [
+            _allow("ListForKeyGrants", ["s3:ListBucket"], sorted({a for g in props.key_grants for a in g.principal_arns}), [bucket_arn])
+        ]
+        for grant in props.key_grants:
+            statements.append(
+                _allow(grant.sid, list(grant.actions), list(grant.principal_arns), [f"{bucket_arn}/{key}" for key in grant.keys])
+            )
+            for key in grant.keys:
+                principals, actions = granted.setdefault(key, (set(), set()))
+                principals.update(grant.principal_arns)
+                actions.update(grant.actions)
+        for index, (key, (principals, actions)) in enumerate(granted.items(), start=1):
+            statements.append(
+                DataAwsIamPolicyDocumentStatement(
+                    sid=f"OnlyGranteesOfKey{index}",
+                    effect="Deny",
+                    actions=sorted(actions),
+                    principals=everyone,
+                    resources=[f"{bucket_arn}/{key}"],
+                    condition=[
+                        DataAwsIamPolicyDocumentStatementCondition(
+                            test="ArnNotEquals", variable="aws:PrincipalArn", values=sorted(principals)
+                        ),
+                        DataAwsIamPolicyDocumentStatementCondition(test="StringNotEquals", variable="aws:PrincipalAccount", values=[owner]),
+                    ],
+                )
+            )
+        return statements
+
     @staticmethod
     def _lifecycle_rule(props: SecureBucketProps) -> S3BucketLifecycleConfigurationRule:
         return S3BucketLifecycleConfigurationRule(
@@ -137,3 +194,8 @@ class SecureBucket(Construct):
             else None,
             expiration=[S3BucketLifecycleConfigurationRuleExpiration(days=props.expiration_days)] if props.expiration_days else None,
         )
+
+
+def _allow(sid: str, actions: list[str], principal_arns: list[str], resources: list[str]) -> DataAwsIamPolicyDocumentStatement:
+    principals = [DataAwsIamPolicyDocumentStatementPrincipals(type="AWS", identifiers=principal_arns)]
+    return DataAwsIamPolicyDocumentStatement(sid=sid, actions=actions, principals=principals, resources=resources)

@@ -8,7 +8,10 @@ from pathlib import Path
 
 from cdktf import App, TerraformStack
 
+from constructs_lib.secure_bucket import KeyGrant
+from stacks import accounts
 from stacks.config import STATE_STACK, EnvironmentConfig, state_account
+from stacks.roles_stack import RolesStack
 from stacks.state_stack import StateStack
 from stacks.wallet_stack import WalletStack
 
@@ -19,14 +22,19 @@ def build_app(configs: list[EnvironmentConfig], outdir: str | None = None) -> Ap
     for config in configs:
         WalletStack(app, config.stack_name, config=config)
     shared = configs[0]
+    tags = {key: value for key, value in shared.tags.items() if key != "Environment"}
     StateStack(
         app,
         STATE_STACK,
         bucket_name=shared.state_bucket,
         account=state_account(configs),
         region=shared.state_region,
-        tags={key: value for key, value in shared.tags.items() if key != "Environment"},
+        tags=tags,
+        key_grants=[KeyGrant(sid=s, principal_arns=p, actions=a, keys=k) for s, p, a, k in accounts.state_grants(configs)],
     )
+    for account in accounts.accounts(configs):
+        environments = [config for config in configs if config.account_id == account]
+        RolesStack(app, accounts.roles_stack_name(account), environments=environments, tags=tags)
     return app
 
 

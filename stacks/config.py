@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 
-from stacks import overrides
+from stacks import accounts, overrides
 from stacks.errors import ConfigError
 from stacks.rules import (
     ACCOUNT_ID,
@@ -191,6 +191,28 @@ class EnvironmentConfig:
     region: str = "us-east-1"
     allowed_account_ids: tuple[str, ...] = ()
     """The AWS provider refuses to act on any other account. Default: any account."""
+    account_id: str | None = None
+    """The AWS account of this environment (12 digits), when each environment has one of its own (docs/accounts.md).
+    With it: the provider acts on this account alone (allowed_account_ids), the project's commands act as
+    deploy_role_arn or plan_role_arn, wallet-roles-<account_id> makes those roles, and the state bucket, in
+    state_account_id, lets them reach exactly this environment's state. Every environment names one, or none does; a
+    production environment never shares its account with another tier's. Default: none, the caller's credentials decide."""
+    deploy_role_arn: str | None = None
+    """The role that deploys and releases in account_id. Default with account_id:
+    arn:aws:iam::<account_id>:role/wallet-service/wallet-service-deploy-<environment>, made by wallet-roles-<account_id>."""
+    plan_role_arn: str | None = None
+    """The read-only role of plans, cdktf diff and the drift job in account_id (no state lock). Default with account_id:
+    arn:aws:iam::<account_id>:role/wallet-service/wallet-service-plan-<environment>, made by wallet-roles-<account_id>."""
+    state_account_id: str | None = None
+    """The account of the state bucket, required with account_id (set it once under 'wallet'): wallet-state is applied
+    there and names the bucket after it."""
+    github_repository: str | None = None
+    """<owner>/<name> of the repository whose workflows assume the roles through GitHub's OIDC provider: the deploy role
+    from the GitHub environment <environment>, the plan role from <environment>-plan (.github/workflows). Default: none,
+    the roles trust only principals of their own account."""
+    github_oidc_provider_arn: str | None = None
+    """The IAM OIDC provider for token.actions.githubusercontent.com that account_id already has (an account holds one
+    per URL). Default: wallet-roles-<account_id> creates it."""
     vpc_id: str | None = None
     """Default: the VPC tagged Name=wallet-<environment>."""
     private_subnet_ids: tuple[str, ...] = ()
@@ -346,6 +368,7 @@ class EnvironmentConfig:
         self._check_service()
         self._check_alarms()
         self._check_guardrails()
+        accounts.check(self)
 
     @property
     def stack_name(self) -> str:
@@ -780,6 +803,14 @@ def load(context: Mapping[str, Any]) -> list[EnvironmentConfig]:
     if errors:
         raise ConfigError(_where(errors, shared, stack_overrides))
     _check_shared(configs)
+    accounts.check_all(configs)
+    # With its own account, the provider acts on that account alone: the rule allowed_account_ids already carries.
+    configs = [
+        dataclasses.replace(config, allowed_account_ids=(config.account_id,))
+        if config.account_id and not config.allowed_account_ids
+        else config
+        for config in configs
+    ]
     account = state_account(configs)
     if configs[0].state_bucket is None and account is not None:
         name = state_bucket_name(account, configs[0].state_region)
@@ -864,14 +895,17 @@ def state_bucket_name(account: str, region: str) -> str:
 
 
 def state_account(configs: list[EnvironmentConfig]) -> str | None:
-    """The one account the environments allow between them (allowed_account_ids), if exactly one."""
-    accounts = {account for config in configs for account in config.allowed_account_ids}
-    return accounts.pop() if len(accounts) == 1 else None
+    """The account of the state bucket: state_account_id, else the one account the environments allow between them
+    (allowed_account_ids), if exactly one."""
+    if configs[0].state_account_id is not None:
+        return configs[0].state_account_id
+    allowed = {account for config in configs for account in config.allowed_account_ids}
+    return allowed.pop() if len(allowed) == 1 else None
 
 
 def _check_shared(configs: list[EnvironmentConfig]) -> None:
     """The wallet-state stack creates one bucket, so every environment must name the same one."""
-    for name in ("state_bucket", "state_region"):
+    for name in ("state_bucket", "state_region", "state_account_id"):
         values = {str(getattr(config, name) or "unset") for config in configs}
         if len(values) > 1:
             raise ConfigError(

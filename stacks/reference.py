@@ -63,6 +63,14 @@ MEANINGS: dict[str, str] = {
     "actions and AWS services declared with each",
     "region": "AWS region of the stack, e.g. us-east-1",
     "allowed_account_ids": "12-digit account ids the provider may act on; empty: any",
+    "account_id": "12-digit account of this environment; every environment one or none; production alone in its account; "
+    "allowed_account_ids follows (docs/accounts.md); null: the caller's",
+    "deploy_role_arn": "role that deploys in account_id; null with account_id: role/wallet-service/wallet-service-deploy-<env>",
+    "plan_role_arn": "read-only role of plans and the drift job in account_id; null with account_id: "
+    "role/wallet-service/wallet-service-plan-<env>",
+    "state_account_id": "account of the state bucket; required with account_id; the same for every environment",
+    "github_repository": "<owner>/<name> whose workflows assume the roles (GitHub OIDC); null: the account's principals only",
+    "github_oidc_provider_arn": "the account's existing OIDC provider for GitHub; null: wallet-roles-<account> creates it",
     "vpc_id": "`vpc-` + 8 or 17 hex digits; null: the VPC tagged Name=wallet-<env>",
     "private_subnet_ids": "explicit private subnets (`subnet-` + 8 or 17 hex digits, at least two); empty: by tags, else by route table",
     "public_subnet_ids": "explicit public subnets for the load balancer (at least two); empty: by tags, else by route table",

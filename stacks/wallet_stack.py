@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import cast
 
-from cdktf import Fn, S3Backend, TerraformOutput, TerraformVariable
+from cdktf import Aspects, Fn, S3Backend, S3BackendAssumeRoleConfig, TerraformOutput, TerraformVariable
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.ecr_pull_through_cache_rule import EcrPullThroughCacheRule
-from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
+from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderAssumeRole, AwsProviderDefaultTags
 from constructs import Construct
 
 from constructs_lib.alarms import DEPLOYMENT_ALARMS, Alarms, AlarmsProps, alarm_name
@@ -22,18 +22,17 @@ from constructs_lib.fargate_service import FargateService, FargateServiceProps, 
 from constructs_lib.load_balancer import LoadBalancer, LoadBalancerProps
 from constructs_lib.migration_task import MigrationTask, MigrationTaskProps
 from constructs_lib.network import Network, NetworkProps, SubnetSelection
+from constructs_lib.permissions_boundary import PermissionsBoundary
 from constructs_lib.vpc_endpoints import VpcEndpoints, VpcEndpointsProps
 from constructs_lib.web_acl import WebAcl, WebAclProps
 from constructs_lib.web_acl import log_group_name as waf_log_group_name
+from stacks import accounts
+from stacks.accounts import state_key
 from stacks.base import AddressedStack
 from stacks.config import EnvironmentConfig
 from stacks.rules import IMAGE_TAG, IMAGE_TAG_FORM
 from stacks.sidecar import UPSTREAM_REGISTRY
 from stacks.tasks import SERVICE, TaskContext, connect, migration_log_group, pull_through_prefix, service_log_group
-
-
-def state_key(environment: str) -> str:
-    return f"wallet-service/{environment}/terraform.tfstate"
 
 
 class WalletStack(AddressedStack):
@@ -87,12 +86,36 @@ class WalletStack(AddressedStack):
         }
         for output_id, (value, description) in outputs.items():
             TerraformOutput(self, output_id, value=value, description=description)
+        if config.account_id is not None:
+            # The deploy role may create roles only under this boundary (stacks/roles_stack.py), so every role does.
+            Aspects.of(self).add(PermissionsBoundary(accounts.boundary_arn(config)))
+
+    def _roles(self) -> tuple[list[AwsProviderAssumeRole] | None, S3BackendAssumeRoleConfig | None]:
+        """In an account of its own (account_id): the provider acts as var.aws_role_arn, the deploy role unless a plan
+        names the plan role (scripts/terraform.sh), and the backend reaches the state bucket as the deploy role (a plan
+        names the plan role in a backend file of its own). None, None otherwise."""
+        config = self.config
+        if config.account_id is None:
+            return None, None
+        session = f"wallet-{config.environment}-terraform"
+        role = TerraformVariable(
+            self,
+            "aws_role_arn",
+            type="string",
+            nullable=False,
+            default=accounts.role_arn(config, "deploy"),
+            description="The role Terraform acts as in the environment's account: the deploy role, or the plan role for a read-only plan",
+        )
+        return [AwsProviderAssumeRole(role_arn=role.string_value, session_name=session)], S3BackendAssumeRoleConfig(
+            role_arn=accounts.role_arn(config, "deploy"), session_name=session
+        )
 
     def _foundation(self) -> tuple[str, str]:
         """Provider, remote state, and the image tags of the service and of the migrations (as references)."""
         config = self.config
-        accounts, tags = list(config.allowed_account_ids) or None, [AwsProviderDefaultTags(tags=config.tags)]
-        AwsProvider(self, "aws", region=config.region, allowed_account_ids=accounts, default_tags=tags)
+        allowed, tags = list(config.allowed_account_ids) or None, [AwsProviderDefaultTags(tags=config.tags)]
+        assume_role, backend_role = self._roles()
+        AwsProvider(self, "aws", region=config.region, allowed_account_ids=allowed, default_tags=tags, assume_role=assume_role)
         self.copy_provider: AwsProvider | None = None
         if config.aws_backup and config.backup_copy_region:  # the Region of the backup copies
             self.copy_provider = AwsProvider(
@@ -100,10 +123,18 @@ class WalletStack(AddressedStack):
                 "aws_backup_copy",
                 alias="backup_copy",
                 region=config.backup_copy_region,
-                allowed_account_ids=accounts,
+                allowed_account_ids=allowed,
                 default_tags=tags,
+                assume_role=assume_role,
             )
-        S3Backend(self, bucket=config.state_bucket or "", key=state_key(config.environment), region=config.state_region, encrypt=True)
+        S3Backend(
+            self,
+            bucket=config.state_bucket or "",
+            key=state_key(config.environment),
+            region=config.state_region,
+            encrypt=True,
+            assume_role=backend_role,
+        )
         # cdktf 0.21's S3Backend has no use_lockfile: native S3 locking, no DynamoDB table needed.
         self.add_override("terraform.backend.s3.use_lockfile", True)
         if config.state_bucket is None:

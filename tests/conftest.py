@@ -288,7 +288,9 @@ def build(label: str, configs: list[config.EnvironmentConfig], outdir: Path) -> 
     from stacks.app import build_app
 
     build_app(configs, outdir=str(outdir)).synth()
-    synthesized = {name: (outdir / "stacks" / name / "cdk.tf.json").read_text() for name in ALL_STACKS}
+    # ALL_STACKS, then the roles stacks of environments in accounts of their own (wallet-roles-<account>)
+    names = [*ALL_STACKS, *sorted(path.parent.name for path in (outdir / "stacks").glob("wallet-roles-*/cdk.tf.json"))]
+    synthesized = {name: (outdir / "stacks" / name / "cdk.tf.json").read_text() for name in names}
     parsed = {name: json.loads(text) for name, text in synthesized.items()}
     return Build(label, outdir, synthesized, parsed)
 

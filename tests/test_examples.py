@@ -19,7 +19,7 @@ def stack(builds: dict[str, Build], example: str, name: str) -> dict[str, Any]:
 
 
 def test_there_are_three_examples_each_a_whole_cdktf_json_with_a_readme() -> None:
-    assert EXAMPLES == ["minimal", "sidecar-and-backup-copy", "team"]
+    assert EXAMPLES == ["accounts", "minimal", "sidecar-and-backup-copy", "team"]
     project = json.loads((PROJECT_DIR / "cdktf.json").read_text())
     for name in EXAMPLES:
         document = json.loads((EXAMPLES_DIR / name / "cdktf.json").read_text())

@@ -67,6 +67,10 @@ CANARY: dict[str, Any] = {
 BLUE_GREEN: dict[str, Any] = {"deployment_strategy": "blue_green", "deployment_bake_minutes": 6}
 
 ELSEWHERE = {
+    **{
+        name: "tests/stacks/test_accounts.py (examples/accounts: three accounts; given role ARNs and an OIDC provider)"
+        for name in ("account_id", "deploy_role_arn", "plan_role_arn", "state_account_id", "github_repository", "github_oidc_provider_arn")
+    },
     "sidecars": "tests/stacks/test_sidecars.py (the collector and an agent beside the service)",
     "app_health_check": "tests/stacks/test_sidecars.py::test_the_service_container_gets_the_configured_health_check",
 }
