@@ -107,7 +107,7 @@ def read_outputs(config: EnvironmentConfig, outputs_file: Path | None) -> dict[s
     first_plan = f"run `pipenv run plan {environment} <the tag it runs>` once (it synthesizes and runs terraform init)"
     if not (folder / "cdk.tf.json").is_file():
         raise MigrationError(f"{stack}: {relative} was never synthesized in this checkout: {first_plan}, then run this again")
-    if (line := credentials.problem(config)) is not None:
+    if (line := credentials.act_as(config, "deploy")) is not None:
         raise MigrationError(line)
     try:
         result = subprocess.run(

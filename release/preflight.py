@@ -5,6 +5,8 @@
 One line per check, `ok` or `PROBLEM` with what to do; exit 1 when any check finds a problem, 2 for bad input. It only
 reads (Describe/Get/List/Head calls): nothing is created or changed. The checks, in the order a plan would trip:
 
+  deploy role    in an account of its own (account_id): the caller can assume the deploy role (the checks below then
+                 read as it), and its credentials are for the environment's account
   account        the credentials' account is one of allowed_account_ids (when set)
   network        the VPC exists; its subnets classify into >= 2 private and >= 2 public in distinct AZs, by explicit
                  ids, else by the configured tags, else by their route tables (a route to an internet gateway makes
@@ -391,7 +393,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     import boto3
 
-    from release import aws_errors
+    from release import aws_errors, credentials
+    from stacks import accounts
+
+    if chosen.account_id is not None:
+        # In an account of its own, every check below reads the environment's account as its deploy role does.
+        line = credentials.act_as(chosen, "deploy")
+        print(Result("deploy role", line, accounts.role_arn(chosen, "deploy")).line())
+        if line is not None:
+            return 1
 
     def checks() -> int:
         clients = {

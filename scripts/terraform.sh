@@ -26,12 +26,30 @@ if [ -z "$environment" ] || { [ -z "$tag" ] && [ "$action" != drift ]; }; then e
 stack=$(python -m stacks.cli stack "$environment")
 if [ -n "$tag" ]; then python -m stacks.cli image-tag "$tag"; fi
 python -m stacks.cli state-bucket >/dev/null
-python -m release.credentials "$stack"
+# In an account of its own (docs/accounts.md), the commands act as the environment's role: the deploy role, or the
+# read-only plan role for plan and drift. An assignment, so that set -e stops where the role cannot be assumed.
+role_kind=deploy
+case "$action" in plan | drift) role_kind=plan ;; esac
+credentials=$(python -m release.credentials "$stack" --as "$role_kind")
+eval "$credentials"
+plan_role=$(python -m stacks.cli role "$stack" plan)
 folder="cdktf.out/stacks/$stack"
 python main.py
-terraform -chdir="$folder" init -input=false
+init_args=()
+role_var=()
+plan_lock=()
+if [ "$role_kind" = plan ] && [ -n "$plan_role" ]; then
+  # The plan role reads the state and takes no lock: its own backend configuration, kept in a data folder of its own
+  # so that the deploy's (.terraform, the stack's JSON) stays as cdktf deploy expects it.
+  export TF_DATA_DIR=.terraform-plan
+  printf 'assume_role = {\n  role_arn     = "%s"\n  session_name = "%s-terraform"\n}\n' "$plan_role" "$stack" >"$folder/plan.s3.tfbackend"
+  init_args=(-reconfigure -backend-config=plan.s3.tfbackend)
+  role_var=(-var "aws_role_arn=$plan_role")
+  plan_lock=(-lock=false)
+fi
+terraform -chdir="$folder" init -input=false "${init_args[@]}"
 if [ "$action" = plan ]; then
-  exec terraform -chdir="$folder" plan -input=false -var "image_tag=$tag"
+  exec terraform -chdir="$folder" plan -input=false "${plan_lock[@]}" "${role_var[@]}" -var "image_tag=$tag"
 fi
 if [ "$action" = drift ]; then
   # The nightly drift check (.github/workflows/drift.yml): a speculative plan under the read-only role, without the
@@ -51,7 +69,7 @@ if [ "$action" = drift ]; then
   fi
   echo "drift check of $stack at $tag ($tag_from)"
   status=0
-  terraform -chdir="$folder" plan -input=false -lock=false -detailed-exitcode -no-color -out=drift.tfplan -var "image_tag=$tag" || status=$?
+  terraform -chdir="$folder" plan -input=false -lock=false -detailed-exitcode -no-color -out=drift.tfplan "${role_var[@]}" -var "image_tag=$tag" || status=$?
   if [ "$status" = 1 ]; then exit 1; fi
   status=0
   terraform -chdir="$folder" show -json drift.tfplan | python -m release.drift "$stack" || status=$?

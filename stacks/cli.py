@@ -4,6 +4,9 @@ python -m stacks.cli environments        # JSON list in promotion order: ["dev",
 python -m stacks.cli stack <environment>  # its stack name (dev or wallet-dev give wallet-dev), or one error line, exit 2
 python -m stacks.cli state-bucket         # the state bucket the context names, or one error line and exit 2
 python -m stacks.cli image-tag <tag>      # nothing for a valid Docker tag, or one error line and exit 2
+python -m stacks.cli role <environment> deploy|plan
+                                          # the ARN of the environment's deploy or plan role (docs/accounts.md), or
+                                          # nothing when it has no account of its own; or one error line and exit 2
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from stacks import config, overrides
+from stacks import accounts, config, overrides
 from stacks.config import ENVIRONMENTS
 from stacks.errors import ConfigError
 from stacks.rules import IMAGE_TAG, IMAGE_TAG_RULE, check_pattern
@@ -33,7 +36,12 @@ def main(argv: list[str]) -> int:
             return state_bucket()
         case ["image-tag", tag]:
             return _report(lambda: check_pattern("image_tag", tag, IMAGE_TAG, IMAGE_TAG_RULE))
-    print("usage: python -m stacks.cli environments | stack <environment> | state-bucket | image-tag <tag>", file=sys.stderr)
+        case ["role", environment, ("deploy" | "plan") as kind]:
+            return _report(lambda: role(environment, kind))
+    print(
+        "usage: python -m stacks.cli environments | stack <environment> | state-bucket | image-tag <tag> | role <environment> deploy|plan",
+        file=sys.stderr,
+    )
     return 2
 
 
@@ -47,6 +55,13 @@ def state_bucket() -> int:
         print(configs[0].state_bucket)
 
     return _report(check)
+
+
+def role(environment: str, kind: str) -> None:
+    """Prints the environment's deploy or plan role, when it has an account of its own."""
+    chosen = config.select(config.load(overrides.read_context(PROJECT_DIR)), environment)
+    if chosen.account_id is not None:
+        print(accounts.role_arn(chosen, kind))
 
 
 def _report(check: Callable[[], None]) -> int:

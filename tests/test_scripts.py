@@ -107,6 +107,8 @@ class Run:
     status: int
     stdout: str
     stderr: str
+    argv: tuple[str, ...]
+    """The script's arguments: action, environment, tag."""
     calls: list[Call]
     """Every call of a stand-in, in order; not the resource-count one-liner (`python -c`, on the real interpreter):
     what it decided shows in the calls after it."""
@@ -149,7 +151,7 @@ def run(project: Project, script: str, *argv: str, rules: Sequence[Rule] = (), a
         check=False, timeout=60,
     )  # fmt: skip
     calls = [tuple(shlex.split(line)) for line in log.read_text().splitlines()]
-    return Run(result.returncode, result.stdout, result.stderr, [call for call in calls if call[:2] != ("python", "-c")])
+    return Run(result.returncode, result.stdout, result.stderr, argv, [call for call in calls if call[:2] != ("python", "-c")])
 
 
 @pytest.fixture(scope="module")
@@ -161,11 +163,11 @@ def stacks_cli(tmp_path_factory: pytest.TempPathFactory) -> list[Rule]:
     context = {"wallet": {"state_bucket": STATE_BUCKET}, "wallet-prod": {"region": "eu-west-1"}}
     (root / "cdktf.json").write_text(json.dumps({"language": "python", "app": "pipenv run python main.py", "context": context}))
     answers = []
-    for argv in (["stack", "prod"], ["image-tag", "v1.2.4"], ["state-bucket"]):
+    for argv in (["stack", "prod"], ["image-tag", "v1.2.4"], ["state-bucket"], ["role", "wallet-prod", "plan"]):
         command = [sys.executable, "-m", "stacks.cli", *argv]
         result = subprocess.run(command, cwd=root, env=subprocess_environment(), capture_output=True, text=True, check=False, timeout=60)
         answers.append((shlex.join(["python", "-m", "stacks.cli", *argv]), result.returncode, result.stdout))
-    assert [answer[1:] for answer in answers] == [(0, "wallet-prod\n"), (0, ""), (0, STATE_BUCKET + "\n")]
+    assert [answer[1:] for answer in answers] == [(0, "wallet-prod\n"), (0, ""), (0, STATE_BUCKET + "\n"), (0, "")]
     return answers
 
 
@@ -181,22 +183,24 @@ def project(tmp_path: Path, stacks_cli: list[Rule]) -> Project:
     return Project(root, stacks_cli)
 
 
-def prelude(tag: str | None = "v1.2.4") -> list[Call]:
+def prelude(tag: str | None = "v1.2.4", role: str = "deploy", init: tuple[str, ...] = ()) -> list[Call]:
     """What every action of `prod` runs up to `terraform init`: the stack, the tag's check (when one is given), the
-    state bucket's, the credentials', synthesis, init."""
+    state bucket's, the credentials' as the action's role (plan and drift: the plan role), the plan role's ARN (none
+    without an account of its own), synthesis, init."""
     return [
         ("python", "-m", "stacks.cli", "stack", "prod"),
         *([("python", "-m", "stacks.cli", "image-tag", tag)] if tag is not None else []),
         ("python", "-m", "stacks.cli", "state-bucket"),
-        ("python", "-m", "release.credentials", "wallet-prod"),
+        ("python", "-m", "release.credentials", "wallet-prod", "--as", role),
+        ("python", "-m", "stacks.cli", "role", "wallet-prod", "plan"),
         ("python", "main.py"),
-        (*TERRAFORM, "init", "-input=false"),
+        (*TERRAFORM, "init", "-input=false", *init),
     ]
 
 
-def after_init(result: Run, tag: str | None = "v1.2.4") -> list[Call]:
+def after_init(result: Run, tag: str | None = "v1.2.4", init: tuple[str, ...] = ()) -> list[Call]:
     """The calls after `terraform init`, once the ones before it are the prelude."""
-    expected = prelude(tag)
+    expected = prelude(tag, "plan" if result.argv[0] in ("plan", "drift") else "deploy", init)
     assert result.calls[: len(expected)] == expected, result.stderr
     return result.calls[len(expected) :]
 
@@ -460,7 +464,48 @@ def test_plan_is_terraform_plan_at_the_tag_with_its_exit_status(project: Project
     assert (result.status, after_init(result)) == (status, [(*TERRAFORM, "plan", "-input=false", "-var", "image_tag=v1.2.4")])
 
 
-# 10. scripts/setup_tools.sh
+# 10. an environment in an account of its own (docs/accounts.md)
+
+PLAN_ROLE = "arn:aws:iam::222222222222:role/wallet-service/wallet-service-plan-prod"
+ACCOUNT_RULES: list[Rule] = [
+    ("python -m stacks.cli role wallet-prod plan", 0, PLAN_ROLE + "\n"),
+    ("python -m release.credentials wallet-prod --as *", 0, "export AWS_ACCESS_KEY_ID=ASIAEXAMPLE\nunset AWS_PROFILE\n"),
+]
+PLAN_BACKEND = (
+    'assume_role = {\n  role_arn     = "arn:aws:iam::222222222222:role/wallet-service/wallet-service-plan-prod"\n'
+    '  session_name = "wallet-prod-terraform"\n}\n'
+)
+
+
+def test_in_its_own_account_a_plan_acts_as_the_plan_role_without_the_lock(project: Project) -> None:
+    result = run(project, "terraform.sh", "plan", "prod", "v1.2.4", rules=ACCOUNT_RULES)
+    calls = after_init(result, init=("-reconfigure", "-backend-config=plan.s3.tfbackend"))
+    assert (result.status, calls) == (0, [
+        (*TERRAFORM, "plan", "-input=false", "-lock=false", "-var", f"aws_role_arn={PLAN_ROLE}", "-var", "image_tag=v1.2.4"),
+    ])  # fmt: skip
+    assert (project.root / "cdktf.out/stacks/wallet-prod/plan.s3.tfbackend").read_text() == PLAN_BACKEND
+
+
+def test_in_its_own_account_the_drift_check_plans_as_the_plan_role(project: Project) -> None:
+    result = run(project, "terraform.sh", "drift", "prod", "v1.2.4", rules=ACCOUNT_RULES)
+    calls = after_init(result, init=("-reconfigure", "-backend-config=plan.s3.tfbackend"))
+    assert calls[0] == (*drift_plan("v1.2.4")[:-2], "-var", f"aws_role_arn={PLAN_ROLE}", "-var", "image_tag=v1.2.4")
+
+
+def test_in_its_own_account_a_deploy_keeps_the_stacks_own_backend_and_role(project: Project) -> None:
+    """The deploy role's backend and provider role are the stack's JSON: no backend file, no role variable."""
+    result = run(project, "terraform.sh", "deploy", "prod", "v1.2.4", rules=ACCOUNT_RULES, auto_approve="1")
+    assert result.status == 0 and ("python", "-m", "release.credentials", "wallet-prod", "--as", "deploy") in result.calls
+    assert not any("aws_role_arn" in " ".join(call) for call in result.calls)
+    assert not (project.root / "cdktf.out/stacks/wallet-prod/plan.s3.tfbackend").exists()
+
+
+def test_a_role_that_cannot_be_assumed_stops_before_synthesis(project: Project) -> None:
+    result = run(project, "terraform.sh", "deploy", "prod", "v1.2.4", rules=[("python -m release.credentials *", 2, "")])
+    assert result.status == 2 and result.calls[-1] == ("python", "-m", "release.credentials", "wallet-prod", "--as", "deploy")
+
+
+# 11. scripts/setup_tools.sh
 
 
 NPM_CI: Call = ("npm", "ci", "--prefix", "tools/cdktf", "--no-audit", "--no-fund", "--ignore-scripts")

@@ -28,7 +28,7 @@ def test_actionlint_passes() -> None:
 def test_pipeline_runs_the_readme_commands_and_gates_prod() -> None:
     infra = (PROJECT_DIR / ".github" / "workflows" / "infra.yml").read_text()
     deploy = Path(PROJECT_DIR / ".github" / "workflows" / "deploy.yml").read_text()
-    for command in ("pipenv sync --dev", "pipenv run setup-cli", "pipenv run synth", "pipenv run test", "cdktf diff"):
+    for command in ("pipenv sync --dev", "pipenv run setup-cli", "pipenv run synth", "pipenv run test", 'pipenv run plan "$ENVIRONMENT"'):
         assert command in infra, command
     assert 'run: pipenv run release "$ENVIRONMENT" "$IMAGE_TAG"' in deploy and "environment: ${{ inputs.environment }}" in deploy
     assert 'AUTO_APPROVE: "1"' in deploy
@@ -52,7 +52,7 @@ def test_pipeline_takes_the_environments_from_the_table_in_promotion_order() -> 
 def test_the_pull_request_diff_takes_no_state_lock() -> None:
     """The read-only plan role may not write <key>.tflock: the diff step passes -lock=false to `terraform plan`
     (run for real while a lock is held: tests/test_emulated_account.py); the deploy job keeps the lock."""
-    [diff] = [item for item in workflow_steps("infra.yml", "diff") if item.get("name") == "cdktf diff"]
+    [diff] = [item for item in workflow_steps("infra.yml", "diff") if item.get("name") == "diff (plan)"]
     assert diff["env"]["TF_CLI_ARGS_plan"] == "-lock=false"
     assert "TF_CLI_ARGS" not in (PROJECT_DIR / ".github" / "workflows" / "deploy.yml").read_text()
 
