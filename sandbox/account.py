@@ -54,15 +54,24 @@ def aws_settings_in(environment: Mapping[str, str]) -> list[str]:
 
 @dataclass(frozen=True)
 class Account:
-    """The emulated account as its clients see it."""
+    """The emulated account as its clients see it: by default ACCOUNT_ID, with the test credentials."""
 
     endpoint: str
+    keys: tuple[tuple[str, str], ...] = tuple(CREDENTIALS.items())
+    """Environment variable -> value: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and, for a role's, AWS_SESSION_TOKEN."""
 
     def client(self, service: str, region: str) -> Any:
         import boto3
 
-        keys = {"aws_access_key_id": CREDENTIALS["AWS_ACCESS_KEY_ID"], "aws_secret_access_key": CREDENTIALS["AWS_SECRET_ACCESS_KEY"]}
+        keys = {name.lower(): value for name, value in self.keys}
         return boto3.client(service, endpoint_url=self.endpoint, region_name=region, **keys)
+
+    def as_role(self, role_arn: str, region: str) -> Account:
+        """The account of ``role_arn`` as that role sees it: the emulator maps the credentials of AssumeRole into the
+        role's account (moto's multi-account support; it does not check that the role exists or trusts the caller)."""
+        answer = self.client("sts", region).assume_role(RoleArn=role_arn, RoleSessionName="wallet-emulated")["Credentials"]
+        names = ("AWS_ACCESS_KEY_ID", "AccessKeyId"), ("AWS_SECRET_ACCESS_KEY", "SecretAccessKey"), ("AWS_SESSION_TOKEN", "SessionToken")
+        return Account(self.endpoint, tuple((name, str(answer[key])) for name, key in names))
 
 
 class PortTakenError(Exception):
@@ -234,19 +243,20 @@ def realistic(context: dict[str, Any], seeded: dict[str, SeededEnvironment], emu
     for environment in config.load(context):
         settings = result.setdefault(environment.stack_name, {})
         _use_seeded_ids(settings, environment, seeded[environment.stack_name])
-        _use_own_account(settings, environment, emulator)
+        use_own_account(settings, environment, emulator)
     return result
 
 
-def _use_own_account(settings: dict[str, Any], environment: EnvironmentConfig, emulator: Account) -> None:
+def use_own_account(settings: dict[str, Any], environment: EnvironmentConfig, emulator: Account) -> None:
     """Where the context names a certificate by ARN or the accounts allowed, the emulated account's: a certificate
-    requested there (issued at once: server.py SETTINGS) and ACCOUNT_ID."""
+    requested there (issued at once: server.py SETTINGS) and ACCOUNT_ID (not where the environment names its account:
+    allowed_account_ids follows from account_id then)."""
     if environment.certificate_arn is not None:
         acm = emulator.client("acm", environment.region)
         arn = acm.request_certificate(DomainName=f"{environment.stack_name}.wallet.example.com", ValidationMethod="DNS")["CertificateArn"]
         acm.describe_certificate(CertificateArn=arn)  # issued: server.py SETTINGS
         settings["certificate_arn"] = arn
-    if environment.allowed_account_ids:
+    if environment.allowed_account_ids and environment.account_id is None:
         settings["allowed_account_ids"] = [ACCOUNT_ID]
 
 
@@ -258,7 +268,7 @@ def sandbox_context(
     added once Runbook 1 has made it)."""
     result = context(configs, seeded, base)
     for environment in configs:
-        _use_own_account(result[environment.stack_name], environment, emulator)
+        use_own_account(result[environment.stack_name], environment, emulator)
     return result
 
 

@@ -153,9 +153,16 @@ def stop_server(emulator: account.Emulator) -> None:
 
 def project_configs() -> list[config.EnvironmentConfig]:
     try:
-        return config.load(overrides.read_context(PROJECT_DIR))
+        configs = config.load(overrides.read_context(PROJECT_DIR))
     except ConfigError as error:
         raise SandboxError(f"the project's context: {error}", 2) from None
+    if any(c.account_id for c in configs):
+        raise SandboxError(
+            "the project's context gives its environments accounts of their own (account_id), which the sandbox does not "
+            "emulate yet; the tests deploy examples/accounts that way (tests/emulator/accounts.py, docs/accounts.md)",
+            2,
+        )
+    return configs
 
 
 def _bootstrap(

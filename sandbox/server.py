@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
+from sandbox import bucket_policies
+
 SETTINGS = {
     # The AWS managed policies (AmazonRDSEnhancedMonitoringRole, ...) exist in every real account; moto loads them
     # only when asked. Without them the monitoring role's policy attachment fails with NoSuchEntity.
@@ -68,34 +70,6 @@ def _add_application_autoscaling_tags() -> None:
     ApplicationAutoScalingResponse.register_scalable_target = register_scalable_target  # type: ignore[method-assign]
     for method in (tag_resource, untag_resource, list_tags_for_resource):
         setattr(ApplicationAutoScalingResponse, method.__name__, method)
-
-
-def _evaluate_bucket_policies_as_over_tls() -> None:
-    """moto 5.2.5 evaluates a bucket policy without the request's condition keys, and takes a statement whose
-    Condition it cannot verify as a denial. So the state bucket's TLS-only statement (Deny s3:* when
-    aws:SecureTransport is false, as AWS recommends: docs.aws.amazon.com/AmazonS3/latest/userguide/security-best-practices.html)
-    denies every object request, and the S3 backend gets 403 for its state. Terraform, the provider and boto3 reach S3
-    over TLS in a real account; the emulator serves plain HTTP on 127.0.0.1. Here a bucket policy is evaluated as for a
-    request over TLS: statements whose one condition is aws:SecureTransport = false do not apply; every other
-    statement is evaluated by moto as before."""
-    from moto.iam.access_control import IAMPolicy, PermissionResult
-    from moto.s3.models import FakeBucket
-
-    def over_tls_only(statement: dict[str, Any]) -> bool:
-        condition = statement.get("Condition")
-        return condition in ({"Bool": {"aws:SecureTransport": "false"}}, {"Bool": {"aws:SecureTransport": ["false"]}})
-
-    def get_permission(self: Any, action: str, resource: str) -> Any:
-        if self.policy is None:
-            return PermissionResult.NEUTRAL
-        policy = json.loads(self.policy)
-        statements = policy["Statement"] if isinstance(policy["Statement"], list) else [policy["Statement"]]
-        applying = [statement for statement in statements if not over_tls_only(statement)]
-        if not applying:
-            return PermissionResult.NEUTRAL
-        return IAMPolicy(json.dumps({**policy, "Statement": applying})).is_action_permitted(action, resource)
-
-    FakeBucket.get_permission = get_permission  # type: ignore[method-assign]
 
 
 def _unique_dbi_resource_ids() -> None:
@@ -754,7 +728,7 @@ def main(argv: list[str]) -> None:
         state_manager.set_transition(model_name=model, transition=transition)
     _add_application_autoscaling_tags()
     _unique_dbi_resource_ids()
-    _evaluate_bucket_policies_as_over_tls()
+    bucket_policies.install()
     _add_backup_selections()
     _add_restore_testing()
     _add_test_event_pattern()

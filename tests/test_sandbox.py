@@ -4,6 +4,7 @@ sequence, a provider that cannot be installed, a Ctrl-C in a tour) is in tests/t
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -103,3 +104,11 @@ def test_a_relative_sandbox_folder_is_taken_from_where_the_command_runs(tmp_path
     )  # fmt: skip
     assert result.returncode == 1
     one_error_line(result, f"(none recorded in {tmp_path / 'relative' / 'sandbox'})")
+
+
+def test_environments_in_accounts_of_their_own_are_refused_before_anything_starts(tmp_path: Path) -> None:
+    context = json.loads((PROJECT_DIR / "examples" / "accounts" / "cdktf.json").read_text())["context"]
+    result = sandbox(tmp_path / "sandbox", "up", env={"CDKTF_CONTEXT_JSON": json.dumps(context)})
+    assert result.returncode == 2
+    one_error_line(result, "accounts of their own (account_id)", "tests/emulator/accounts.py")
+    assert not (tmp_path / "sandbox").exists()

@@ -45,7 +45,8 @@ bucket becomes `state_bucket`; then each environment, in a project copy of its o
                                a final snapshot of its own)
 
 and beside them, in copies with a team's context (tests/test_realistic_context.py, its ids the account's), `pipenv
-run plan <env> v1.2.3` per environment. AUTO_APPROVE=1 as in the pipeline. A failed plan, deploy or release ends its
+run plan <env> v1.2.3` per environment, and examples/accounts' environments in accounts of their own
+(tests/emulator/accounts.py). AUTO_APPROVE=1 as in the pipeline. A failed plan, deploy or release ends its
 environment's sequence; the other steps' failures are findings the tests report. Each step records its command, exit
 code, seconds and output (also in <copy>/<step>.log as it runs), and after some, what the account holds (``facts``).
 The tests read the record and query the emulator, which the test session keeps running.
@@ -65,6 +66,7 @@ from typing import Any
 from sandbox import account, provider, steps
 from sandbox.steps import PROJECT_DIR, STATE_FOLDER, project_copy, run_step
 from stacks import config
+from tests.emulator import accounts
 from tests.expected import ADOT_COLLECTOR
 from tests.test_realistic_context import REALISTIC_CONTEXT
 
@@ -347,8 +349,9 @@ def main(argv: list[str]) -> int:
     # of the bootstrap, its lifecycle rules above all, takes the provider a minute), and the test checks that
     # `terraform output` printed this very name.
     bucket = config.state_bucket_name(account.ACCOUNT_ID, configs[0].state_region)
-    with ThreadPoolExecutor(max_workers=2 * len(configs) + 1) as pool:
+    with ThreadPoolExecutor(max_workers=2 * len(configs) + 2) as pool:
         state = pool.submit(steps.bootstrap_state, state_project, env)
+        accounts_run = pool.submit(accounts.lifecycle, emulator, work, env, choice)
         if not account.wait_for_bucket(emulator, bucket, configs[0].state_region, until=state.done):
             record[config.STATE_STACK] = [synth, *state.result()[0]]
             (work / "record.json").write_text(json.dumps(record, indent=1))
@@ -378,6 +381,7 @@ def main(argv: list[str]) -> int:
         for stack, run in runs.items():
             record[stack] = run.result()
         record["realistic"] = {stack: run.result() for stack, run in team_plans.items()}
+        record["accounts"] = accounts_run.result()
     (work / "record.json").write_text(json.dumps(record, indent=1))
     return 0
 
