@@ -15,7 +15,7 @@ from tests.conftest import PROJECT_DIR
 
 README = PROJECT_DIR / "README.md"
 DOCS = [
-    "alarms.md", "architecture.md", "configuration.md", "cost.md", "database.md", "development.md", "pipeline.md",
+    "accounts.md", "alarms.md", "architecture.md", "configuration.md", "cost.md", "database.md", "development.md", "pipeline.md",
     "releases.md", "runbook.md", "sandbox.md", "verification.md",
 ]  # fmt: skip
 FENCE = re.compile(r"^(```|~~~)")
