@@ -53,7 +53,8 @@ class SecureBucketProps:
     """Key prefix the writers may put objects under. Default: the whole bucket."""
     key_grants: tuple[KeyGrant, ...] = ()
     """Exact keys that exact principals may read or write, and no principal of another account else (the bucket's own
-    account keeps what its IAM policies give). With any, those principals may also list the bucket. Default: none."""
+    account keeps what its IAM policies give). With any, those principals may also list the bucket and read its
+    versioning and encryption. Default: none."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -151,9 +152,10 @@ class SecureBucket(Construct):
         owner = DataAwsCallerIdentity(self, "owner").account_id
         everyone = [DataAwsIamPolicyDocumentStatementPrincipals(type="*", identifiers=["*"])]
         granted: dict[str, tuple[set[str], set[str]]] = {}
-        statements = [
-            _allow("ListForKeyGrants", ["s3:ListBucket"], sorted({a for g in props.key_grants for a in g.principal_arns}), [bucket_arn])
-        ]
+        # The bucket itself: list it, and read its versioning and encryption (what `pipenv run preflight` checks).
+        bucket_reads = ["s3:ListBucket", "s3:GetBucketVersioning", "s3:GetEncryptionConfiguration"]
+        grantees = sorted({arn for grant in props.key_grants for arn in grant.principal_arns})
+        statements = [_allow("BucketForKeyGrants", bucket_reads, grantees, [bucket_arn])]
         for grant in props.key_grants:
             statements.append(
                 _allow(grant.sid, list(grant.actions), list(grant.principal_arns), [f"{bucket_arn}/{key}" for key in grant.keys])

@@ -104,7 +104,13 @@ def read_outputs(config: EnvironmentConfig, outputs_file: Path | None) -> dict[s
     stack, environment = config.stack_name, config.environment
     folder = stack_folder(stack)
     relative = folder.relative_to(PROJECT)
-    first_plan = f"run `pipenv run plan {environment} <the tag it runs>` once (it synthesizes and runs terraform init)"
+    # With an account of its own, a plan initializes a data folder of its own (the plan role's): the deploy role's
+    # comes from `python main.py` and `terraform init` (scripts/terraform.sh).
+    first_plan = (
+        f"run `pipenv run plan {environment} <the tag it runs>` once (it synthesizes and runs terraform init)"
+        if config.account_id is None
+        else f"run `python main.py && terraform -chdir={relative} init` once, as a caller that may assume the deploy role"
+    )
     if not (folder / "cdk.tf.json").is_file():
         raise MigrationError(f"{stack}: {relative} was never synthesized in this checkout: {first_plan}, then run this again")
     if (line := credentials.act_as(config, "deploy")) is not None:

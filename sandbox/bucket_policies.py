@@ -30,7 +30,7 @@ import re
 from typing import Any
 
 CALLER_KEY: contextvars.ContextVar[str | None] = contextvars.ContextVar("caller_key", default=None)
-CREDENTIAL = re.compile(r"Credential=([A-Z0-9]+)/")
+CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/")
 OPERATORS = {
     "Bool": lambda actual, values: actual.lower() in [str(value).lower() for value in values],
     "StringEquals": lambda actual, values: actual in values,

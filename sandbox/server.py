@@ -171,7 +171,7 @@ def _add_restore_testing() -> None:
     API_CreateRestoreTestingPlan.html, API_GetRestoreTestingPlan.html, API_CreateRestoreTestingSelection.html,
     API_GetRestoreTestingSelection.html): what was sent, its name and ARN, creation and update times; the plan's tags in
     moto's own tag store; a plan with selections cannot be deleted (ConflictException, as in AWS). No restore job ever
-    runs here (allowlist: restore tests)."""
+    runs here (allowlist: restore tests). Each account and Region keeps its own, as in AWS."""
     import time
     import uuid
     from urllib.parse import unquote
@@ -180,8 +180,11 @@ def _add_restore_testing() -> None:
     from moto.backup.responses import BackupResponse
     from moto.core.exceptions import JsonRESTError
 
-    plans: dict[str, dict[str, Any]] = {}
-    selections: dict[str, dict[str, dict[str, Any]]] = {}
+    stores: dict[tuple[str, str], tuple[dict[str, dict[str, Any]], dict[str, dict[str, dict[str, Any]]]]] = {}
+
+    def store(self: Any) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, dict[str, Any]]]]:  # plans, selections
+        return stores.setdefault((self.current_account, self.region), ({}, {}))
+
     urls.url_paths["{0}/restore-testing/plans/?$"] = BackupResponse.dispatch
     urls.url_paths["{0}/restore-testing/plans/(?P<name>.+)$"] = BackupResponse.dispatch
 
@@ -189,48 +192,48 @@ def _add_restore_testing() -> None:
         plan, _, selection = self.path.split("/restore-testing/plans", 1)[1].strip("/").partition("/selections")
         return unquote(plan), unquote(selection.strip("/"))
 
-    def plan_of(name: str) -> dict[str, Any]:
-        return _found(plans, name, f"Restore testing plan {name}")
+    def plan_of(self: Any, name: str) -> dict[str, Any]:
+        return _found(store(self)[0], name, f"Restore testing plan {name}")
 
     def create_restore_testing_plan(self: Any) -> str:
         body = json.loads(self.body)
         plan = body["RestoreTestingPlan"]
         name = plan["RestoreTestingPlanName"]
-        _absent(plans, name, f"Restore testing plan {name}")
+        _absent(store(self)[0], name, f"Restore testing plan {name}")
         arn = f"arn:aws:backup:{self.region}:{self.current_account}:restore-testing-plan:{name}-{uuid.uuid4()}"
         now = time.time()
-        plans[name] = {"StartWindowHours": 24, "ScheduleExpressionTimezone": "Etc/UTC", **plan, "RestoreTestingPlanArn": arn,
+        store(self)[0][name] = {"StartWindowHours": 24, "ScheduleExpressionTimezone": "Etc/UTC", **plan, "RestoreTestingPlanArn": arn,
                        "CreationTime": now, "LastUpdateTime": now, "CreatorRequestId": body.get("CreatorRequestId")}  # fmt: skip
         self.backup_backend.tag_resource(arn, body.get("Tags") or {})
         return json.dumps({"CreationTime": now, "RestoreTestingPlanArn": arn, "RestoreTestingPlanName": name})
 
     def get_restore_testing_plan(self: Any) -> str:
-        return json.dumps({"RestoreTestingPlan": plan_of(names(self)[0])})
+        return json.dumps({"RestoreTestingPlan": plan_of(self, names(self)[0])})
 
     def update_restore_testing_plan(self: Any) -> str:
-        plan = plan_of(names(self)[0])
+        plan = plan_of(self, names(self)[0])
         plan.update(json.loads(self.body)["RestoreTestingPlan"], LastUpdateTime=time.time())
         return json.dumps({key: plan[key] for key in ("CreationTime", "RestoreTestingPlanArn", "RestoreTestingPlanName")}
                           | {"UpdateTime": plan["LastUpdateTime"]})  # fmt: skip
 
     def delete_restore_testing_plan(self: Any) -> str:
         name = names(self)[0]
-        plan_of(name)
-        if selections.get(name):
+        plan_of(self, name)
+        if store(self)[1].get(name):
             raise JsonRESTError("ConflictException", f"Restore testing plan {name} has selections; delete them first")
-        del plans[name]
+        del store(self)[0][name]
         return "{}"
 
-    def selection_of(plan: str, name: str) -> dict[str, Any]:
-        return _found(selections.get(plan, {}), name, f"Restore testing selection {name} of plan {plan}")
+    def selection_of(self: Any, plan: str, name: str) -> dict[str, Any]:
+        return _found(store(self)[1].get(plan, {}), name, f"Restore testing selection {name} of plan {plan}")
 
     def create_restore_testing_selection(self: Any) -> str:
-        plan = plan_of(names(self)[0])
+        plan = plan_of(self, names(self)[0])
         body = json.loads(self.body)
         selection = body["RestoreTestingSelection"]
         name, now = selection["RestoreTestingSelectionName"], time.time()
-        _absent(selections.get(plan["RestoreTestingPlanName"], {}), name, f"Restore testing selection {name}")
-        selections.setdefault(plan["RestoreTestingPlanName"], {})[name] = {
+        _absent(store(self)[1].get(plan["RestoreTestingPlanName"], {}), name, f"Restore testing selection {name}")
+        store(self)[1].setdefault(plan["RestoreTestingPlanName"], {})[name] = {
             "ValidationWindowHours": 0, **selection, "RestoreTestingPlanName": plan["RestoreTestingPlanName"],
             "CreationTime": now, "CreatorRequestId": body.get("CreatorRequestId"),
         }  # fmt: skip
@@ -238,18 +241,18 @@ def _add_restore_testing() -> None:
                            "RestoreTestingPlanName": plan["RestoreTestingPlanName"], "RestoreTestingSelectionName": name})  # fmt: skip
 
     def get_restore_testing_selection(self: Any) -> str:
-        return json.dumps({"RestoreTestingSelection": selection_of(*names(self))})
+        return json.dumps({"RestoreTestingSelection": selection_of(self, *names(self))})
 
     def update_restore_testing_selection(self: Any) -> str:
         plan, name = names(self)
-        (selection := selection_of(plan, name)).update(json.loads(self.body)["RestoreTestingSelection"])
-        return json.dumps({"CreationTime": selection["CreationTime"], "RestoreTestingPlanArn": plan_of(plan)["RestoreTestingPlanArn"],
+        (selection := selection_of(self, plan, name)).update(json.loads(self.body)["RestoreTestingSelection"])
+        return json.dumps({"CreationTime": selection["CreationTime"], "RestoreTestingPlanArn": plan_of(self, plan)["RestoreTestingPlanArn"],
                            "RestoreTestingPlanName": plan, "RestoreTestingSelectionName": name, "UpdateTime": time.time()})  # fmt: skip
 
     def delete_restore_testing_selection(self: Any) -> str:
         plan, name = names(self)
-        selection_of(plan, name)
-        del selections[plan][name]
+        selection_of(self, plan, name)
+        del store(self)[1][plan][name]
         return "{}"
 
     for method in (

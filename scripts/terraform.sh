@@ -26,12 +26,12 @@ if [ -z "$environment" ] || { [ -z "$tag" ] && [ "$action" != drift ]; }; then e
 stack=$(python -m stacks.cli stack "$environment")
 if [ -n "$tag" ]; then python -m stacks.cli image-tag "$tag"; fi
 python -m stacks.cli state-bucket >/dev/null
-# In an account of its own (docs/accounts.md), the commands act as the environment's role: the deploy role, or the
-# read-only plan role for plan and drift. An assignment, so that set -e stops where the role cannot be assumed.
+# In an account of its own (docs/accounts.md), Terraform acts as the environment's role, assumed from the caller's
+# credentials by the provider and the backend (which renew it: a release outlasts an assumed role's hour): the deploy
+# role, or the read-only plan role for plan and drift. Checked first: the caller may assume it, and it is the account's.
 role_kind=deploy
 case "$action" in plan | drift) role_kind=plan ;; esac
-credentials=$(python -m release.credentials "$stack" --as "$role_kind")
-eval "$credentials"
+python -m release.credentials "$stack" --as "$role_kind" >/dev/null
 plan_role=$(python -m stacks.cli role "$stack" plan)
 folder="cdktf.out/stacks/$stack"
 python main.py

@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from stacks.errors import ConfigError
 from stacks.rules import ACCOUNT_ID, check_optional, fail
 
 if TYPE_CHECKING:
@@ -24,13 +25,13 @@ ROLES_STACK_PREFIX = "wallet-roles-"
 GITHUB_OIDC_URL = "token.actions.githubusercontent.com"
 # IAM role ARNs: docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html (path segments and names of
 # [\w+=,.@-]; a name of at most 64 characters).
-ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/(?:[\w+=,.@-]+/)*[\w+=,.@-]{1,64}$")
+ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/(?:[\w+=,.@-]+/)*[\w+=,.@-]{1,64}$", re.ASCII)
 GITHUB_REPOSITORY = re.compile(r"^[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}$")
-OIDC_PROVIDER_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:oidc-provider/token\.actions\.githubusercontent\.com$")
+OIDC_PROVIDER_ARN = re.compile(r"^arn:aws[a-z-]*:iam::[0-9]{12}:oidc-provider/token\.actions\.githubusercontent\.com$")
 
 # The Terraform resource types of the environment stacks, by the prefix of their name, and the IAM service prefix
 # that acts on them (docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-
-# contextkeys.html). The deploy role may act on these services and no other; tests/stacks/test_accounts.py fails on
+# contextkeys.html). The deploy role may act on these services and no other; tests/test_accounts.py fails on
 # a resource type of the synthesized stacks that this table does not name, and on a service here without a scope in
 # DEPLOY_SCOPES.
 SERVICE_OF_RESOURCE: dict[str, str] = {
@@ -63,9 +64,13 @@ DEPLOY_SCOPES: dict[str, tuple[str, ...]] = {
     "backup": ("arn:{p}:backup:*:{a}:backup-vault:wallet-service-{e}*", "arn:{p}:backup:*:{a}:backup-plan:*",
                "arn:{p}:backup:*:{a}:restore-testing-plan:wallet_service_{e}_*", "arn:{p}:backup:*:{a}:recovery-point:*"),
     "backup-storage": ("*",),
-    "cloudwatch": ("arn:{p}:cloudwatch:*:{a}:alarm:wallet-service-{e}-*", "arn:{p}:cloudwatch::{a}:dashboard/wallet-service-{e}"),
+    # Target tracking makes its alarms itself, in the caller's name: TargetTracking-service/<cluster>/<service>-AlarmHigh-...
+    # (docs.aws.amazon.com/autoscaling/application/userguide/application-auto-scaling-target-tracking.html).
+    "cloudwatch": ("arn:{p}:cloudwatch:*:{a}:alarm:wallet-service-{e}-*", "arn:{p}:cloudwatch::{a}:dashboard/wallet-service-{e}",
+                   "arn:{p}:cloudwatch:*:{a}:alarm:TargetTracking-service/wallet-service-cluster-{e}/*"),
     "ec2": ("*",),
-    "ecr": ("arn:{p}:ecr:*:{a}:repository/{r}", "arn:{p}:ecr:*:{a}:repository/ecr-public-{e}/*"),
+    # The image repository is the team's, only read (Read); the pull-through cache's repositories are the stack's.
+    "ecr": ("arn:{p}:ecr:*:{a}:repository/ecr-public-{e}/*",),
     "ecs": ("arn:{p}:ecs:*:{a}:cluster/wallet-service-cluster-{e}", "arn:{p}:ecs:*:{a}:service/wallet-service-cluster-{e}/*",
             "arn:{p}:ecs:*:{a}:task/wallet-service-cluster-{e}/*", "arn:{p}:ecs:*:{a}:task-definition/wallet-service-{e}:*",
             "arn:{p}:ecs:*:{a}:task-definition/wallet-service-migration-{e}:*",
@@ -80,8 +85,9 @@ DEPLOY_SCOPES: dict[str, tuple[str, ...]] = {
     "logs": ("arn:{p}:logs:*:{a}:log-group:/aws/ecs/wallet-service/{e}*", "arn:{p}:logs:*:{a}:log-group:/aws/ecs/WalletMigrations/{e}*",
              "arn:{p}:logs:*:{a}:log-group:/aws/rds/instance/wallet-service-{e}/*",
              "arn:{p}:logs:*:{a}:log-group:aws-waf-logs-wallet-service-{e}*"),
-    # CreateDBInstance also names the parameter group (postgres<major>), the default option group and the subnet group.
-    "rds": ("arn:{p}:rds:*:{a}:db:wallet-service-{e}*", "arn:{p}:rds:*:{a}:subgrp:wallet-service-{e}*", "arn:{p}:rds:*:{a}:pg:postgres*",
+    # CreateDBInstance also names the parameter group (name_prefix wallet-service-<env>-postgres<major>-), the default
+    # option group and the subnet group.
+    "rds": ("arn:{p}:rds:*:{a}:db:wallet-service-{e}*", "arn:{p}:rds:*:{a}:subgrp:wallet-service-{e}*", "arn:{p}:rds:*:{a}:pg:wallet-service-{e}-*",
             "arn:{p}:rds:*:{a}:og:default:postgres-*", "arn:{p}:rds:*:{a}:snapshot:wallet-service-{e}*"),
     "s3": ("arn:{p}:s3:::wallet-service-{e}-*",),
     # RDS keeps the master user's password in a secret of its own, named rds!db-<id>
@@ -112,19 +118,41 @@ BY_ID_ACTIONS: tuple[str, ...] = (
     "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
     "logs:PutResourcePolicy", "logs:DeleteResourcePolicy",
 )  # fmt: skip
+BOUNDARY_BY_ID_ACTIONS: tuple[str, ...] = (
+    # Of BY_ID_ACTIONS, what the stacks' roles use: the keys (the tasks decrypt their secret; AWS Backup encrypts its
+    # vaults' recovery points and RDS copies under them: docs.aws.amazon.com/aws-backup/latest/devguide/encryption.html)
+    # and the vaults' storage. Nothing that makes security groups, endpoints or keys.
+    "backup-storage:MountCapsule", "kms:CreateGrant", "kms:RetireGrant", "kms:DescribeKey", "kms:GenerateDataKey", "kms:Decrypt",
+)  # fmt: skip
 WORKLOAD_ACTIONS: tuple[str, ...] = (
-    # What the roles the stacks make do beyond the deploy role's own actions, for the permissions boundary: the tasks
-    # (ECR login, IAM database authentication, ECS Exec) and AWS Backup's service roles, whose AWS managed policies act
-    # on RDS snapshots and restored instances AWS Backup names itself (docs.aws.amazon.com/aws-managed-policy/latest/
+    # What the roles the stacks make do beyond the deploy role's own actions, on any resource, for the permissions
+    # boundary: the tasks (ECR login, ECS Exec) and AWS Backup's service roles, whose AWS managed policies act on RDS
+    # snapshots and restored instances AWS Backup names itself (so these hold for every instance of the account:
+    # docs/accounts.md#what-the-roles-may-do) (docs.aws.amazon.com/aws-managed-policy/latest/
     # reference/AWSBackupServiceRolePolicyForBackup.html, AWSBackupServiceRolePolicyForRestores.html).
-    "ecr:GetAuthorizationToken", "rds-db:connect",
+    "ecr:GetAuthorizationToken",
     "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel",
-    "backup:*", "tag:GetResources",
+    "tag:GetResources",
     "rds:AddTagsToResource", "rds:ListTagsForResource", "rds:CreateDBSnapshot", "rds:CopyDBSnapshot", "rds:DeleteDBSnapshot",
     "rds:ModifyDBSnapshotAttribute", "rds:RestoreDBInstanceFromDBSnapshot", "rds:RestoreDBInstanceToPointInTime",
     "rds:DeleteDBInstance", "rds:ModifyDBInstance", "rds:DeleteDBInstanceAutomatedBackup",
     "rds:StartDBInstanceAutomatedBackupsReplication", "rds:StopDBInstanceAutomatedBackupsReplication",
 )  # fmt: skip
+PLAN_GETS: tuple[str, ...] = (
+    # What Terraform's refresh reads with Get* beyond Describe*/List*, on the stacks' names (DEPLOY_SCOPES) for the plan
+    # role: configuration, never data (no s3:GetObject, secretsmanager:GetSecretValue or logs:GetLogEvents).
+    "backup:Get*", "cloudwatch:GetDashboard", "cloudwatch:GetMetricData", "ecr:GetLifecyclePolicy", "ecr:GetRepositoryPolicy",
+    "events:Describe*", "sns:GetTopicAttributes", "sns:GetSubscriptionAttributes", "sns:GetDataProtectionPolicy",
+    "wafv2:Get*", "s3:GetBucket*", "s3:GetLifecycleConfiguration", "s3:GetEncryptionConfiguration",
+    "s3:GetAccelerateConfiguration", "s3:GetReplicationConfiguration", "secretsmanager:GetResourcePolicy",
+)  # fmt: skip
+PLAN_GETS_BY_ID: tuple[str, ...] = ("kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "iam:GetPolicy", "iam:GetPolicyVersion")
+"""The plan role's reads of resources named by ids (the KMS keys) and of AWS managed policies, on any resource."""
+PLAN_ROLE_READS: tuple[str, ...] = (
+    "iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:ListRoleTags",
+    "iam:ListInstanceProfilesForRole",
+)  # fmt: skip
+"""The plan role's reads of the project's roles."""
 READ_SERVICES: tuple[str, ...] = (*DEPLOY_SCOPES, "acm")
 """Services whose Describe* and List* the deploy role may call on any resource: Terraform's refresh and the data
 sources (the certificate lookup: acm)."""
@@ -198,24 +226,30 @@ def check(config: EnvironmentConfig) -> None:
         )  # fmt: skip
     if config.state_account_id is None:
         fail("state_account_id", None, "expected the account of the state bucket (under 'wallet'), with account_id (docs/accounts.md)")
-    if config.deploy_role_arn is not None and config.deploy_role_arn == config.plan_role_arn:
-        fail("plan_role_arn", config.plan_role_arn, "expected a read-only role of its own, not deploy_role_arn")
+    # "Certificates in ACM are regional resources" of their account (docs.aws.amazon.com/acm/latest/userguide/acm-regions.html).
+    if config.certificate_arn is not None and config.certificate_arn.split(":")[4] != config.account_id:
+        fail(
+            "certificate_arn",
+            config.certificate_arn,
+            f"expected a certificate in the environment's account, account_id {config.account_id}",
+        )
 
 
 def check_all(configs: Sequence[EnvironmentConfig]) -> None:
     """The rules across environments: every environment in an account of its own or none; production never in an
     account with an environment of another tier; environments sharing an account agree on its OIDC provider."""
     with_account = [config.stack_name for config in configs if config.account_id is not None]
-    for name in ("state_account_id", "github_repository"):
-        if not with_account and (value := getattr(configs[0], name)) is not None:
-            fail(name, value, "it applies to environments in accounts of their own: set account_id too (docs/accounts.md)")
+    for config in configs if not with_account else ():
+        for name in ("state_account_id", "github_repository"):
+            if (value := getattr(config, name)) is not None:
+                fail(name, value, "it applies to environments in accounts of their own: set account_id too (docs/accounts.md)")
     if with_account and len(with_account) != len(configs):
         without = [config.stack_name for config in configs if config.account_id is None]
-        fail(
-            "account_id", None,
-            f"set for {', '.join(with_account)} but not for {', '.join(without)}: give every environment its account, or none "
-            "(the caller's credentials would pick the account of the others)",
-        )  # fmt: skip
+        raise ConfigError(
+            f"account_id: set for {', '.join(with_account)} but not for {', '.join(without)}: give every environment its "
+            "account, or none (the caller's credentials would pick the account of the others)"
+        )
+    _check_roles_apart(configs)
     for production in (config for config in configs if config.tier == "production" and config.account_id):
         for other in configs:
             if other.tier != "production" and other.account_id == production.account_id:
@@ -227,7 +261,30 @@ def check_all(configs: Sequence[EnvironmentConfig]) -> None:
     for account in accounts(configs):
         providers = {config.github_oidc_provider_arn for config in configs if config.account_id == account}
         if len(providers) > 1:
-            fail("github_oidc_provider_arn", sorted(str(p) for p in providers), f"the environments of account {account} must agree")
+            sharing = ", ".join(config.stack_name for config in configs if config.account_id == account)
+            raise ConfigError(
+                f"github_oidc_provider_arn: {sharing} share account {account} but name different OIDC providers "
+                f"({', '.join(sorted(str(p) for p in providers))}); an account holds one: set it once, under 'wallet' or in each"
+            )
+
+
+def _check_roles_apart(configs: Sequence[EnvironmentConfig]) -> None:
+    """No role serves two environments or both kinds (the bucket policy would give one's state to the other, and
+    wallet-roles would make one role twice), and no given role is one of the roles the stacks make (their deploy
+    roles may change those)."""
+    seen: dict[str, str] = {}
+    for config in (c for c in configs if c.account_id is not None):
+        for kind in ("deploy", "plan"):
+            arn, where = role_arn(config, kind), f"{config.stack_name}: {kind}_role_arn"
+            if arn in seen:
+                raise ConfigError(f"{where}: {arn!r} is not valid; it is already {seen[arn]}: expected a role of its own")
+            seen[arn] = where.replace(": ", "'s ")
+            name = arn.rsplit("/", 1)[1]
+            if any(name.startswith((f"wallet-service-{c.environment}-", f"wallet-service-migration-{c.environment}-")) for c in configs):
+                raise ConfigError(
+                    f"{where}: {arn!r} is not valid; its name is one of the roles the stacks make (wallet-service-<env>-...), "
+                    "which their deploy roles may change: expected another name"
+                )
 
 
 def accounts(configs: Sequence[EnvironmentConfig]) -> list[str]:

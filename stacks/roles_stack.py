@@ -16,20 +16,19 @@ from cdktf_cdktf_provider_aws.iam_openid_connect_provider import IamOpenidConnec
 from cdktf_cdktf_provider_aws.iam_policy import IamPolicy
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
-from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from constructs import Construct
 
+from constructs_lib.task_iam import ECR_PULL
 from stacks import accounts
 from stacks.base import AddressedStack
-from stacks.config import EnvironmentConfig
+from stacks.config import DEPLOY_JOB_MINUTES, EnvironmentConfig
 from stacks.tasks import SERVICE
 
 # GitHub's OIDC tokens for AWS: audience sts.amazonaws.com, subject repo:<owner>/<repo>:environment:<name> for a job
 # of a GitHub environment (docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/
 # configuring-openid-connect-in-amazon-web-services; docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create_for-idp_oidc.html).
 GITHUB_AUDIENCE = "sts.amazonaws.com"
-READ_ONLY_POLICY = "arn:{partition}:iam::aws:policy/ReadOnlyAccess"
 # The AWS managed policies the stacks attach to their roles (AWS Backup's and RDS Enhanced Monitoring's service roles).
 ATTACHABLE_POLICIES = "arn:{partition}:iam::aws:policy/service-role/*"
 ROLE_ACTIONS = (
@@ -75,13 +74,21 @@ class EnvironmentRoles(Construct):
         # the workloads do beyond it; never IAM, so no role it makes can make another or do more than it.
         sidecar_actions = sorted({action for sidecar in config.sidecars for action in sidecar.iam_actions})
         boundary = self._document("boundary_document", [
-            *self._service_statements(),
+            *self._service_statements(accounts.BOUNDARY_BY_ID_ACTIONS),
             _allow("Workloads", [*accounts.WORKLOAD_ACTIONS, *sidecar_actions], ["*"]),
+            # The tasks' image pulls and IAM database authentication, on the environment's own (the database user
+            # of every instance of the account: the user's ARN holds the instance's generated resource id).
+            _allow("WorkloadsNamed", [*ECR_PULL, "rds-db:connect"], [
+                f"arn:{partition}:ecr:*:{config.account_id}:repository/{config.ecr_repository}",
+                f"arn:{partition}:rds-db:*:{config.account_id}:dbuser:*/{config.db_app_user}",
+            ]),
             _allow("PassProjectRoles", ["iam:PassRole"], project_roles),
         ])  # fmt: skip
         IamPolicy(self, "boundary", name=boundary_arn.rsplit("/", 1)[1], path=accounts.ROLE_PATH, policy=boundary.json,
                   description=f"The most any role of {config.stack_name} may do")  # fmt: skip
-        deploy = self._role("deploy", deploy_arn, oidc_provider_arn, env)
+        # The pipeline's deploy job holds its session for the whole job (.github/workflows/deploy.yml), up to
+        # DEPLOY_JOB_MINUTES: the role must allow it (docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_update-role-settings.html).
+        deploy = self._role("deploy", deploy_arn, oidc_provider_arn, env, max_session_seconds=DEPLOY_JOB_MINUTES * 60)
         plan = self._role("plan", plan_arn, oidc_provider_arn, f"{env}-plan")
         access = [deploy_arn, plan_arn, boundary_arn]
         policy = self._document("deploy_document", [
@@ -99,13 +106,27 @@ class EnvironmentRoles(Construct):
             _deny("KeepBoundaries", ["iam:DeleteRolePermissionsBoundary"], ["*"]),
         ])  # fmt: skip
         IamRolePolicy(self, "deploy_policy", role=deploy.name, name="deploy", policy=policy.json)
-        IamRolePolicyAttachment(self, "plan_read_only", role=plan.name, policy_arn=READ_ONLY_POLICY.format(partition=partition))
-        plan_policy = self._document("plan_document", self._state_access("plan", plan_arn))
+        plan_policy = self._document("plan_document", [*self._plan_reads(project_roles), *self._state_access("plan", plan_arn)])
         IamRolePolicy(self, "plan_policy", role=plan.name, name="plan", policy=plan_policy.json)
         TerraformOutput(self, "deploy_role_arn", value=deploy.arn, description=f"The role that deploys {config.stack_name}")
         TerraformOutput(self, "plan_role_arn", value=plan.arn, description=f"The read-only role of {config.stack_name}'s plans")
 
-    def _role(self, kind: str, arn: str, oidc_provider_arn: str | None, github_environment: str) -> IamRole:
+    def _plan_reads(self, project_roles: list[str]) -> list[DataAwsIamPolicyDocumentStatement]:
+        """What Terraform's plan reads of the stacks (Describe*/List* everywhere, Get* on their names), and no data."""
+        config = self.config
+        names = {"p": config.partition, "a": str(config.account_id), "e": config.environment, "r": config.ecr_repository}
+        named = [pattern.format(**names) for patterns in accounts.DEPLOY_SCOPES.values() if patterns != ("*",) for pattern in patterns]
+        reads = [action for service in accounts.READ_SERVICES for action in (f"{service}:Describe*", f"{service}:List*")]
+        return [
+            _allow("Read", reads, ["*"]),
+            _allow("ReadNamed", list(accounts.PLAN_GETS), named),
+            _allow("ReadById", list(accounts.PLAN_GETS_BY_ID), ["*"]),
+            _allow("ReadProjectRoles", list(accounts.PLAN_ROLE_READS), project_roles),
+        ]
+
+    def _role(
+        self, kind: str, arn: str, oidc_provider_arn: str | None, github_environment: str, *, max_session_seconds: int = 3600
+    ) -> IamRole:
         """A role trusted by the principals of its own account (as their IAM policies allow) and, with a repository, by
         GitHub's workflows of exactly that repository and GitHub environment."""
         config = self.config
@@ -121,11 +142,13 @@ class EnvironmentRoles(Construct):
             ))  # fmt: skip
         trust = self._document(f"{kind}_trust", statements)
         path, name = arn.split(":role", 1)[1].rsplit("/", 1)
-        return IamRole(self, f"{kind}_role", name=name, path=f"{path}/", assume_role_policy=trust.json)
+        return IamRole(
+            self, f"{kind}_role", name=name, path=f"{path}/", assume_role_policy=trust.json, max_session_duration=max_session_seconds
+        )
 
-    def _service_statements(self) -> list[DataAwsIamPolicyDocumentStatement]:
-        """Each service on the resources its names scope (stacks/accounts.py DEPLOY_SCOPES), the actions on resources
-        named by ids, and Describe*/List* (Terraform's reads) everywhere."""
+    def _service_statements(self, by_id: tuple[str, ...] = accounts.BY_ID_ACTIONS) -> list[DataAwsIamPolicyDocumentStatement]:
+        """Each service on the resources its names scope (stacks/accounts.py DEPLOY_SCOPES), the ``by_id`` actions on
+        resources named by ids, and Describe*/List* (Terraform's reads) everywhere."""
         config = self.config
         names = {"p": config.partition, "a": str(config.account_id), "e": config.environment, "r": config.ecr_repository}
         # One statement: an action of one service never applies to another service's ARN, so the product of all
@@ -138,7 +161,7 @@ class EnvironmentRoles(Construct):
             [pattern.format(**names) for patterns in named.values() for pattern in patterns],
         )
         reads = [action for service in accounts.READ_SERVICES for action in (f"{service}:Describe*", f"{service}:List*")]
-        return [scoped, _allow("ById", list(accounts.BY_ID_ACTIONS), ["*"]), _allow("Read", reads, ["*"])]
+        return [scoped, _allow("ById", list(by_id), ["*"]), _allow("Read", reads, ["*"])]
 
     def _state_access(self, kind: str, arn: str) -> list[DataAwsIamPolicyDocumentStatement]:
         """The role's side of its state (the bucket's policy is the other, in the state account: stacks/accounts.py
@@ -150,7 +173,7 @@ class EnvironmentRoles(Construct):
         key = f"{bucket}/{accounts.state_key(config.environment)}"
         statements = [
             _allow("AssumeItself", ["sts:AssumeRole"], [arn]),
-            _allow("ListState", ["s3:ListBucket"], [bucket]),
+            _allow("StateBucket", ["s3:ListBucket", "s3:GetBucketVersioning", "s3:GetEncryptionConfiguration"], [bucket]),
             _allow("ReadState", ["s3:GetObject"], [key]),
         ]
         if kind == "deploy":

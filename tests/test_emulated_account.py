@@ -517,16 +517,16 @@ def test_the_pull_request_diff_takes_no_lock(record: dict[str, Any], emulated_ru
     lock, and leaves the lock as it found it: the read-only plan role never writes <key>.tflock."""
     stack = ENV_STACKS[-1]
     succeeded(step(record, stack, "plan"))
-    [diff] = [item for item in workflow_steps("infra.yml", "diff") if item.get("name") == "cdktf diff"]
+    [diff] = [item for item in workflow_steps("infra.yml", "diff") if item.get("name") == "diff (plan)"]
     assert diff["env"]["TF_CLI_ARGS_plan"] == "-lock=false"
-    assert diff["run"] == 'pipenv run cdktf diff "$TARGET" --var "image_tag=$IMAGE_TAG"'
+    assert diff["run"] == 'pipenv run plan "$ENVIRONMENT" "$IMAGE_TAG"'
     bucket, key = step(record, config.STATE_STACK, "state-output")["output"].strip(), state_key(stack)
     s3 = emulator.client("s3", DEFAULTS.state_region)
     lock = json.dumps({"ID": "5e1f7c6f-0000-4000-8000-000000000000", "Operation": "OperationTypeApply", "Who": "deploy@pipeline"})
     env = {
         **json.loads((emulated_run.outdir / "environment.json").read_text()),
         **{name: value for name, value in diff["env"].items() if not value.startswith("${{")},
-        "TARGET": stack,
+        "ENVIRONMENT": stack.removeprefix("wallet-"),
         "IMAGE_TAG": NEXT,
     }
     s3.put_object(Bucket=bucket, Key=f"{key}.tflock", Body=lock.encode())

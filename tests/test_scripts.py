@@ -469,7 +469,7 @@ def test_plan_is_terraform_plan_at_the_tag_with_its_exit_status(project: Project
 PLAN_ROLE = "arn:aws:iam::222222222222:role/wallet-service/wallet-service-plan-prod"
 ACCOUNT_RULES: list[Rule] = [
     ("python -m stacks.cli role wallet-prod plan", 0, PLAN_ROLE + "\n"),
-    ("python -m release.credentials wallet-prod --as *", 0, "export AWS_ACCESS_KEY_ID=ASIAEXAMPLE\nunset AWS_PROFILE\n"),
+    ("python -m release.credentials wallet-prod --as *", 0, "export AWS_ACCESS_KEY_ID=ASIAEXAMPLE\nunset AWS_PROFILE\n"),  # discarded
 ]
 PLAN_BACKEND = (
     'assume_role = {\n  role_arn     = "arn:aws:iam::222222222222:role/wallet-service/wallet-service-plan-prod"\n'

@@ -68,7 +68,7 @@ BLUE_GREEN: dict[str, Any] = {"deployment_strategy": "blue_green", "deployment_b
 
 ELSEWHERE = {
     **{
-        name: "tests/stacks/test_accounts.py (examples/accounts: three accounts; given role ARNs and an OIDC provider)"
+        name: "tests/test_accounts.py (examples/accounts: three accounts; given role ARNs and an OIDC provider)"
         for name in ("account_id", "deploy_role_arn", "plan_role_arn", "state_account_id", "github_repository", "github_oidc_provider_arn")
     },
     "sidecars": "tests/stacks/test_sidecars.py (the collector and an agent beside the service)",

@@ -15,6 +15,7 @@ from stacks.errors import ConfigError
 from tests.conftest import Build, example_context
 
 A, B, C = "111111111111", "222222222222", "333333333333"
+ARABIC_INDIC_ONES = "\u0661" * 12
 ACCOUNTS = {
     "wallet": {"state_account_id": C},
     "wallet-dev": {"account_id": A},
@@ -52,7 +53,7 @@ def test_the_account_decides_allowed_account_ids_and_the_state_bucket_name() -> 
         ),
         (
             {"wallet": {"state_account_id": C}, "wallet-prod": {"account_id": B}},
-            "account_id: None is not valid; set for wallet-prod but not for wallet-dev, wallet-staging: give every environment its "
+            "account_id: set for wallet-prod but not for wallet-dev, wallet-staging: give every environment its "
             "account, or none (the caller's credentials would pick the account of the others)",
         ),
         (
@@ -69,6 +70,51 @@ def test_the_account_decides_allowed_account_ids_and_the_state_bucket_name() -> 
             {**ACCOUNTS, "wallet-dev": {"account_id": A, "allowed_account_ids": [B]}},
             "wallet-dev: allowed_account_ids: ['222222222222'] is not valid; with account_id it is that account alone "
             "(111111111111): remove allowed_account_ids",
+        ),
+        (
+            {"wallet-prod": {"github_repository": "acme/wallet-infra"}},
+            "github_repository: 'acme/wallet-infra' is not valid; it applies to environments in accounts of their own: set "
+            "account_id too (docs/accounts.md)",
+        ),
+        (
+            {
+                **ACCOUNTS,
+                "wallet-dev": {"account_id": A, "plan_role_arn": f"arn:aws:iam::{A}:role/wallet-service/wallet-service-deploy-dev"},
+            },
+            f"wallet-dev: plan_role_arn: 'arn:aws:iam::{A}:role/wallet-service/wallet-service-deploy-dev' is not valid; it is "
+            "already wallet-dev's deploy_role_arn: expected a role of its own",
+        ),
+        (
+            {**ACCOUNTS, "wallet-dev": {"account_id": A, "plan_role_arn": f"arn:aws:iam::{A}:role/wallet-service-staging-reader"}},
+            f"wallet-dev: plan_role_arn: 'arn:aws:iam::{A}:role/wallet-service-staging-reader' is not valid; its name is one of "
+            "the roles the stacks make (wallet-service-<env>-...), which their deploy roles may change: expected another name",
+        ),
+        (
+            {
+                **ACCOUNTS,
+                "wallet-dev": {
+                    "account_id": A,
+                    "certificate_arn": f"arn:aws:acm:us-east-1:{B}:certificate/0f1e2d3c-4b5a-4978-8a9b-0c1d2e3f4a5b",
+                },
+            },
+            f"wallet-dev: certificate_arn: 'arn:aws:acm:us-east-1:{B}:certificate/0f1e2d3c-4b5a-4978-8a9b-0c1d2e3f4a5b' is not "
+            f"valid; expected a certificate in the environment's account, account_id {A}",
+        ),
+        (
+            {
+                **ACCOUNTS,
+                "wallet-dev": {
+                    "account_id": A,
+                    "github_oidc_provider_arn": f"arn:aws:iam::{A}:oidc-provider/token.actions.githubusercontent.com",
+                },
+            },
+            f"github_oidc_provider_arn: wallet-dev, wallet-staging share account {A} but name different OIDC providers "
+            f"(None, arn:aws:iam::{A}:oidc-provider/token.actions.githubusercontent.com); an account holds one: set it once, "
+            "under 'wallet' or in each",
+        ),
+        (
+            {**ACCOUNTS, "wallet-dev": {"account_id": ARABIC_INDIC_ONES}},  # Python's \d would take them
+            f"wallet-dev: account_id: '{ARABIC_INDIC_ONES}' is not valid; expected a 12-digit AWS account id",
         ),
         (
             {**ACCOUNTS, "wallet": {"state_account_id": C, "github_repository": "acme"}},
@@ -149,10 +195,34 @@ def test_the_roles_trust_their_account_and_exactly_the_repository_and_github_env
         ]
         role = roles["resource"]["aws_iam_role"][f"prod_{kind}_role"]
         assert (role["name"], role["path"]) == (f"wallet-service-{kind}-prod", "/wallet-service/")
+        # the deploy job holds its session for up to 3 hours (.github/workflows/deploy.yml role-duration-seconds)
+        assert role["max_session_duration"] == {"deploy": 10800, "plan": 3600}[kind]
     [provider] = roles["resource"]["aws_iam_openid_connect_provider"].values()
     assert (provider["url"], provider["client_id_list"]) == ("https://token.actions.githubusercontent.com", ["sts.amazonaws.com"])
-    [attachment] = roles["resource"]["aws_iam_role_policy_attachment"].values()
-    assert attachment["policy_arn"] == "arn:aws:iam::aws:policy/ReadOnlyAccess"
+    assert "aws_iam_role_policy_attachment" not in roles["resource"]
+
+
+def test_the_plan_role_reads_configuration_and_no_data(example_builds: dict[str, Build]) -> None:
+    document = example_builds["accounts"].parsed[f"wallet-roles-{B}"]["data"]["aws_iam_policy_document"]["prod_plan_document"]
+    statements = {s["sid"]: s for s in document["statement"]}
+    actions = {action for statement in document["statement"] if statement["sid"] != "ReadState" for action in statement["actions"]}
+    assert not actions & {
+        "s3:GetObject",
+        "s3:Get*",
+        "secretsmanager:GetSecretValue",
+        "secretsmanager:Get*",
+        "logs:GetLogEvents",
+        "logs:Get*",
+    }
+    assert not [a for a in actions if a.split(":")[1].startswith(("Put", "Create", "Delete", "Update", "Modify", "Attach", "Tag"))]
+    assert statements["ReadState"]["resources"] == [
+        f"arn:aws:s3:::wallet-service-terraform-state-{C}-us-east-1/wallet-service/prod/terraform.tfstate"
+    ]
+    assert statements["ReadState"]["actions"] == ["s3:GetObject"]  # its state, and no lock file
+    assert f"arn:aws:rds:*:{B}:db:wallet-service-prod*" in statements["ReadNamed"]["resources"]
+    assert statements["ReadProjectRoles"]["resources"] == [
+        f"arn:aws:iam::{B}:role/wallet-service-prod-*", f"arn:aws:iam::{B}:role/wallet-service-migration-prod-*",
+    ]  # fmt: skip
 
 
 def test_the_deploy_role_creates_roles_only_under_the_boundary_and_cannot_touch_its_own_access(example_builds: dict[str, Build]) -> None:
@@ -215,7 +285,10 @@ def test_the_deploy_role_writes_only_on_the_stacks_names_and_lists_what_has_ids(
     }
     named = statements["StackResources"]
     assert "ecs:*" in named["actions"] and "rds:*" in named["actions"] and "ec2:*" not in named["actions"]
+    assert f"arn:aws:ecr:*:{B}:repository/wallet-service" not in named["resources"]  # the team's image repository: read only
     for arn in (
+        f"arn:aws:rds:*:{B}:pg:wallet-service-prod-*",  # the parameter group's name_prefix
+        f"arn:aws:cloudwatch:*:{B}:alarm:TargetTracking-service/wallet-service-cluster-prod/*",  # target tracking's own alarms
         f"arn:aws:ecs:*:{B}:cluster/wallet-service-cluster-prod",
         f"arn:aws:rds:*:{B}:db:wallet-service-prod*",
         f"arn:aws:logs:*:{B}:log-group:/aws/ecs/WalletMigrations/prod*",
@@ -227,6 +300,7 @@ def test_the_deploy_role_writes_only_on_the_stacks_names_and_lists_what_has_ids(
     assert "*" not in named["resources"]
     assert all(not action.endswith(":*") for action in statements["ById"]["actions"])
     assert {action.split(":")[1] for action in statements["Read"]["actions"]} == {"Describe*", "List*"}
+    assert statements["StateBucket"]["actions"] == ["s3:ListBucket", "s3:GetBucketVersioning", "s3:GetEncryptionConfiguration"]
     assert statements["WriteState"]["resources"] == [
         f"arn:aws:s3:::wallet-service-terraform-state-{C}-us-east-1/wallet-service/prod/terraform.tfstate"
     ]
