@@ -4,19 +4,23 @@ commands from the credentials of yet another account."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
-from tests.test_emulated_account import record, succeeded  # noqa: F401  (record: the lifecycle's, a fixture)
+from tests.test_emulated_account import succeeded
 
 STATE, NON_PRODUCTION, PRODUCTION = "333333333333", "111111111111", "222222222222"
 BUCKET = "wallet-service-terraform-state-333333333333-us-east-1"
 
 
 @pytest.fixture(scope="module")
-def accounts(record: dict[str, Any]) -> dict[str, Any]:  # noqa: F811
-    run = record["accounts"]
+def accounts(emulated_run: Any) -> dict[str, Any]:
+    """The lifecycle's record of tests/emulator/accounts.py, once the lifecycle has ended."""
+    result = emulated_run.result(timeout_seconds=3600)
+    assert result.returncode == 0, f"the lifecycle run failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    run = json.loads((emulated_run.outdir / "record.json").read_text())["accounts"]
     assert isinstance(run, dict), "the lifecycle ran no accounts"
     return run
 
