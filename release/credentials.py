@@ -88,9 +88,8 @@ def problem(config: EnvironmentConfig, role: str | None = None, assumed: list[Cr
         return lines[0].removeprefix("error: ")
     account = found[-1][0]
     if config.allowed_account_ids and account not in config.allowed_account_ids:
-        whose = f"the {role} role's credentials are" if len(found) > 1 else "they are"
         return (
-            f"{step} ({place}): {whose} for account {account}, which allowed_account_ids does not name; sign in to "
+            f"{step} ({place}): they are for account {account}, which allowed_account_ids does not name; sign in to "
             f"{' or '.join(config.allowed_account_ids)} (e.g. another AWS_PROFILE) and run this again"
         )
     return None

@@ -195,6 +195,23 @@ def state_grants(configs: Sequence[EnvironmentConfig]) -> list[Grant]:
     return grants
 
 
+def project_role_prefixes(environment: str) -> tuple[str, str]:
+    """The name prefixes of the roles an environment's stack makes (task_iam, database, backup, traffic shift): the
+    deploy role manages those roles alone, and no pipeline role may be named like them."""
+    return f"wallet-service-{environment}-", f"wallet-service-migration-{environment}-"
+
+
+def scoped_resources(config: EnvironmentConfig) -> list[str]:
+    """DEPLOY_SCOPES' ARN patterns of the services named there, for ``config``'s account and environment."""
+    names = {"p": config.partition, "a": str(config.account_id), "e": config.environment, "r": config.ecr_repository}
+    return [pattern.format(**names) for patterns in DEPLOY_SCOPES.values() if patterns != ("*",) for pattern in patterns]
+
+
+def read_actions() -> list[str]:
+    """Describe* and List* of READ_SERVICES: Terraform's refresh and data sources."""
+    return [action for service in READ_SERVICES for action in (f"{service}:Describe*", f"{service}:List*")]
+
+
 def roles_stack_name(account: str) -> str:
     return ROLES_STACK_PREFIX + account
 
@@ -280,7 +297,7 @@ def _check_roles_apart(configs: Sequence[EnvironmentConfig]) -> None:
                 raise ConfigError(f"{where}: {arn!r} is not valid; it is already {seen[arn]}: expected a role of its own")
             seen[arn] = where.replace(": ", "'s ")
             name = arn.rsplit("/", 1)[1]
-            if any(name.startswith((f"wallet-service-{c.environment}-", f"wallet-service-migration-{c.environment}-")) for c in configs):
+            if any(name.startswith(project_role_prefixes(c.environment)) for c in configs):
                 raise ConfigError(
                     f"{where}: {arn!r} is not valid; its name is one of the roles the stacks make (wallet-service-<env>-...), "
                     "which their deploy roles may change: expected another name"

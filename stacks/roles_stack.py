@@ -23,7 +23,6 @@ from constructs_lib.task_iam import ECR_PULL
 from stacks import accounts
 from stacks.base import AddressedStack
 from stacks.config import DEPLOY_JOB_MINUTES, EnvironmentConfig
-from stacks.tasks import SERVICE
 
 # GitHub's OIDC tokens for AWS: audience sts.amazonaws.com, subject repo:<owner>/<repo>:environment:<name> for a job
 # of a GitHub environment (docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/
@@ -66,26 +65,8 @@ class EnvironmentRoles(Construct):
         partition, env = config.partition, config.environment
         boundary_arn = accounts.boundary_arn(config)
         deploy_arn, plan_arn = accounts.role_arn(config, "deploy"), accounts.role_arn(config, "plan")
-        project_roles = [
-            f"arn:{partition}:iam::{config.account_id}:role/{SERVICE}-{env}-*",
-            f"arn:{partition}:iam::{config.account_id}:role/{SERVICE}-migration-{env}-*",
-        ]
-        # The most a role of the stack may do: what the deploy role may do itself (its services on its names), and what
-        # the workloads do beyond it; never IAM, so no role it makes can make another or do more than it.
-        sidecar_actions = sorted({action for sidecar in config.sidecars for action in sidecar.iam_actions})
-        boundary = self._document("boundary_document", [
-            *self._service_statements(accounts.BOUNDARY_BY_ID_ACTIONS),
-            _allow("Workloads", [*accounts.WORKLOAD_ACTIONS, *sidecar_actions], ["*"]),
-            # The tasks' image pulls and IAM database authentication, on the environment's own (the database user
-            # of every instance of the account: the user's ARN holds the instance's generated resource id).
-            _allow("WorkloadsNamed", [*ECR_PULL, "rds-db:connect"], [
-                f"arn:{partition}:ecr:*:{config.account_id}:repository/{config.ecr_repository}",
-                f"arn:{partition}:rds-db:*:{config.account_id}:dbuser:*/{config.db_app_user}",
-            ]),
-            _allow("PassProjectRoles", ["iam:PassRole"], project_roles),
-        ])  # fmt: skip
-        IamPolicy(self, "boundary", name=boundary_arn.rsplit("/", 1)[1], path=accounts.ROLE_PATH, policy=boundary.json,
-                  description=f"The most any role of {config.stack_name} may do")  # fmt: skip
+        project_roles = [f"arn:{partition}:iam::{config.account_id}:role/{prefix}*" for prefix in accounts.project_role_prefixes(env)]
+        self._boundary(boundary_arn, project_roles)
         # The pipeline's deploy job holds its session for the whole job (.github/workflows/deploy.yml), up to
         # DEPLOY_JOB_MINUTES: the role must allow it (docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_update-role-settings.html).
         deploy = self._role("deploy", deploy_arn, oidc_provider_arn, env, max_session_seconds=DEPLOY_JOB_MINUTES * 60)
@@ -111,15 +92,30 @@ class EnvironmentRoles(Construct):
         TerraformOutput(self, "deploy_role_arn", value=deploy.arn, description=f"The role that deploys {config.stack_name}")
         TerraformOutput(self, "plan_role_arn", value=plan.arn, description=f"The read-only role of {config.stack_name}'s plans")
 
+    def _boundary(self, arn: str, project_roles: list[str]) -> None:
+        """The most a role of the stack may do: what the deploy role may do itself (its services on its names), and what
+        the workloads do beyond it; never IAM, so no role it makes can make another."""
+        config, partition = self.config, self.config.partition
+        sidecar_actions = sorted({action for sidecar in config.sidecars for action in sidecar.iam_actions})
+        boundary = self._document("boundary_document", [
+            *self._service_statements(accounts.BOUNDARY_BY_ID_ACTIONS),
+            _allow("Workloads", [*accounts.WORKLOAD_ACTIONS, *sidecar_actions], ["*"]),
+            # The tasks' image pulls and IAM database authentication, on the environment's own (the database user
+            # of every instance of the account: the user's ARN holds the instance's generated resource id).
+            _allow("WorkloadsNamed", [*ECR_PULL, "rds-db:connect"], [
+                f"arn:{partition}:ecr:*:{config.account_id}:repository/{config.ecr_repository}",
+                f"arn:{partition}:rds-db:*:{config.account_id}:dbuser:*/{config.db_app_user}",
+            ]),
+            _allow("PassProjectRoles", ["iam:PassRole"], project_roles),
+        ])  # fmt: skip
+        IamPolicy(self, "boundary", name=arn.rsplit("/", 1)[1], path=accounts.ROLE_PATH, policy=boundary.json,
+                  description=f"The most any role of {config.stack_name} may do")  # fmt: skip
+
     def _plan_reads(self, project_roles: list[str]) -> list[DataAwsIamPolicyDocumentStatement]:
         """What Terraform's plan reads of the stacks (Describe*/List* everywhere, Get* on their names), and no data."""
-        config = self.config
-        names = {"p": config.partition, "a": str(config.account_id), "e": config.environment, "r": config.ecr_repository}
-        named = [pattern.format(**names) for patterns in accounts.DEPLOY_SCOPES.values() if patterns != ("*",) for pattern in patterns]
-        reads = [action for service in accounts.READ_SERVICES for action in (f"{service}:Describe*", f"{service}:List*")]
         return [
-            _allow("Read", reads, ["*"]),
-            _allow("ReadNamed", list(accounts.PLAN_GETS), named),
+            _allow("Read", accounts.read_actions(), ["*"]),
+            _allow("ReadNamed", list(accounts.PLAN_GETS), accounts.scoped_resources(self.config)),
             _allow("ReadById", list(accounts.PLAN_GETS_BY_ID), ["*"]),
             _allow("ReadProjectRoles", list(accounts.PLAN_ROLE_READS), project_roles),
         ]
@@ -149,19 +145,12 @@ class EnvironmentRoles(Construct):
     def _service_statements(self, by_id: tuple[str, ...] = accounts.BY_ID_ACTIONS) -> list[DataAwsIamPolicyDocumentStatement]:
         """Each service on the resources its names scope (stacks/accounts.py DEPLOY_SCOPES), the ``by_id`` actions on
         resources named by ids, and Describe*/List* (Terraform's reads) everywhere."""
-        config = self.config
-        names = {"p": config.partition, "a": str(config.account_id), "e": config.environment, "r": config.ecr_repository}
         # One statement: an action of one service never applies to another service's ARN, so the product of all
         # actions and all patterns allows exactly each service on its own names, in fewer characters (a managed
         # policy, the boundary, holds at most 6,144: docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
-        named = {service: patterns for service, patterns in accounts.DEPLOY_SCOPES.items() if patterns != ("*",)}
-        scoped = _allow(
-            "StackResources",
-            [f"{service}:*" for service in named],
-            [pattern.format(**names) for patterns in named.values() for pattern in patterns],
-        )
-        reads = [action for service in accounts.READ_SERVICES for action in (f"{service}:Describe*", f"{service}:List*")]
-        return [scoped, _allow("ById", list(by_id), ["*"]), _allow("Read", reads, ["*"])]
+        named = [f"{service}:*" for service, patterns in accounts.DEPLOY_SCOPES.items() if patterns != ("*",)]
+        scoped = _allow("StackResources", named, accounts.scoped_resources(self.config))
+        return [scoped, _allow("ById", list(by_id), ["*"]), _allow("Read", accounts.read_actions(), ["*"])]
 
     def _state_access(self, kind: str, arn: str) -> list[DataAwsIamPolicyDocumentStatement]:
         """The role's side of its state (the bucket's policy is the other, in the state account: stacks/accounts.py

@@ -415,3 +415,21 @@ def test_migrate_tail_below_one_line_is_refused(
         assert line.startswith("error: wallet-prod: output cluster_name")
     else:
         assert line == f"error: {refusal}"
+
+
+def test_in_its_own_account_a_stack_never_synthesized_names_the_deploy_roles_init(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """There a plan initializes the plan role's folder of its own: the deploy role's comes from main.py and init."""
+    monkeypatch.setenv("CDKTF_CONTEXT_JSON", json.dumps({
+        "wallet": {"state_account_id": "333333333333"}, "wallet-dev": {"account_id": "111111111111"},
+        "wallet-staging": {"account_id": "111111111111"},
+        "wallet-prod": {"account_id": "222222222222",
+                        "certificate_arn": "arn:aws:acm:us-east-1:222222222222:certificate/0f1e2d3c-4b5a-4978-8a9b-0c1d2e3f4a5b"},
+    }))  # fmt: skip
+    monkeypatch.setattr(boto3, "client", lambda *args, **kwargs: pytest.fail("asked AWS"))
+    assert migrate.main(["prod"]) == 2
+    assert capsys.readouterr().err == (
+        "error: wallet-prod: cdktf.out/stacks/wallet-prod was never synthesized in this checkout: run `python main.py && "
+        "terraform -chdir=cdktf.out/stacks/wallet-prod init` once, as a caller that may assume the deploy role, then run this again\n"
+    )

@@ -3,6 +3,7 @@ answer against the API model. An account where everything is in place, then each
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import boto3
@@ -683,3 +684,45 @@ def test_an_unauthorized_endpoint_check_ends_the_command_with_one_line() -> None
         "error: wallet-prod: preflight (account 123456789012, us-east-1): AWS said UnauthorizedOperation: You are not authorized to "
         "perform this operation.; these credentials may not do this: use the role for this step (docs/runbook.md#prerequisites-for-real-deployments)"
     ]
+
+
+ACCOUNTS = {
+    "wallet": {"state_account_id": "333333333333"},
+    "wallet-dev": {"account_id": "111111111111"},
+    "wallet-staging": {"account_id": "111111111111"},
+    "wallet-prod": {
+        "account_id": "222222222222",
+        "certificate_arn": "arn:aws:acm:us-east-1:222222222222:certificate/0f1e2d3c-4b5a-4978-8a9b-0c1d2e3f4a5b",
+    },
+}
+
+
+def test_in_its_own_account_a_caller_that_cannot_assume_the_deploy_role_is_one_problem_and_nothing_is_read(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The deploy role first (docs/accounts.md): refused, preflight says so in its line and asks AWS nothing else."""
+    from release import credentials
+
+    monkeypatch.setenv("CDKTF_CONTEXT_JSON", json.dumps(ACCOUNTS))
+    asked: list[str] = []
+
+    def refused(config: config.EnvironmentConfig, role: str) -> str:
+        asked.append(f"{config.stack_name} {role}")
+        return "refused: AccessDenied"
+
+    monkeypatch.setattr(credentials, "act_as", refused)
+    monkeypatch.setattr(boto3, "client", lambda *args, **kwargs: pytest.fail("asked AWS after the role was refused"))
+    assert preflight.main(["prod", "v1.2.3"]) == 1
+    assert asked == ["wallet-prod deploy"]
+    assert capsys.readouterr().out == "deploy role    PROBLEM: refused: AccessDenied\n"
+
+
+def test_in_its_own_account_the_checks_run_as_the_deploy_role(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from release import credentials
+
+    monkeypatch.setenv("CDKTF_CONTEXT_JSON", json.dumps(ACCOUNTS))
+    monkeypatch.setattr(credentials, "act_as", lambda config, role: None)
+    monkeypatch.setattr(preflight, "run", lambda clients, config, tag: 0)
+    monkeypatch.setattr(boto3, "client", lambda name, **kwargs: name)
+    assert preflight.main(["prod", "v1.2.3"]) == 0
+    assert capsys.readouterr().out == ("deploy role    ok (arn:aws:iam::222222222222:role/wallet-service/wallet-service-deploy-prod)\n")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
 import sysconfig
 from pathlib import Path
+from typing import Any
 
 from stacks import config
 from tests.conftest import PROJECT_DIR
@@ -87,3 +89,27 @@ def test_drift_is_checked_every_night_read_only_and_without_the_lock() -> None:
     assert not [step for step in job["steps"] if "apply" in step.get("run", "") or "deploy" in step.get("run", "")]
     script = (PROJECT_DIR / "scripts" / "terraform.sh").read_text()
     assert "plan -input=false -lock=false -detailed-exitcode -no-color -out=drift.tfplan" in script
+
+
+def test_each_job_takes_its_role_from_the_table_where_the_environment_has_an_account() -> None:
+    accounts = {"wallet": {"state_account_id": "333333333333"}, "wallet-dev": {"account_id": "111111111111"},
+                "wallet-staging": {"account_id": "111111111111"}, "wallet-prod": {"account_id": "222222222222"}}  # fmt: skip
+
+    def role(*argv: str, context: dict[str, Any] | None) -> subprocess.CompletedProcess[str]:
+        env = {key: value for key, value in os.environ.items() if key != "CDKTF_CONTEXT_JSON"}
+        if context is not None:
+            env["CDKTF_CONTEXT_JSON"] = json.dumps(context)
+        return subprocess.run([sys.executable, "-m", "stacks.cli", "role", *argv], cwd=PROJECT_DIR, env=env,
+                              capture_output=True, text=True, check=False)  # fmt: skip
+
+    deploy = role("prod", "deploy", context=accounts)
+    assert (deploy.returncode, deploy.stdout) == (0, "arn:aws:iam::222222222222:role/wallet-service/wallet-service-deploy-prod\n")
+    assert role("wallet-dev", "plan", context=accounts).stdout == "arn:aws:iam::111111111111:role/wallet-service/wallet-service-plan-dev\n"
+    assert (role("prod", "deploy", context={}).returncode, role("prod", "deploy", context={}).stdout) == (0, "")  # AWS_ROLE_ARN then
+    unknown = role("qa", "deploy", context=accounts)
+    assert unknown.returncode == 2 and unknown.stderr.startswith("error: stack: 'qa' is not valid")
+    assert role("prod", "admin", context=accounts).returncode == 2
+    for workflow, kind in (("deploy.yml", "deploy"), ("drift.yml", "plan"), ("infra.yml", "plan")):
+        text = (PROJECT_DIR / ".github" / "workflows" / workflow).read_text()
+        assert f'role=$(python -m stacks.cli role "$ENVIRONMENT" {kind})' in text, workflow
+        assert "role-to-assume: ${{ steps.role.outputs.arn }}" in text and "role-to-assume: ${{ vars.AWS_ROLE_ARN }}" not in text

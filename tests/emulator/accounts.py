@@ -8,11 +8,11 @@ start from the test credentials of another account, 123456789012, as an operator
 as docs/accounts.md#the-bootstrap-order says:
 
     seed                   each environment account as Runbook 2 expects it (VPC, subnets, ECR images; prod's certificate)
-    roles-<account>-init, roles-<account>-apply
+    roles-<account>-init, roles-<account>-apply, roles-<account>-replan
                            wallet-roles-<account>, by that account's administrator (before the state bucket: its policy
-                           names the roles)
-    state-init, state-apply, state-output
-                           wallet-state, by the state account's administrator
+                           names the roles), and a plan that must show no changes
+    state-init, state-apply, state-replan, state-output
+                           wallet-state, by the state account's administrator, likewise
     <env>-plan             pipenv run plan <env> v1.2.3     (as the plan role, no lock, before any state exists)
     <env>-deploy           pipenv run deploy <env> v1.2.3   (as the deploy role: the first deploy)
     <env>-replan           terraform plan -detailed-exitcode (0: no changes; the provider and the backend assume the
@@ -71,6 +71,7 @@ def lifecycle(emulator: account.Account, work: Path, env: dict[str, str], choice
         steps += [
             (f"{prefix}-init", ["terraform", folder, "init", "-input=false", "-no-color"], as_admin),
             (f"{prefix}-apply", ["terraform", folder, "apply", "-input=false", "-auto-approve", "-no-color"], as_admin),
+            (f"{prefix}-replan", ["terraform", folder, "plan", "-input=false", "-detailed-exitcode", "-no-color"], as_admin),
         ]
     steps.append(
         ("state-output", ["terraform", f"-chdir=cdktf.out/stacks/{config.STATE_STACK}", "output", "-raw", "state_bucket_name"], env)
